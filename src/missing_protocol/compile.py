@@ -1,0 +1,477 @@
+"""Rule file (validated schema) -> compiled :class:`~.compiled.Protocol`, in named passes.
+
+Each pass looks at the whole file and returns every problem it finds, located
+by the source map; problems from all passes are reported together, sorted by
+position, and nothing is built if there are any. The passes, in order:
+
+``unique_ids``
+    rule, category, floor and allocation ids are unique; extra roles and action
+    kinds do not redefine canonical ones.
+``resolve_names``
+    every action kind, role, recipient, allocation and category a rule names
+    exists.
+``check_conditions``
+    every comparison suits its fact: the operator is allowed for the fact's
+    type and each value is in the fact's domain.
+``check_risk``
+    floors and categories use only the protocol's police risk levels, and a
+    floor never raises to a level it forbids.
+``check_timing``
+    recurring triggers start before they stop, and deadlines from the return
+    are only set on rules that can know it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from . import compiled as c
+from . import schema as s
+from .calendar import Duration, Unit
+from .errors import Problem, RuleFileError
+from .facts import FACTS, FactName, FactType, PoliceRisk, police_risk_rank
+from .loading import SourceMap
+from .vocabulary import ACTION_KINDS, ROLES
+
+__all__ = ["PASSES", "compile_rule_file"]
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    file: s.RuleFile
+    smap: SourceMap
+
+    def problem(self, code: str, message: str, path: Path) -> Problem:
+        return self.smap.problem(f"compile.{code}", message, path)
+
+    @property
+    def categories(self) -> set[str]:
+        return {category.id for category in self.file.risk.categories}
+
+    @property
+    def roles(self) -> set[str]:
+        return set(ROLES) | set(self.file.extra_roles)
+
+    @property
+    def kinds(self) -> set[str]:
+        return set(ACTION_KINDS) | set(self.file.extra_action_kinds)
+
+
+def _conditions(ctx: _Context) -> Iterator[tuple[s.Condition, Path]]:
+    """Every top-level condition in the file, with its path."""
+    for i, category in enumerate(ctx.file.risk.categories):
+        if category.when is not None:
+            yield category.when, ("risk", "categories", i, "when")
+    for i, floor in enumerate(ctx.file.risk.floors):
+        if floor.when is not None:
+            yield floor.when, ("risk", "floors", i, "when")
+    for i, allocation in enumerate(ctx.file.allocations):
+        for j, option in enumerate(allocation.options):
+            if option.when is not None:
+                yield option.when, ("allocations", i, "options", j, "when")
+    for i, rule in enumerate(ctx.file.rules):
+        if rule.when is not None:
+            yield rule.when, ("rules", i, "when")
+
+
+def _walk(condition: s.Condition, path: Path) -> Iterator[tuple[s.Condition, Path]]:
+    yield condition, path
+    if isinstance(condition, s.AllOf):
+        for i, item in enumerate(condition.all):
+            yield from _walk(item, (*path, "all", i))
+    elif isinstance(condition, s.AnyOf):
+        for i, item in enumerate(condition.any):
+            yield from _walk(item, (*path, "any", i))
+    elif isinstance(condition, s.NotOf):
+        yield from _walk(condition.not_, (*path, "not"))
+
+
+def _duplicates(ctx: _Context, items: Sequence[tuple[str, Path]], what: str) -> Iterator[Problem]:
+    first: dict[str, Path] = {}
+    for ident, path in items:
+        if ident in first:
+            where = ctx.smap.locate(first[ident])
+            line = f" (first at line {where.line})" if where else ""
+            yield ctx.problem("duplicate_id", f"{what} id {ident!r} is used twice{line}", path)
+        else:
+            first[ident] = path
+
+
+def unique_ids(ctx: _Context) -> Iterator[Problem]:
+    f = ctx.file
+    yield from _duplicates(
+        ctx, [(r.id, ("rules", i, "id")) for i, r in enumerate(f.rules)], "rule"
+    )
+    yield from _duplicates(
+        ctx,
+        [(x.id, ("risk", "categories", i, "id")) for i, x in enumerate(f.risk.categories)],
+        "category",
+    )
+    yield from _duplicates(
+        ctx, [(x.id, ("risk", "floors", i, "id")) for i, x in enumerate(f.risk.floors)], "floor"
+    )
+    yield from _duplicates(
+        ctx, [(x.id, ("allocations", i, "id")) for i, x in enumerate(f.allocations)], "allocation"
+    )
+    for name in f.extra_roles:
+        if name in ROLES:
+            yield ctx.problem(
+                "redefined_name",
+                f"role {name!r} is already in the shared vocabulary; remove it from extra_roles",
+                ("extra_roles", name),
+            )
+    for name in f.extra_action_kinds:
+        if name in ACTION_KINDS:
+            yield ctx.problem(
+                "redefined_name",
+                f"action kind {name!r} is already in the shared vocabulary; "
+                "remove it from extra_action_kinds",
+                ("extra_action_kinds", name),
+            )
+
+
+def _closest(name: str, known: Iterable[str]) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def resolve_names(ctx: _Context) -> Iterator[Problem]:
+    roles, kinds = ctx.roles, ctx.kinds
+    allocations = {allocation.id for allocation in ctx.file.allocations}
+    for i, rule in enumerate(ctx.file.rules):
+        if rule.action not in kinds:
+            yield ctx.problem(
+                "unknown_action_kind",
+                f"unknown action kind {rule.action!r}{_closest(rule.action, kinds)} "
+                "(declare new kinds under extra_action_kinds)",
+                ("rules", i, "action"),
+            )
+        if isinstance(rule.responsible, str):
+            if rule.responsible not in roles:
+                yield ctx.problem(
+                    "unknown_role",
+                    f"unknown role {rule.responsible!r}{_closest(rule.responsible, roles)} "
+                    "(declare new roles under extra_roles)",
+                    ("rules", i, "responsible"),
+                )
+        elif rule.responsible.allocation not in allocations:
+            name = rule.responsible.allocation
+            yield ctx.problem(
+                "unknown_allocation",
+                f"unknown allocation {name!r}{_closest(name, allocations)}",
+                ("rules", i, "responsible", "allocation"),
+            )
+        for j, recipient in enumerate(rule.recipients or ()):
+            if recipient not in roles:
+                yield ctx.problem(
+                    "unknown_role",
+                    f"unknown recipient role {recipient!r}{_closest(recipient, roles)} "
+                    "(declare new roles under extra_roles)",
+                    ("rules", i, "recipients", j),
+                )
+    for i, allocation in enumerate(ctx.file.allocations):
+        for j, option in enumerate(allocation.options):
+            if option.role not in roles:
+                yield ctx.problem(
+                    "unknown_role",
+                    f"unknown role {option.role!r}{_closest(option.role, roles)}",
+                    ("allocations", i, "options", j, "role"),
+                )
+
+
+_OPERATORS: dict[FactType, frozenset[str]] = {
+    FactType.NUMBER: frozenset({"is", "lt", "le", "gt", "ge"}),
+    FactType.BOOLEAN: frozenset({"is"}),
+    FactType.ENUM: frozenset({"is", "in", "not_in"}),
+    FactType.ORDERED: frozenset({"is", "in", "not_in", "lt", "le", "gt", "ge"}),
+    FactType.SET: frozenset({"has", "has_any", "has_none"}),
+    FactType.CATEGORY: frozenset({"is", "in", "not_in"}),
+}
+
+
+def _check_predicate(ctx: _Context, pred: s.Predicate, path: Path) -> Iterator[Problem]:
+    spec = FACTS[pred.fact]
+    op = pred.operator
+    allowed = _OPERATORS[spec.type]
+    if op not in allowed:
+        yield ctx.problem(
+            "bad_operator",
+            f"fact {pred.fact.value!r} ({spec.type.value}) cannot be compared with {op!r}; "
+            f"use one of {', '.join(sorted(allowed))}",
+            (*path, op),
+        )
+        return
+    raw = pred.value
+    values = raw if isinstance(raw, list) else [raw]
+    for value in values:
+        problem = _check_value(ctx, spec.type, spec.domain, pred.fact, value)
+        if problem:
+            yield ctx.problem("bad_value", problem, (*path, op))
+
+
+def _check_value(
+    ctx: _Context,
+    kind: FactType,
+    domain: tuple[str, ...] | None,
+    fact: FactName,
+    value: object,
+) -> str | None:
+    if kind is FactType.NUMBER:
+        spec = FACTS[fact]
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"fact {fact.value!r} is a number, got {value!r}"
+        if spec.minimum is not None and spec.maximum is not None:
+            if not spec.minimum <= value <= spec.maximum + 1:
+                return (
+                    f"{fact.value} {value} is outside {spec.minimum}..{spec.maximum + 1}; "
+                    "the protocols cover children under 18"
+                )
+        return None
+    if kind is FactType.BOOLEAN:
+        return None if isinstance(value, bool) else f"fact {fact.value!r} is true or false"
+    if kind is FactType.CATEGORY:
+        if value not in ctx.categories:
+            return (
+                f"unknown category {value!r}{_closest(str(value), ctx.categories)}; "
+                f"this protocol's categories are {', '.join(sorted(ctx.categories))}"
+            )
+        return None
+    assert domain is not None
+    if not isinstance(value, str) or value not in domain:
+        return (
+            f"{value!r} is not a value of {fact.value!r}{_closest(str(value), domain)}; "
+            f"expected one of {', '.join(domain)}"
+        )
+    return None
+
+
+def check_conditions(ctx: _Context) -> Iterator[Problem]:
+    for root, root_path in _conditions(ctx):
+        for node, path in _walk(root, root_path):
+            if isinstance(node, s.Predicate):
+                yield from _check_predicate(ctx, node, path)
+            elif isinstance(node, s.EpisodeCount):
+                for j, category in enumerate(node.episodes.categories or ()):
+                    if category not in ctx.categories:
+                        yield ctx.problem(
+                            "bad_value",
+                            f"unknown category {category!r}"
+                            f"{_closest(category, ctx.categories)}",
+                            (*path, "episodes", "categories", j),
+                        )
+
+
+def check_risk(ctx: _Context) -> Iterator[Problem]:
+    levels = set(ctx.file.risk.police_risk_levels)
+    for i, floor in enumerate(ctx.file.risk.floors):
+        if floor.raise_to in floor.forbid:
+            yield ctx.problem(
+                "floor_raises_to_forbidden",
+                f"floor {floor.id!r} raises to {floor.raise_to.value!r}, which it forbids",
+                ("risk", "floors", i, "raise_to"),
+            )
+        if floor.raise_to not in levels:
+            yield ctx.problem(
+                "unused_risk_level",
+                f"{floor.raise_to.value!r} is not one of this protocol's police_risk_levels",
+                ("risk", "floors", i, "raise_to"),
+            )
+    for i, category in enumerate(ctx.file.risk.categories):
+        for j, level in enumerate(category.police_risk):
+            if level not in levels:
+                yield ctx.problem(
+                    "unused_risk_level",
+                    f"{level.value!r} is not one of this protocol's police_risk_levels",
+                    ("risk", "categories", i, "police_risk", j),
+                )
+
+
+def _rough_hours(duration: Duration) -> float:
+    per_unit = {
+        Unit.MINUTES: 1 / 60,
+        Unit.HOURS: 1,
+        Unit.DAYS: 24,
+        Unit.WEEKS: 168,
+        Unit.MONTHS: 730,
+        Unit.WORKING_DAYS: 24 * 7 / 5,
+    }
+    return duration.amount * per_unit[duration.unit]
+
+
+def check_timing(ctx: _Context) -> Iterator[Problem]:
+    for i, rule in enumerate(ctx.file.rules):
+        trigger = rule.trigger
+        if isinstance(trigger, s.RecurringTrigger):
+            if trigger.every.amount == 0:
+                yield ctx.problem(
+                    "bad_recurrence", "a recurrence needs a positive interval",
+                    ("rules", i, "trigger", "every"),
+                )
+            first = trigger.first or trigger.every
+            if trigger.until is not None and _rough_hours(trigger.until) <= _rough_hours(first):
+                yield ctx.problem(
+                    "bad_recurrence",
+                    f"'until' ({trigger.until}) is not after the first occurrence ({first}); "
+                    "no occurrence could ever fire",
+                    ("rules", i, "trigger", "until"),
+                )
+        if (
+            isinstance(rule.deadline, s.Deadline)
+            and rule.deadline.from_ is s.Anchor.RETURNED
+            and not (isinstance(trigger, s.EventTrigger) and trigger.on is s.Anchor.RETURNED)
+        ):
+            yield ctx.problem(
+                "deadline_before_anchor",
+                "a deadline from 'returned' needs a rule triggered on return "
+                "({on: returned}); otherwise the deadline is unknown while the child is missing",
+                ("rules", i, "deadline", "from"),
+            )
+
+
+PASSES: tuple[tuple[str, Callable[[_Context], Iterable[Problem]]], ...] = (
+    ("unique_ids", unique_ids),
+    ("resolve_names", resolve_names),
+    ("check_conditions", check_conditions),
+    ("check_risk", check_risk),
+    ("check_timing", check_timing),
+)
+
+
+# --- building the compiled form ---------------------------------------------
+
+
+def _cond(node: s.Condition) -> c.Cond:
+    if isinstance(node, s.AllOf):
+        return c.AllOf(tuple(_cond(item) for item in node.all))
+    if isinstance(node, s.AnyOf):
+        return c.AnyOf(tuple(_cond(item) for item in node.any))
+    if isinstance(node, s.NotOf):
+        return c.NotOf(_cond(node.not_))
+    if isinstance(node, s.EpisodeCount):
+        cats = node.episodes.categories
+        return c.CountEpisodes(
+            node.episodes.within,
+            frozenset(cats) if cats is not None else None,
+            node.at_least,
+            node.exactly,
+        )
+    value = node.value
+    if node.fact is FactName.POLICE_RISK:
+        if isinstance(value, list):
+            return c.Pred(node.fact, node.operator,
+                          frozenset(police_risk_rank(PoliceRisk(str(v))) for v in value))
+        return c.Pred(node.fact, node.operator, police_risk_rank(PoliceRisk(str(value))))
+    if isinstance(value, list):
+        return c.Pred(node.fact, node.operator, frozenset(str(v) for v in value))
+    return c.Pred(node.fact, node.operator, value)
+
+
+def _optional(node: s.Condition | None) -> c.Cond | None:
+    return None if node is None else _cond(node)
+
+
+def _citation(citation: s.Citation) -> c.Citation:
+    return c.Citation(citation.section, " ".join(citation.quote.split()))
+
+
+def _trigger(trigger: s.Trigger) -> c.Trigger:
+    if isinstance(trigger, s.EventTrigger):
+        return c.EventTrigger(c.Moment(trigger.on.value))
+    if isinstance(trigger, s.ElapsedTrigger):
+        return c.ElapsedTrigger(trigger.missing_for, c.Moment(trigger.from_.value))
+    return c.RecurringTrigger(
+        trigger.every, c.Moment(trigger.from_.value), trigger.first or trigger.every, trigger.until
+    )
+
+
+def _build(ctx: _Context) -> c.Protocol:
+    f, smap = ctx.file, ctx.smap
+
+    def ref(*path: str | int) -> c.SourceRef:
+        where = smap.locate(path)
+        return c.SourceRef(smap.file, where.line if where else None,
+                           where.column if where else None)
+
+    rules = []
+    for i, rule in enumerate(f.rules):
+        if isinstance(rule.deadline, s.Deadline):
+            deadline = c.Deadline(
+                c.DeadlineKind.WITHIN, rule.deadline.within, c.Moment(rule.deadline.from_.value)
+            )
+        else:
+            deadline = c.Deadline(c.DeadlineKind(rule.deadline))
+        responsible = rule.responsible if isinstance(rule.responsible, str) else None
+        allocation = None if isinstance(rule.responsible, str) else rule.responsible.allocation
+        rules.append(
+            c.Rule(
+                id=rule.id,
+                topic=rule.topic,
+                action=rule.action,
+                obligation=rule.obligation,
+                responsible=responsible,
+                allocation=allocation,
+                recipients=tuple(rule.recipients) if rule.recipients else (None,),
+                when=_optional(rule.when),
+                trigger=_trigger(rule.trigger),
+                deadline=deadline,
+                satisfied_by=frozenset(o.value for o in rule.satisfied_by),
+                citation=_citation(rule.citation),
+                see_also=tuple(_citation(x) for x in rule.see_also),
+                note=rule.note,
+                source=ref("rules", i),
+            )
+        )
+    allocations = {
+        a.id: c.Allocation(
+            a.id,
+            a.description,
+            tuple(
+                c.AllocationOption(_optional(o.when), o.role, _citation(o.citation), o.note,
+                                   ref("allocations", i, "options", j))
+                for j, o in enumerate(a.options)
+            ),
+            ref("allocations", i),
+        )
+        for i, a in enumerate(f.allocations)
+    }
+    return c.Protocol(
+        id=f.protocol.id,
+        title=f.protocol.title,
+        version=f.protocol.version,
+        authorities=tuple(f.protocol.authorities),
+        effective=f.protocol.effective,
+        source_document=f.protocol.source_document,
+        source_text=f.protocol.source_text,
+        file=smap.file,
+        police_risk_levels=tuple(f.risk.police_risk_levels),
+        categories=tuple(
+            c.Category(x.id, x.label, tuple(x.police_risk), _optional(x.when),
+                       _citation(x.citation), x.note, ref("risk", "categories", i))
+            for i, x in enumerate(f.risk.categories)
+        ),
+        floors=tuple(
+            c.RiskFloor(x.id, _optional(x.when), frozenset(x.forbid), x.raise_to,
+                        _citation(x.citation), x.note, ref("risk", "floors", i))
+            for i, x in enumerate(f.risk.floors)
+        ),
+        allocations=MappingProxyType(allocations),
+        rules=tuple(rules),
+        roles=MappingProxyType({**ROLES, **f.extra_roles}),
+        action_kinds=MappingProxyType({**ACTION_KINDS, **f.extra_action_kinds}),
+        not_encoded=tuple(c.NotEncoded(_citation(x.citation), x.reason) for x in f.not_encoded),
+    )
+
+
+def compile_rule_file(rule_file: s.RuleFile, smap: SourceMap) -> c.Protocol:
+    """Run every pass; raise :class:`RuleFileError` with all problems, or build the protocol."""
+    ctx = _Context(rule_file, smap)
+    problems = [problem for _, run in PASSES for problem in run(ctx)]
+    if problems:
+        raise RuleFileError(problems)
+    return _build(ctx)

@@ -1,0 +1,166 @@
+"""The meaning of compiled conditions: evaluating them on facts, and saying them in words.
+
+A condition is evaluated against the facts of one episode (:class:`Facts`)
+and, for episode counts, the start times and categories of the child's other
+episodes. A fact whose value is unknown (the police risk before it has been
+assessed) satisfies no test, not even ``not_in``.
+
+Evaluation also returns the facts that made the condition hold, so that every
+required action can say why it is required.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .calendar import shift_back
+from .compiled import AllOf, AnyOf, Cond, CountEpisodes, NotOf, Pred
+from .facts import FactName, PoliceRisk
+from .results import FactUsed
+
+__all__ = ["EpisodeStub", "FactValue", "Facts", "count_episodes", "describe", "holds"]
+
+FactValue = bool | int | str | frozenset[str] | None
+
+_RISKS = tuple(PoliceRisk)
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeStub:
+    """What episode counts need of another episode."""
+
+    started_at: dt.datetime
+    category: str
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """The facts of one episode, and the child's episodes up to and including it."""
+
+    values: dict[FactName, FactValue]
+    started_at: dt.datetime
+    history: Sequence[EpisodeStub] = field(default=())
+
+
+def _show(fact: FactName, value: object) -> str:
+    if fact is FactName.POLICE_RISK and isinstance(value, int):
+        return _RISKS[value].value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, frozenset):
+        items = sorted(_show(fact, v) for v in value)
+        return "[" + ", ".join(items) + "]"
+    return str(value)
+
+
+_OP_WORDS = {
+    "is": "is",
+    "in": "is one of",
+    "not_in": "is not one of",
+    "lt": "<",
+    "le": "<=",
+    "gt": ">",
+    "ge": ">=",
+    "has": "includes",
+    "has_any": "includes any of",
+    "has_none": "includes none of",
+}
+
+
+def describe(cond: Cond) -> str:
+    """The condition in words, e.g. ``age < 12 and case_status is one of [looked_after]``."""
+    if isinstance(cond, Pred):
+        return f"{cond.fact.value} {_OP_WORDS[cond.op]} {_show(cond.fact, cond.value)}"
+    if isinstance(cond, CountEpisodes):
+        return _describe_count(cond)
+    if isinstance(cond, AllOf):
+        return " and ".join(_grouped(item) for item in cond.items)
+    if isinstance(cond, AnyOf):
+        return " or ".join(_grouped(item) for item in cond.items)
+    return f"not ({describe(cond.item)})"
+
+
+def _grouped(cond: Cond) -> str:
+    text = describe(cond)
+    return f"({text})" if isinstance(cond, AllOf | AnyOf) and len(cond.items) > 1 else text
+
+
+def _describe_count(cond: CountEpisodes) -> str:
+    what = "episodes"
+    if cond.categories is not None:
+        what = " or ".join(sorted(cond.categories)) + " episodes"
+    window = f" within {cond.within}" if cond.within else " in all"
+    bound = f"at least {cond.at_least}" if cond.at_least is not None else f"exactly {cond.exactly}"
+    return f"{bound} {what}{window} (this one included)"
+
+
+def _test(op: str, actual: FactValue, expected: object) -> bool:
+    if actual is None:
+        return False
+    if op == "is":
+        return actual == expected
+    if op in ("in", "not_in"):
+        assert isinstance(expected, frozenset)
+        inside = actual in expected
+        return inside if op == "in" else not inside
+    if op in ("has", "has_any", "has_none"):
+        assert isinstance(actual, frozenset)
+        if op == "has":
+            return expected in actual
+        assert isinstance(expected, frozenset)
+        overlap = bool(actual & expected)
+        return overlap if op == "has_any" else not overlap
+    assert isinstance(actual, int)
+    assert isinstance(expected, int)
+    if op == "lt":
+        return actual < expected
+    if op == "le":
+        return actual <= expected
+    if op == "gt":
+        return actual > expected
+    return actual >= expected
+
+
+def count_episodes(cond: CountEpisodes, facts: Facts) -> int:
+    """How many of the child's episodes fall in ``cond``'s window ending at this one's start."""
+    since = shift_back(facts.started_at, cond.within) if cond.within is not None else None
+    return sum(
+        1
+        for other in facts.history
+        if other.started_at <= facts.started_at
+        and (since is None or other.started_at >= since)
+        and (cond.categories is None or other.category in cond.categories)
+    )
+
+
+def holds(cond: Cond, facts: Facts) -> tuple[bool, tuple[FactUsed, ...]]:
+    """Whether ``cond`` holds, and the facts that made it hold (empty when it does not)."""
+    if isinstance(cond, Pred):
+        actual = facts.values.get(cond.fact)
+        if _test(cond.op, actual, cond.value):
+            return True, (FactUsed(cond.fact.value, _show(cond.fact, actual), describe(cond)),)
+        return False, ()
+    if isinstance(cond, CountEpisodes):
+        number = count_episodes(cond, facts)
+        ok = number >= cond.at_least if cond.at_least is not None else number == cond.exactly
+        return (ok, (FactUsed("episode_count", str(number), describe(cond)),) if ok else ())
+    if isinstance(cond, AllOf):
+        used: list[FactUsed] = []
+        for item in cond.items:
+            ok, why = holds(item, facts)
+            if not ok:
+                return False, ()
+            used.extend(why)
+        return True, tuple(used)
+    if isinstance(cond, AnyOf):
+        for item in cond.items:
+            ok, why = holds(item, facts)
+            if ok:
+                return True, why
+        return False, ()
+    ok, _ = holds(cond.item, facts)
+    if ok:
+        return False, ()
+    return True, (FactUsed("condition", "false", describe(cond)),)

@@ -1,0 +1,111 @@
+"""The exceptions ``missing_protocol`` raises, and the located problems they carry.
+
+The tree::
+
+    MissingProtocolError                 base of everything raised on purpose
+    ├── InputError (ValueError)          something a person wrote is wrong
+    │   ├── RuleFileError                a rule file: YAML, schema or compile problems
+    │   └── TimelineError                a timeline: JSON/YAML, schema or consistency problems
+    ├── UnknownProtocolError (LookupError)
+    │                                    no bundled protocol of that name
+    └── UnknownActionError (LookupError) no action with that id in an evaluation
+
+Input errors never stop at the first problem: they carry every :class:`Problem`
+found, sorted by position, each with a stable ``code`` (for example
+``schema.invalid_duration``) that tools and tests can rely on. Messages name
+record ids only, never a child's personal details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "InputError",
+    "MissingProtocolError",
+    "Problem",
+    "RuleFileError",
+    "TimelineError",
+    "UnknownActionError",
+    "UnknownProtocolError",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as we can.
+
+    ``line`` and ``column`` are 1-based. ``path`` is the field path in the
+    document, e.g. ``rules[7].deadline``. ``source_line`` is the text of the
+    offending line, shown under the message with a caret.
+    """
+
+    code: str
+    message: str
+    file: str | None = None
+    path: str = ""
+    line: int | None = None
+    column: int | None = None
+    source_line: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file or "", self.line or 0, self.column or 0, self.path, self.code)
+
+    def format(self) -> str:
+        """``file:line:col: path: message [code]``, then the line and a caret."""
+        where = self.file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        head = f"{where}: {self.path + ': ' if self.path else ''}{self.message} [{self.code}]"
+        if self.source_line is None or self.column is None:
+            return head
+        text = self.source_line.rstrip("\n")
+        caret = " " * (self.column - 1) + "^"
+        return f"{head}\n    {text}\n    {caret}"
+
+
+class MissingProtocolError(Exception):
+    """Base of every error this library raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(MissingProtocolError, ValueError):
+    """Something a person wrote (a rule file, a timeline) is wrong; see ``problems``."""
+
+    kind = "input"
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=Problem.sort_key))
+        if not self.problems:
+            raise ValueError("an InputError needs at least one problem")
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        body = "\n".join(p.format() for p in self.problems)
+        return f"{count} {noun} in {self.kind}:\n{body}"
+
+
+class RuleFileError(InputError):
+    """A rule file cannot be used; every problem found is in ``problems``."""
+
+    kind = "rule file"
+
+
+class TimelineError(InputError):
+    """A timeline cannot be evaluated; every problem found is in ``problems``."""
+
+    kind = "timeline"
+
+
+class UnknownProtocolError(MissingProtocolError, LookupError):
+    """No bundled protocol has that id."""
+
+
+class UnknownActionError(MissingProtocolError, LookupError):
+    """No required action has that id in the evaluation."""

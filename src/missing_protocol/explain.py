@@ -1,0 +1,83 @@
+"""Why an action is required: the rule, the facts, the citation, the deadline arithmetic.
+
+Explanation only reads what evaluation recorded (the :class:`RequiredAction`)
+and the compiled protocol it came from; it never re-evaluates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .calendar import bank_holidays, to_london
+from .compiled import Protocol
+from .errors import UnknownActionError
+from .results import Evaluation, RequiredAction
+
+__all__ = ["explain_action", "format_moment"]
+
+
+def format_moment(moment: dt.datetime | None) -> str:
+    """``Sat 30 Mar 2024 22:00 GMT``; ``-`` for none."""
+    if moment is None:
+        return "-"
+    local = to_london(moment)
+    return local.strftime("%a %d %b %Y %H:%M ") + (local.tzname() or "")
+
+
+def _skipped(day: dt.date) -> str:
+    names = bank_holidays(day.year)
+    if day in names:
+        return f"{day:%a %d %b %Y} (bank holiday)"
+    return f"{day:%a %d %b %Y} (weekend)"
+
+
+def explain_action(protocol: Protocol, evaluation: Evaluation, action_id: str) -> str:
+    """A plain-text account of one required action."""
+    try:
+        action: RequiredAction = evaluation.action(action_id)
+    except KeyError:
+        raise UnknownActionError(
+            f"no action {action_id!r} in this evaluation; run 'evaluate' to list the ids"
+        ) from None
+    rule = protocol.rule(action.rule_id)
+    lines = [
+        f"Action {action.id}",
+        f"  {action.kind} ({action.obligation}), episode {action.episode_id}",
+        f"  responsible: {action.responsible} ({action.responsible_reason})",
+    ]
+    if action.recipient:
+        lines.append(f"  recipient: {action.recipient}")
+    lines += [
+        f"  status as at {format_moment(evaluation.as_of)}: {action.status.value}"
+        + (f" (done {format_moment(action.met_at)})" if action.met_at else ""),
+        "",
+        f"Rule {rule.id} ({rule.source})",
+        f"  topic: {rule.topic.value}",
+        f"  triggered: {action.trigger}",
+    ]
+    if action.facts:
+        lines.append("  because:")
+        lines += [f"    - {fact.test} (value: {fact.value})" for fact in action.facts]
+    else:
+        lines.append("  because: the rule applies to every episode")
+    trace = action.deadline
+    lines += [
+        "",
+        "Deadline",
+        f"  rule: {trace.rule}",
+        f"  from: {trace.anchor} = {format_moment(trace.anchor_at)}",
+        f"  arithmetic: {trace.arithmetic}",
+    ]
+    if trace.skipped_days:
+        lines.append("  days not counted:")
+        lines += [f"    - {_skipped(day)}" for day in trace.skipped_days]
+    lines += [
+        f"  due: {format_moment(action.due_at)}",
+        "",
+        "Citation",
+        f"  {protocol.title}, section {action.citation.section}:",
+        f"  \"{action.citation.quote}\"",
+    ]
+    if action.note:
+        lines += ["", "Note on the reading", f"  {action.note}"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,167 @@
+"""What evaluation returns: plain, frozen, serialisable data.
+
+An :class:`Evaluation` holds, for one child under one protocol as at one
+moment, each episode's classification and every required action with its
+deadline, status and reasons, and what will become required if nothing
+changes. :func:`to_json` and :func:`evaluation_json_schema` give the versioned
+JSON form (``RESULT_SCHEMA_VERSION``); field names and meanings are documented
+in ``docs/reference/results.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pydantic import TypeAdapter
+
+__all__ = [
+    "RESULT_SCHEMA_VERSION",
+    "ActionStatus",
+    "CitationOut",
+    "DeadlineTrace",
+    "EpisodeResult",
+    "Evaluation",
+    "FactUsed",
+    "RequiredAction",
+    "UpcomingAction",
+    "evaluation_json_schema",
+    "to_json",
+    "to_jsonable",
+]
+
+RESULT_SCHEMA_VERSION = 1
+
+
+class ActionStatus(StrEnum):
+    """Where a required action stands as at ``as_of``."""
+
+    MET = "met"  # a recorded event satisfied it by the deadline
+    MET_LATE = "met_late"  # a recorded event satisfied it after the deadline
+    DUE = "due"  # not yet met; the deadline has not passed (or is not yet known)
+    OVERDUE = "overdue"  # not met and the deadline has passed
+
+
+@dataclass(frozen=True, slots=True)
+class CitationOut:
+    protocol: str
+    section: str
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class FactUsed:
+    """A fact a condition tested and the value that made it hold."""
+
+    fact: str
+    value: str
+    test: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineTrace:
+    """How ``due_at`` was computed, step by step, for explanation."""
+
+    rule: str  # e.g. "within 72 hours of returned", "immediately"
+    anchor: str
+    anchor_at: dt.datetime | None
+    arithmetic: str  # "elapsed hours" | "London calendar days" | ...
+    skipped_days: tuple[dt.date, ...]  # weekend and bank-holiday days passed over
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredAction:
+    id: str
+    kind: str
+    obligation: str
+    rule_id: str
+    topic: str
+    episode_id: str
+    responsible: str
+    responsible_reason: str
+    recipient: str | None
+    triggered_at: dt.datetime
+    due_at: dt.datetime | None
+    occurrence: int | None
+    status: ActionStatus
+    met_at: dt.datetime | None
+    trigger: str
+    facts: tuple[FactUsed, ...]
+    deadline: DeadlineTrace
+    citation: CitationOut
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UpcomingAction:
+    """An action that becomes required at ``triggers_at`` if the child is still missing."""
+
+    kind: str
+    rule_id: str
+    episode_id: str
+    obligation: str
+    responsible: str
+    recipient: str | None
+    triggers_at: dt.datetime
+    occurrence: int | None
+    condition: str
+    citation: CitationOut
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeResult:
+    episode_id: str
+    age_at_start: int
+    category: str
+    category_reason: str
+    police_risk_recorded: str | None
+    police_risk: str | None
+    risk_raised_by: str | None
+    risk_reason: str | None
+    started_at: dt.datetime
+    returned_at: dt.datetime | None
+    missing_as_of: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    schema_version: int
+    protocol_id: str
+    protocol_version: str
+    child_id: str
+    as_of: dt.datetime
+    episodes: tuple[EpisodeResult, ...]
+    actions: tuple[RequiredAction, ...]
+    upcoming: tuple[UpcomingAction, ...]
+
+    def action(self, action_id: str) -> RequiredAction:
+        """The action with that id (raises ``KeyError``)."""
+        for action in self.actions:
+            if action.id == action_id:
+                return action
+        raise KeyError(action_id)
+
+
+_ADAPTER: TypeAdapter[Evaluation] = TypeAdapter(Evaluation)
+
+
+def to_jsonable(evaluation: Evaluation) -> dict[str, Any]:
+    """The evaluation as JSON-ready Python data (datetimes as ISO 8601 with offsets)."""
+    data: dict[str, Any] = _ADAPTER.dump_python(evaluation, mode="json")
+    return data
+
+
+def to_json(evaluation: Evaluation, *, indent: int | None = 2) -> str:
+    """The evaluation as JSON text."""
+    return json.dumps(to_jsonable(evaluation), indent=indent, ensure_ascii=False)
+
+
+def evaluation_json_schema() -> dict[str, Any]:
+    """The JSON Schema of :func:`to_json`'s output."""
+    schema = _ADAPTER.json_schema()
+    schema["$id"] = f"https://missing-protocol.invalid/schema/evaluation-v{RESULT_SCHEMA_VERSION}"
+    schema["title"] = "missing_protocol evaluation"
+    return schema
