@@ -77,7 +77,9 @@ _UNIT_WORDS: dict[str, Unit] = {
 
 _DURATION = re.compile(r"^\s*(\d+)\s+([a-z]+(?: [a-z]+)?)\s*$")
 
-DURATION_HELP = "a duration such as '72 hours', '5 days', '6 weeks', '3 months' or '10 working days'"
+DURATION_HELP = (
+    "a duration such as '72 hours', '5 days', '6 weeks', '3 months' or '10 working days'"
+)
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -23,6 +23,7 @@ position, and nothing is built if there are any. The passes, in order:
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -103,9 +104,7 @@ def _duplicates(ctx: _Context, items: Sequence[tuple[str, Path]], what: str) -> 
 
 def unique_ids(ctx: _Context) -> Iterator[Problem]:
     f = ctx.file
-    yield from _duplicates(
-        ctx, [(r.id, ("rules", i, "id")) for i, r in enumerate(f.rules)], "rule"
-    )
+    yield from _duplicates(ctx, [(r.id, ("rules", i, "id")) for i, r in enumerate(f.rules)], "rule")
     yield from _duplicates(
         ctx,
         [(x.id, ("risk", "categories", i, "id")) for i, x in enumerate(f.risk.categories)],
@@ -135,8 +134,6 @@ def unique_ids(ctx: _Context) -> Iterator[Problem]:
 
 
 def _closest(name: str, known: Iterable[str]) -> str:
-    import difflib
-
     match = difflib.get_close_matches(name, sorted(known), n=1)
     return f"; did you mean {match[0]!r}?" if match else ""
 
@@ -226,12 +223,15 @@ def _check_value(
         spec = FACTS[fact]
         if not isinstance(value, int) or isinstance(value, bool):
             return f"fact {fact.value!r} is a number, got {value!r}"
-        if spec.minimum is not None and spec.maximum is not None:
-            if not spec.minimum <= value <= spec.maximum + 1:
-                return (
-                    f"{fact.value} {value} is outside {spec.minimum}..{spec.maximum + 1}; "
-                    "the protocols cover children under 18"
-                )
+        if (
+            spec.minimum is not None
+            and spec.maximum is not None
+            and not spec.minimum <= value <= spec.maximum + 1
+        ):
+            return (
+                f"{fact.value} {value} is outside {spec.minimum}..{spec.maximum + 1}; "
+                "the protocols cover children under 18"
+            )
         return None
     if kind is FactType.BOOLEAN:
         return None if isinstance(value, bool) else f"fact {fact.value!r} is true or false"
@@ -261,8 +261,7 @@ def check_conditions(ctx: _Context) -> Iterator[Problem]:
                     if category not in ctx.categories:
                         yield ctx.problem(
                             "bad_value",
-                            f"unknown category {category!r}"
-                            f"{_closest(category, ctx.categories)}",
+                            f"unknown category {category!r}{_closest(category, ctx.categories)}",
                             (*path, "episodes", "categories", j),
                         )
 
@@ -310,7 +309,8 @@ def check_timing(ctx: _Context) -> Iterator[Problem]:
         if isinstance(trigger, s.RecurringTrigger):
             if trigger.every.amount == 0:
                 yield ctx.problem(
-                    "bad_recurrence", "a recurrence needs a positive interval",
+                    "bad_recurrence",
+                    "a recurrence needs a positive interval",
                     ("rules", i, "trigger", "every"),
                 )
             first = trigger.first or trigger.every
@@ -364,8 +364,11 @@ def _cond(node: s.Condition) -> c.Cond:
     value = node.value
     if node.fact is FactName.POLICE_RISK:
         if isinstance(value, list):
-            return c.Pred(node.fact, node.operator,
-                          frozenset(police_risk_rank(PoliceRisk(str(v))) for v in value))
+            return c.Pred(
+                node.fact,
+                node.operator,
+                frozenset(police_risk_rank(PoliceRisk(str(v))) for v in value),
+            )
         return c.Pred(node.fact, node.operator, police_risk_rank(PoliceRisk(str(value))))
     if isinstance(value, list):
         return c.Pred(node.fact, node.operator, frozenset(str(v) for v in value))
@@ -395,8 +398,9 @@ def _build(ctx: _Context) -> c.Protocol:
 
     def ref(*path: str | int) -> c.SourceRef:
         where = smap.locate(path)
-        return c.SourceRef(smap.file, where.line if where else None,
-                           where.column if where else None)
+        return c.SourceRef(
+            smap.file, where.line if where else None, where.column if where else None
+        )
 
     rules = []
     for i, rule in enumerate(f.rules):
@@ -432,8 +436,13 @@ def _build(ctx: _Context) -> c.Protocol:
             a.id,
             a.description,
             tuple(
-                c.AllocationOption(_optional(o.when), o.role, _citation(o.citation), o.note,
-                                   ref("allocations", i, "options", j))
+                c.AllocationOption(
+                    _optional(o.when),
+                    o.role,
+                    _citation(o.citation),
+                    o.note,
+                    ref("allocations", i, "options", j),
+                )
                 for j, o in enumerate(a.options)
             ),
             ref("allocations", i),
@@ -451,13 +460,27 @@ def _build(ctx: _Context) -> c.Protocol:
         file=smap.file,
         police_risk_levels=tuple(f.risk.police_risk_levels),
         categories=tuple(
-            c.Category(x.id, x.label, tuple(x.police_risk), _optional(x.when),
-                       _citation(x.citation), x.note, ref("risk", "categories", i))
+            c.Category(
+                x.id,
+                x.label,
+                tuple(x.police_risk),
+                _optional(x.when),
+                _citation(x.citation),
+                x.note,
+                ref("risk", "categories", i),
+            )
             for i, x in enumerate(f.risk.categories)
         ),
         floors=tuple(
-            c.RiskFloor(x.id, _optional(x.when), frozenset(x.forbid), x.raise_to,
-                        _citation(x.citation), x.note, ref("risk", "floors", i))
+            c.RiskFloor(
+                x.id,
+                _optional(x.when),
+                frozenset(x.forbid),
+                x.raise_to,
+                _citation(x.citation),
+                x.note,
+                ref("risk", "floors", i),
+            )
             for i, x in enumerate(f.risk.floors)
         ),
         allocations=MappingProxyType(allocations),

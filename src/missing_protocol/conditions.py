@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .calendar import shift_back
-from .compiled import AllOf, AnyOf, Cond, CountEpisodes, NotOf, Pred
+from .compiled import AllOf, AnyOf, Cond, CountEpisodes, Pred
 from .facts import FactName, PoliceRisk
 from .results import FactUsed
 

@@ -76,7 +76,7 @@ class MissingProtocolError(Exception):
 class InputError(MissingProtocolError, ValueError):
     """Something a person wrote (a rule file, a timeline) is wrong; see ``problems``."""
 
-    kind = "input"
+    kind = "the input"
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=Problem.sort_key))

@@ -44,7 +44,6 @@ from .results import (
     DeadlineTrace,
     EpisodeResult,
     Evaluation,
-    FactUsed,
     RequiredAction,
     UpcomingAction,
 )
@@ -169,7 +168,9 @@ def _classify(
             returned_at=returned,
             missing_as_of=returned is None,
         )
-        views.append(_Episode(episode, index, episode.started_at, reported, returned, facts, result))
+        views.append(
+            _Episode(episode, index, episode.started_at, reported, returned, facts, result)
+        )
     if problems:
         raise TimelineError(problems)
     return views
@@ -210,7 +211,7 @@ def _apply_floors(protocol: Protocol, facts: Facts) -> tuple[int | None, str | N
             reason = (
                 f"{_RISKS[recorded].value} is not allowed here; raised to "
                 f"{floor.raise_to.value} by {floor.id} ({floor.citation.section}: "
-                f"\"{floor.citation.quote}\")"
+                f'"{floor.citation.quote}")'
             )
     return effective, raised_by, reason
 
@@ -229,17 +230,18 @@ def _stamp(moment: dt.datetime) -> str:
     return to_london(moment).isoformat()
 
 
-def _firings(
-    rule: Rule, ep: _Episode, as_of: dt.datetime
-) -> tuple[list[_Firing], _Firing | None]:
+def _firings(rule: Rule, ep: _Episode, as_of: dt.datetime) -> tuple[list[_Firing], _Firing | None]:
     """Occurrences fired by ``as_of``, and the next one if the child is still missing."""
     trigger = rule.trigger
     if isinstance(trigger, EventTrigger):
         at = ep.moment(trigger.on)
         if at is None:
             return [], None
-        label = {"started": "went missing (last seen)", "reported": "reported to police",
-                 "returned": "returned or located"}[trigger.on.value]
+        label = {
+            "started": "went missing (last seen)",
+            "reported": "reported to police",
+            "returned": "returned or located",
+        }[trigger.on.value]
         return [_Firing(at, None, f"{label} at {_stamp(at)}")], None
     anchor = ep.moment(trigger.anchor)
     if anchor is None:
@@ -249,8 +251,9 @@ def _firings(
         if not ep.missing_at(at):
             return [], None
         firing = _Firing(
-            at, None, f"still missing {trigger.missing_for} after {trigger.anchor.value} "
-            f"({_stamp(anchor)})"
+            at,
+            None,
+            f"still missing {trigger.missing_for} after {trigger.anchor.value} ({_stamp(anchor)})",
         )
         return ([firing], None) if at <= as_of else ([], firing)
     return _recurring(trigger, ep, anchor, as_of)
@@ -297,17 +300,27 @@ def _deadline(
 ) -> tuple[dt.datetime | None, DeadlineTrace]:
     anchor_at = triggered if deadline.anchor is Moment.TRIGGERED else ep.moment(deadline.anchor)
     if deadline.kind is DeadlineKind.IMMEDIATELY:
-        return anchor_at, DeadlineTrace("immediately", deadline.anchor.value, anchor_at,
-                                        "due at the moment it is triggered", ())
+        return anchor_at, DeadlineTrace(
+            "immediately", deadline.anchor.value, anchor_at, "due at the moment it is triggered", ()
+        )
     if deadline.within is None:
-        return None, DeadlineTrace("unspecified", deadline.anchor.value, anchor_at,
-                                   "the protocol sets no time limit; never overdue", ())
+        return None, DeadlineTrace(
+            "unspecified",
+            deadline.anchor.value,
+            anchor_at,
+            "the protocol sets no time limit; never overdue",
+            (),
+        )
     rule_text = f"within {deadline.within} of {deadline.anchor.value}"
     arithmetic = _ARITHMETIC[deadline.within.unit]
     if anchor_at is None:
-        return None, DeadlineTrace(rule_text, deadline.anchor.value, None,
-                                   f"{arithmetic}; not yet computable: no "
-                                   f"{deadline.anchor.value} time recorded", ())
+        return None, DeadlineTrace(
+            rule_text,
+            deadline.anchor.value,
+            None,
+            f"{arithmetic}; not yet computable: no {deadline.anchor.value} time recorded",
+            (),
+        )
     skipped: tuple[dt.date, ...] = ()
     if deadline.within.unit is Unit.WORKING_DAYS:
         _, skipped = working_days_after(to_london(anchor_at).date(), deadline.within.amount)
@@ -335,16 +348,15 @@ class _Evidence:
     episode_index: int | None
 
 
-def _evidence(timeline: Timeline, views: Sequence[_Episode], as_of: dt.datetime) -> list[
-    _Evidence
-]:
+def _evidence(timeline: Timeline, views: Sequence[_Episode], as_of: dt.datetime) -> list[_Evidence]:
     """Recorded events known at ``as_of``, each tied to the episode it served."""
     found: list[_Evidence] = []
     by_id = {view.source.id: view.index for view in views}
     for view in views:
         if view.reported_at is not None:
-            implicit = RecordedEvent(action="report_to_police", at=view.reported_at,
-                                     episode=view.source.id)
+            implicit = RecordedEvent(
+                action="report_to_police", at=view.reported_at, episode=view.source.id
+            )
             found.append(_Evidence(implicit, view.index))
     for event in timeline.events:
         if event.at > as_of:
@@ -372,6 +384,7 @@ def _status(
 
 
 def _match(
+    *,
     evidence: Sequence[_Evidence],
     used: set[int],
     rule: Rule,
@@ -395,6 +408,7 @@ def _match(
 
 
 def _actions_for(
+    *,
     protocol: Protocol,
     rule: Rule,
     ep: _Episode,
@@ -411,12 +425,18 @@ def _actions_for(
     fired, upcoming = _firings(rule, ep, as_of)
     responsible, reason = _responsible(protocol, rule, ep.facts)
     citation = CitationOut(protocol.id, rule.citation.section, rule.citation.quote)
-    condition = describe(rule.when) if rule.when is not None else "always"
     for recipient in rule.recipients:
         used: set[int] = set()
         for firing in fired:
             due, trace = _deadline(rule.deadline, ep, firing.at)
-            met_at = _match(evidence, used, rule, recipient, ep, firing.at)
+            met_at = _match(
+                evidence=evidence,
+                used=used,
+                rule=rule,
+                recipient=recipient,
+                ep=ep,
+                after=firing.at,
+            )
             parts = [protocol.id, child_id, ep.source.id, rule.id]
             action_id = ":".join(parts)
             if firing.occurrence is not None:
@@ -478,7 +498,15 @@ def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Eval
     upcoming: list[UpcomingAction] = []
     for ep in views:
         for rule in protocol.rules:
-            for item in _actions_for(protocol, rule, ep, evidence, timeline.child.id, as_of):
+            found = _actions_for(
+                protocol=protocol,
+                rule=rule,
+                ep=ep,
+                evidence=evidence,
+                child_id=timeline.child.id,
+                as_of=as_of,
+            )
+            for item in found:
                 if isinstance(item, RequiredAction):
                     actions.append(item)
                 else:

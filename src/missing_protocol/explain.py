@@ -76,7 +76,7 @@ def explain_action(protocol: Protocol, evaluation: Evaluation, action_id: str) -
         "",
         "Citation",
         f"  {protocol.title}, section {action.citation.section}:",
-        f"  \"{action.citation.quote}\"",
+        f'  "{action.citation.quote}"',
     ]
     if action.note:
         lines += ["", "Note on the reading", f"  {action.note}"]

@@ -235,6 +235,8 @@ FACTS: dict[FactName, FactSpec] = {
             _values(AwayIncident),
             "What happened while away, as learnt on return.",
         ),
-        FactSpec(FactName.CONCERNS, FactType.SET, _values(Concern), "Circumstances of the episode."),
+        FactSpec(
+            FactName.CONCERNS, FactType.SET, _values(Concern), "Circumstances of the episode."
+        ),
     )
 }

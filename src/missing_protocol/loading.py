@@ -37,8 +37,8 @@ __all__ = [
     "load_timeline",
     "parse_document",
     "parse_timeline",
-    "read_rule_file",
     "read_document",
+    "read_rule_file",
     "validate_document",
 ]
 
@@ -181,7 +181,9 @@ class _Builder:
         where = Located(node.start_mark.line + 1, node.start_mark.column + 1)
         source = self.smap.lines[where.line - 1] if self.show_source else None
         self.problems.append(
-            Problem(code, message, self.smap.file, format_path(path), where.line, where.column, source)
+            Problem(
+                code, message, self.smap.file, format_path(path), where.line, where.column, source
+            )
         )
 
 
@@ -207,7 +209,17 @@ def parse_document(
         source = smap.lines[line - 1] if show_source and line and line <= len(smap.lines) else None
         reason = exc.problem or exc.context or "not valid YAML or JSON"
         raise error(
-            [Problem("yaml.syntax", f"not valid YAML or JSON: {reason}", file, "", line, column, source)]
+            [
+                Problem(
+                    "yaml.syntax",
+                    f"not valid YAML or JSON: {reason}",
+                    file,
+                    "",
+                    line,
+                    column,
+                    source,
+                )
+            ]
         ) from exc
     except yaml.YAMLError as exc:
         raise error([Problem("yaml.syntax", f"not valid YAML or JSON: {exc}", file)]) from exc
@@ -224,7 +236,9 @@ def read_document(path: Path, *, error: type[InputError]) -> tuple[Any, SourceMa
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise error([Problem("io.unreadable", f"cannot read the file: {reason}", str(path))]) from exc
+        raise error(
+            [Problem("io.unreadable", f"cannot read the file: {reason}", str(path))]
+        ) from exc
     return parse_document(text, str(path), error=error, show_source=error is not TimelineError)
 
 
@@ -248,10 +262,34 @@ _CODES = {
 
 
 _UNION_TAGS = frozenset(
-    {"all", "any", "not", "fact", "episodes", "on", "missing_for", "every",
-     "role", "allocation", "word", "within"}
+    {
+        "all",
+        "any",
+        "not",
+        "fact",
+        "episodes",
+        "on",
+        "missing_for",
+        "every",
+        "role",
+        "allocation",
+        "word",
+        "within",
+    }
 )
 _TYPE_TAGS = frozenset({"str", "int", "bool", "float", "list", "dict", "none"})
+
+
+_ABSENT = object()
+
+
+def _child(current: Any, part: str | int) -> Any:
+    """``current[part]`` if the data has it, else ``_ABSENT``."""
+    if isinstance(current, Mapping) and part in current:
+        return current[part]
+    if isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        return current[part]
+    return _ABSENT
 
 
 def _strip_tags(loc: Sequence[str | int], data: Any) -> PathKey:
@@ -268,16 +306,9 @@ def _strip_tags(loc: Sequence[str | int], data: Any) -> PathKey:
         options: list[tuple[int, PathKey]] = []
         if isinstance(part, str) and (part in _UNION_TAGS or part in _TYPE_TAGS or "[" in part):
             options.append(walk(rest, current, found))
-        if found and isinstance(current, Mapping) and part in current:
-            score, tail = walk(rest, current[part], True)
-            options.append((score + 1, (part, *tail)))
-        elif (
-            found
-            and isinstance(current, list)
-            and isinstance(part, int)
-            and 0 <= part < len(current)
-        ):
-            score, tail = walk(rest, current[part], True)
+        child = _child(current, part) if found else _ABSENT
+        if child is not _ABSENT:
+            score, tail = walk(rest, child, True)
             options.append((score + 1, (part, *tail)))
         if not options:
             _, tail = walk(rest, None, False)
@@ -353,14 +384,11 @@ def _prefer_specific(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.code not in vague or p.path not in paths_with_specific]
 
 
-def load_model(
-    path: Path, model: type[M], *, error: type[InputError]
-) -> tuple[M, SourceMap]:
+def load_model(path: Path, model: type[M], *, error: type[InputError]) -> tuple[M, SourceMap]:
     """Read ``path`` and validate it as ``model``."""
     data, smap = read_document(path, error=error)
     echo = error is not TimelineError
     return validate_document(model, data, smap, error=error, echo_values=echo), smap
-
 
 
 def read_rule_file(path: Path) -> tuple[RuleFile, SourceMap]:

@@ -15,12 +15,11 @@ from pathlib import Path
 
 from .compile import compile_rule_file
 from .compiled import Protocol
-from .errors import UnknownProtocolError
+from .errors import RuleFileError, UnknownProtocolError
 from .loading import parse_document, validate_document
-from .errors import RuleFileError
 from .schema import RuleFile
 
-__all__ = ["bundled_protocol_ids", "bundled_rule_path", "load_protocol"]
+__all__ = ["bundled_protocol_ids", "bundled_rule_path", "compile_text", "load_protocol"]
 
 
 def _rules_dir() -> Path:
@@ -62,8 +61,10 @@ def load_protocol(id_or_path: str | Path) -> Protocol:
     :class:`RuleFileError` (with every problem) for a bad file.
     """
     candidate = Path(id_or_path)
-    if isinstance(id_or_path, Path) or candidate.suffix in (".yaml", ".yml") or "/" in str(
-        id_or_path
+    if (
+        isinstance(id_or_path, Path)
+        or candidate.suffix in (".yaml", ".yml")
+        or "/" in str(id_or_path)
     ):
         path = candidate
         display = str(candidate)
@@ -75,6 +76,3 @@ def load_protocol(id_or_path: str | Path) -> Protocol:
     except OSError as exc:
         raise UnknownProtocolError(f"cannot read rule file {display}: {exc.strerror}") from exc
     return compile_text(text, display)
-
-
-__all__ += ["compile_text"]

@@ -42,9 +42,9 @@ from .vocabulary import Obligation, Topic
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AllOf",
     "Allocation",
     "AllocationOption",
-    "AllOf",
     "Anchor",
     "AnyOf",
     "Category",

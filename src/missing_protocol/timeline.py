@@ -15,6 +15,7 @@ unknown episode) are made here too, and all reported together.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -192,7 +193,7 @@ class Timeline(_Model):
                     )
                 )
         order = sorted(range(len(self.episodes)), key=lambda i: self.episodes[i].started_at)
-        for before, after in zip(order, order[1:], strict=False):
+        for before, after in itertools.pairwise(order):
             earlier, later = self.episodes[before], self.episodes[after]
             if earlier.returned_at is None or earlier.returned_at > later.started_at:
                 errors.append(
