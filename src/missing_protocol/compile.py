@@ -239,7 +239,7 @@ def _check_value(
         if value not in ctx.categories:
             return (
                 f"unknown category {value!r}{_closest(str(value), ctx.categories)}; "
-                f"this protocol's categories are {', '.join(sorted(ctx.categories))}"
+                f"the categories are: {', '.join(sorted(ctx.categories))}"
             )
         return None
     assert domain is not None

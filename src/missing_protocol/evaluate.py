@@ -126,9 +126,9 @@ def _classify(
                 problems.append(
                     Problem(
                         "timeline.unknown_category",
-                        f"category {episode.category!r} is not one of protocol "
-                        f"{protocol.id!r}'s categories ({', '.join(sorted(known))}); "
-                        "use one of them or omit category to derive it",
+                        f"{episode.category!r} is not a category of protocol {protocol.id!r} "
+                        f"({', '.join(sorted(known))}); use one of them, or omit category "
+                        "to have the protocol derive it",
                         path=f"episodes[{index}].category",
                     )
                 )

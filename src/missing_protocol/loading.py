@@ -81,15 +81,21 @@ class SourceMap:
     file: str
     lines: tuple[str, ...]
     positions: dict[PathKey, Located] = field(default_factory=dict)
+    key_positions: dict[PathKey, Located] = field(default_factory=dict)
+    pending: list[Problem] = field(default_factory=list)
+    """Problems found while reading (duplicate keys) that did not stop it; reported
+    together with the schema's problems."""
 
-    def locate(self, path: Sequence[str | int]) -> Located | None:
-        """The position of ``path``, or of its nearest ancestor that has one."""
-        key = tuple(path)
+    def locate(self, path: Sequence[str | int], *, key: bool = False) -> Located | None:
+        """The position of ``path``'s value (or its key), or of its nearest ancestor's."""
+        wanted = tuple(path)
+        if key and wanted in self.key_positions:
+            return self.key_positions[wanted]
         while True:
-            found = self.positions.get(key)
-            if found is not None or not key:
+            found = self.positions.get(wanted)
+            if found is not None or not wanted:
                 return found
-            key = key[:-1]
+            wanted = wanted[:-1]
 
     def problem(
         self,
@@ -98,8 +104,9 @@ class SourceMap:
         path: Sequence[str | int],
         *,
         show_source: bool = True,
+        at_key: bool = False,
     ) -> Problem:
-        where = self.locate(path)
+        where = self.locate(path, key=at_key)
         source_line = None
         if show_source and where is not None and 0 < where.line <= len(self.lines):
             source_line = self.lines[where.line - 1]
@@ -169,12 +176,14 @@ class _Builder:
                 )
                 continue
             first_seen[key] = key_node.start_mark.line + 1
-            self._mark(key_node, (*path, key))
-            result[key] = self.build(value_node, (*path, key))
-            # a value's own position is more useful than its key's for scalars
-            # on the same line; for blocks keep the key's position.
-            if isinstance(value_node, yaml.ScalarNode):
-                self._mark(value_node, (*path, key))
+            here = (*path, key)
+            self.smap.key_positions[here] = Located(
+                key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            )
+            result[key] = self.build(value_node, here)
+            # a block (mapping or list) is best shown at its key; a scalar at itself
+            if not isinstance(value_node, yaml.ScalarNode):
+                self.smap.positions[here] = self.smap.key_positions[here]
         return result
 
     def _problem(self, node: yaml.Node, code: str, message: str, path: PathKey) -> None:
@@ -192,7 +201,9 @@ def parse_document(
 ) -> tuple[Any, SourceMap]:
     """Parse YAML (or JSON) text into plain data and its source map.
 
-    Raises ``error`` with every syntax, duplicate-key or merge-key problem.
+    Raises ``error`` for a syntax error. Duplicate and merge keys do not stop
+    the reading (the first value is kept); they wait in ``smap.pending`` and
+    :func:`validate_document` reports them with the schema's problems.
     """
     smap = SourceMap(file=file, lines=tuple(text.splitlines()))
     loader = _StrictLoader(text)
@@ -225,8 +236,7 @@ def parse_document(
         raise error([Problem("yaml.syntax", f"not valid YAML or JSON: {exc}", file)]) from exc
     finally:
         loader.dispose()
-    if builder.problems:
-        raise error(builder.problems)
+    smap.pending.extend(builder.problems)
     return data, smap
 
 
@@ -346,7 +356,7 @@ def _message(err: Mapping[str, Any], path: PathKey, echo: bool) -> str:
         msg = msg[len("Value error, ") :]
     if kind in {"invalid_duration"} and not echo:
         msg = msg.split(", got")[0]
-    if ", got" in msg or kind in {"operator_count", "missing"}:
+    if ", got" in msg or kind in {"operator_count", "missing"} or value is None:
         return msg
     got = repr(value) if echo and not isinstance(value, dict | list) else _describe(value)
     return f"{msg}, got {got}"
@@ -362,7 +372,7 @@ def validate_document(
 ) -> M:
     """Validate ``data`` against ``model``, raising ``error`` with every problem located."""
     try:
-        return model.model_validate(data)
+        validated = model.model_validate(data)
     except ValidationError as exc:
         problems = []
         seen: set[tuple[str, str]] = set()
@@ -373,8 +383,19 @@ def validate_document(
             if (format_path(path), message) in seen:
                 continue
             seen.add((format_path(path), message))
-            problems.append(smap.problem(code, message, path, show_source=echo_values))
-        raise error(_prefer_specific(problems)) from exc
+            problems.append(
+                smap.problem(
+                    code,
+                    message,
+                    path,
+                    show_source=echo_values,
+                    at_key=err["type"] == "extra_forbidden",
+                )
+            )
+        raise error([*smap.pending, *_prefer_specific(problems)]) from exc
+    if smap.pending:
+        raise error(smap.pending)
+    return validated
 
 
 def _prefer_specific(problems: list[Problem]) -> list[Problem]:
