@@ -47,8 +47,7 @@ def test_evaluate_table() -> None:
     )
     assert lines[3].split() == ["STATUS", "DUE", "ACTION", "WHO", "TO", "EPISODE", "RULE"]
     assert any(
-        line.split()[:1] == ["met_late"] and line.endswith("return_interview_72h")
-        for line in lines
+        line.split()[:1] == ["met_late"] and line.endswith("return_interview_72h") for line in lines
     )
 
 
@@ -91,8 +90,11 @@ def test_protocols_lists_bundled() -> None:
 
 
 def test_schema_commands_print_json_schema() -> None:
-    for which, title in (("rules", "RuleFile"), ("timeline", "Timeline"),
-                         ("result", "missing_protocol evaluation")):
+    for which, title in (
+        ("rules", "RuleFile"),
+        ("timeline", "Timeline"),
+        ("result", "missing_protocol evaluation"),
+    ):
         code, out, _ = run("schema", which)
         assert code == 0
         assert json.loads(out)["title"] == title

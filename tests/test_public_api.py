@@ -17,8 +17,7 @@ def test_every_public_name_is_in_all() -> None:
     public = {
         name
         for name, value in vars(missing_protocol).items()
-        if not name.startswith("_") and getattr(value, "__module__", "").startswith(
-            "missing_protocol"
-        )
+        if not name.startswith("_")
+        and getattr(value, "__module__", "").startswith("missing_protocol")
     }
     assert public <= set(missing_protocol.__all__)

@@ -31,8 +31,15 @@ def test_wheel_installs_and_evaluates_outside_the_checkout(tmp_path: Path) -> No
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         str(wheels[0])],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(wheels[0]),
+        ],
         check=True,
     )
     script = (
@@ -46,13 +53,19 @@ def test_wheel_installs_and_evaluates_outside_the_checkout(tmp_path: Path) -> No
     )
     done = subprocess.run(
         [str(python), "-c", script, str(EXAMPLE)],
-        check=True, capture_output=True, text=True, cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     result = json.loads(done.stdout)
     assert "camden" in result["ids"]
     assert result["actions"] == 12
     cli = subprocess.run(
         [str(env_dir / "bin" / "missing-protocol"), "protocols"],
-        check=True, capture_output=True, text=True, cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert cli.stdout.startswith("camden ")

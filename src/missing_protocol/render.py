@@ -1,0 +1,313 @@
+"""Reference documentation rendered from the code and the rule files, as Markdown.
+
+Nothing here is written by hand: the rule-language reference comes from the
+schema models, the facts and the vocabulary; each area's page comes from its
+compiled rule file; the ambiguities page gathers every note. ``tools/gen_docs.py``
+writes them under ``docs/``, and a test fails when they are out of date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .compiled import (
+    Deadline,
+    DeadlineKind,
+    ElapsedTrigger,
+    EventTrigger,
+    Protocol,
+    RecurringTrigger,
+    Rule,
+    Trigger,
+)
+from .conditions import describe
+from .facts import FACTS, FactType
+from .vocabulary import ACTION_KINDS, ROLES, Topic
+
+__all__ = [
+    "describe_deadline",
+    "describe_trigger",
+    "render_ambiguities",
+    "render_json_schema",
+    "render_protocol",
+    "render_rule_language_tables",
+]
+
+_OPERATORS = {
+    FactType.NUMBER: "is, lt, le, gt, ge",
+    FactType.BOOLEAN: "is",
+    FactType.ENUM: "is, in, not_in",
+    FactType.ORDERED: "is, in, not_in, lt, le, gt, ge (in the order listed)",
+    FactType.SET: "has, has_any, has_none",
+    FactType.CATEGORY: "is, in, not_in (the protocol's own category ids)",
+}
+
+
+def describe_trigger(trigger: Trigger) -> str:
+    """A rule's trigger in words."""
+    if isinstance(trigger, EventTrigger):
+        return {
+            "started": "when the child goes missing (last seen)",
+            "reported": "when the child is reported to the police",
+            "returned": "when the child returns or is located",
+        }[trigger.on.value]
+    if isinstance(trigger, ElapsedTrigger):
+        return f"if still missing {trigger.missing_for} after {trigger.anchor.value}"
+    assert isinstance(trigger, RecurringTrigger)
+    text = f"every {trigger.every} while missing, first at {trigger.first} after "
+    text += trigger.anchor.value
+    if trigger.until is not None:
+        text += f", until {trigger.until}"
+    return text
+
+
+def describe_deadline(deadline: Deadline) -> str:
+    """A rule's deadline in words."""
+    if deadline.kind is DeadlineKind.IMMEDIATELY:
+        return "immediately"
+    if deadline.kind is DeadlineKind.UNSPECIFIED:
+        return "no time limit stated"
+    anchor = "the trigger" if deadline.anchor.value == "triggered" else deadline.anchor.value
+    return f"within {deadline.within} of {anchor}"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def render_rule_language_tables() -> str:
+    """The facts, operators, action kinds, roles and topics, as Markdown tables."""
+    lines = ["## Facts a condition may test", ""]
+    lines += _table(
+        ["fact", "type", "operators", "values", "meaning"],
+        (
+            (
+                f"`{spec.name.value}`",
+                spec.type.value,
+                _OPERATORS[spec.type],
+                ", ".join(f"`{v}`" for v in spec.domain)
+                if spec.domain
+                else (f"{spec.minimum} to {spec.maximum}" if spec.minimum is not None else "-"),
+                spec.description,
+            )
+            for spec in FACTS.values()
+        ),
+    )
+    lines += ["", "## Canonical action kinds", ""]
+    lines += _table(["kind", "meaning"], ((f"`{k}`", v) for k, v in ACTION_KINDS.items()))
+    lines += ["", "## Canonical roles", ""]
+    lines += _table(["role", "meaning"], ((f"`{k}`", v) for k, v in ROLES.items()))
+    lines += ["", "## Topics", ""]
+    lines += [", ".join(f"`{t.value}`" for t in Topic)]
+    return "\n".join(lines) + "\n"
+
+
+def render_json_schema(schema: Mapping[str, Any], title: str, intro: str) -> str:
+    """Every model of a JSON Schema as a table of fields."""
+    lines = [f"# {title}", "", intro, ""]
+    definitions: dict[str, Any] = dict(schema.get("$defs", {}))
+    definitions[str(schema.get("title", "root"))] = schema
+    for name in sorted(definitions):
+        model = definitions[name]
+        if "properties" not in model:
+            continue
+        lines += [f"## {name}", ""]
+        if model.get("description"):
+            lines += [" ".join(str(model["description"]).split()), ""]
+        required = set(model.get("required", []))
+        rows = []
+        for field, spec in model["properties"].items():
+            rows.append(
+                (
+                    f"`{field}`",
+                    _type_of(spec),
+                    "yes" if field in required else "no",
+                    str(spec.get("description", "")),
+                )
+            )
+        lines += _table(["field", "type", "required", "meaning"], rows)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _type_of(spec: Mapping[str, Any]) -> str:
+    if "$ref" in spec:
+        return str(spec["$ref"]).rsplit("/", 1)[-1]
+    if "enum" in spec:
+        return " / ".join(f"`{v}`" for v in spec["enum"])
+    if "const" in spec:
+        return f"`{spec['const']}`"
+    for key in ("anyOf", "oneOf"):
+        if key in spec:
+            return " or ".join(_type_of(option) for option in spec[key])
+    if spec.get("type") == "array":
+        return f"list of {_type_of(spec.get('items', {}))}"
+    if spec.get("type") == "object" and "additionalProperties" in spec:
+        return f"map to {_type_of(spec['additionalProperties'])}"
+    return str(spec.get("type", "any"))
+
+
+def _who(rule: Rule) -> str:
+    if rule.responsible is not None:
+        return f"`{rule.responsible}`"
+    return f"allocation [`{rule.allocation}`](#allocation-{rule.allocation})"
+
+
+def _quote(section: str, quote: str) -> str:
+    return f"§{section}: “{quote}”"
+
+
+def render_protocol(protocol: Protocol) -> str:
+    """One area's page: metadata, risk, allocations and rules by topic, all cited."""
+    p = protocol
+    lines = [
+        f"# {p.title}",
+        "",
+        "<!-- generated by tools/gen_docs.py from " + p.file + "; do not edit -->",
+        "",
+        f"- **Protocol id:** `{p.id}`, version {p.version}"
+        + (f", effective {p.effective.isoformat()}" if p.effective else ""),
+        f"- **Authorities:** {', '.join(p.authorities)}",
+        f"- **Source:** {p.source_document}",
+        f"- **Rules:** {len(p.rules)}; rule file `{p.file}`",
+        "",
+        "## Categories and police risk",
+        "",
+        "Police risk levels used: " + ", ".join(f"`{r.value}`" for r in p.police_risk_levels),
+        "",
+    ]
+    lines += _table(
+        ["category", "police risk", "derived when the timeline gives none", "source"],
+        (
+            (
+                f"`{c.id}` ({c.label})",
+                ", ".join(r.value for r in c.police_risk) or "-",
+                describe(c.when) if c.when is not None else "never (must be given)",
+                _quote(c.citation.section, c.citation.quote)
+                + (f" *Note:* {c.note}" if c.note else ""),
+            )
+            for c in p.categories
+        ),
+    )
+    if p.floors:
+        lines += ["", "### Risk floors", ""]
+        lines += _table(
+            ["floor", "applies when", "forbids", "raises to", "source"],
+            (
+                (
+                    f"`{f.id}`",
+                    describe(f.when) if f.when is not None else "always",
+                    ", ".join(sorted(r.value for r in f.forbid)),
+                    f.raise_to.value,
+                    _quote(f.citation.section, f.citation.quote)
+                    + (f" *Note:* {f.note}" if f.note else ""),
+                )
+                for f in p.floors
+            ),
+        )
+    if p.allocations:
+        lines += ["", "## Allocations (first match wins)", ""]
+        for allocation in p.allocations.values():
+            lines += [
+                f'<a id="allocation-{allocation.id}"></a>',
+                f"### {allocation.id}",
+                "",
+                allocation.description,
+                "",
+            ]
+            lines += _table(
+                ["#", "when", "role", "source"],
+                (
+                    (
+                        str(n),
+                        describe(o.when) if o.when is not None else "otherwise",
+                        f"`{o.role}`",
+                        _quote(o.citation.section, o.citation.quote)
+                        + (f" *Note:* {o.note}" if o.note else ""),
+                    )
+                    for n, o in enumerate(allocation.options, start=1)
+                ),
+            )
+            lines.append("")
+    lines += ["", "## Rules by topic", ""]
+    for topic in Topic:
+        rules = [r for r in p.rules if r.topic is topic]
+        if not rules:
+            continue
+        lines += [f"### {topic.value.replace('_', ' ').capitalize()}", ""]
+        for rule in rules:
+            lines += _render_rule(rule)
+    if p.not_encoded:
+        lines += ["## Read but not encoded", ""]
+        lines += _table(
+            ["passage", "why not"],
+            ((_quote(x.citation.section, x.citation.quote), x.reason) for x in p.not_encoded),
+        )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _render_rule(rule: Rule) -> list[str]:
+    recipients = [r for r in rule.recipients if r is not None]
+    lines = [
+        f'<a id="rule-{rule.id}"></a>',
+        f"#### `{rule.id}`: {rule.action.replace('_', ' ')} ({rule.obligation.value})",
+        "",
+        f"- **Who:** {_who(rule)}"
+        + (f"; **to:** {', '.join(f'`{r}`' for r in recipients)}" if recipients else ""),
+        f"- **When:** {describe_trigger(rule.trigger)}"
+        + (f", if {describe(rule.when)}" if rule.when is not None else ""),
+        f"- **Deadline:** {describe_deadline(rule.deadline)}",
+        f"- **Source:** {_quote(rule.citation.section, rule.citation.quote)}",
+    ]
+    lines += [f"- **See also:** {_quote(x.section, x.quote)}" for x in rule.see_also]
+    if rule.note:
+        lines.append(f"- **Reading:** {' '.join(rule.note.split())}")
+    lines.append(f"- **Rule file:** `{rule.source}`")
+    return [*lines, ""]
+
+
+def render_ambiguities(protocols: Sequence[Protocol]) -> str:
+    """Every reading note of every protocol: where the text was ambiguous and how it was read."""
+    lines = [
+        "# Ambiguities, contradictions and how each was read",
+        "",
+        "<!-- generated by tools/gen_docs.py from rules/*.yaml; do not edit -->",
+        "",
+        "Every note in the rule files, gathered here. A note records a place where a protocol",
+        "text is ambiguous, contradicts itself, or leaves a gap the rules had to fill, and the",
+        "reading chosen. Passages read and deliberately not encoded are listed too.",
+        "",
+    ]
+    for p in protocols:
+        lines += [f"## {p.title} (`{p.id}`)", ""]
+        items: list[tuple[str, str, str]] = []
+        for c in p.categories:
+            if c.note:
+                items.append((f"category `{c.id}`", c.citation.section, c.note))
+        for f in p.floors:
+            if f.note:
+                items.append((f"risk floor `{f.id}`", f.citation.section, f.note))
+        for a in p.allocations.values():
+            for n, o in enumerate(a.options, start=1):
+                if o.note:
+                    items.append((f"allocation `{a.id}` option {n}", o.citation.section, o.note))
+        for r in p.rules:
+            if r.note:
+                ref = f"[rule `{r.id}`](protocols/{p.id}.md#rule-{r.id})"
+                items.append((ref, r.citation.section, r.note))
+        lines += _table(["where", "section", "reading"], items)
+        if p.not_encoded:
+            lines += ["", "Not encoded:", ""]
+            lines += [
+                f"- §{x.citation.section}: {' '.join(x.reason.split())}" for x in p.not_encoded
+            ]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
