@@ -49,7 +49,7 @@ from .results import (
 )
 from .timeline import Episode, RecordedEvent, Timeline, london_datetime
 
-__all__ = ["evaluate"]
+__all__ = ["episode_facts", "evaluate"]
 
 _RISKS = tuple(PoliceRisk)
 
@@ -383,28 +383,56 @@ def _status(
     return ActionStatus.DUE
 
 
-def _match(
+def _assign(
     *,
     evidence: Sequence[_Evidence],
-    used: set[int],
     rule: Rule,
     recipient: str | None,
+    responsible: str,
     ep: _Episode,
-    after: dt.datetime,
-) -> dt.datetime | None:
-    for number, item in enumerate(evidence):
-        event = item.event
-        if (
-            number not in used
-            and event.action == rule.action
-            and item.episode_index == ep.index
-            and event.outcome.value in rule.satisfied_by
-            and (recipient is None or event.recipient == recipient)
-            and event.at >= after
-        ):
-            used.add(number)
-            return event.at
-    return None
+    fired: Sequence[_Firing],
+    next_at: dt.datetime | None,
+) -> list[dt.datetime | None]:
+    """When each occurrence was done, from the recorded events (``None`` if not done).
+
+    An event counts if its kind, episode, outcome, recipient and (when it says)
+    the role that did it match. Work done from the moment the rule fired counts,
+    except for rules fired by time elapsed, where work done since the child went
+    missing counts (a meeting already held need not be held again). For a
+    recurring action each event serves one occurrence: first the events inside
+    each occurrence's own interval, then, for occurrences still open, the
+    earliest later event.
+    """
+    candidates = [
+        item.event.at
+        for item in evidence
+        if item.event.action == rule.action
+        and item.episode_index == ep.index
+        and item.event.outcome.value in rule.satisfied_by
+        and (recipient is None or item.event.recipient == recipient)
+        and (item.event.by is None or item.event.by == responsible)
+    ]
+    from_start = isinstance(rule.trigger, ElapsedTrigger)
+    opens = [ep.started_at if from_start else firing.at for firing in fired]
+    closes: list[dt.datetime | None] = [firing.at for firing in fired[1:]]
+    if fired:
+        closes.append(next_at)
+    done: list[dt.datetime | None] = [None] * len(fired)
+    used: set[int] = set()
+
+    def take(opened: dt.datetime, closed: dt.datetime | None) -> dt.datetime | None:
+        for index, at in enumerate(candidates):
+            if index not in used and at >= opened and (closed is None or at < closed):
+                used.add(index)
+                return at
+        return None
+
+    for number, (opened, closed) in enumerate(zip(opens, closes, strict=True)):
+        done[number] = take(opened, closed)
+    for number, opened in enumerate(opens):
+        if done[number] is None:
+            done[number] = take(opened, None)
+    return done
 
 
 def _actions_for(
@@ -426,17 +454,17 @@ def _actions_for(
     responsible, reason = _responsible(protocol, rule, ep.facts)
     citation = CitationOut(protocol.id, rule.citation.section, rule.citation.quote)
     for recipient in rule.recipients:
-        used: set[int] = set()
-        for firing in fired:
+        done = _assign(
+            evidence=evidence,
+            rule=rule,
+            recipient=recipient,
+            responsible=responsible,
+            ep=ep,
+            fired=fired,
+            next_at=upcoming.at if upcoming is not None else None,
+        )
+        for firing, met_at in zip(fired, done, strict=True):
             due, trace = _deadline(rule.deadline, ep, firing.at)
-            met_at = _match(
-                evidence=evidence,
-                used=used,
-                rule=rule,
-                recipient=recipient,
-                ep=ep,
-                after=firing.at,
-            )
             parts = [protocol.id, child_id, ep.source.id, rule.id]
             action_id = ":".join(parts)
             if firing.occurrence is not None:
@@ -479,6 +507,23 @@ def _actions_for(
             )
 
 
+def _known_episodes(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> list[_Episode]:
+    ordered = sorted(
+        ((i, e) for i, e in enumerate(timeline.episodes) if e.started_at <= as_of),
+        key=lambda pair: (pair[1].started_at, pair[1].id),
+    )
+    return _classify(protocol, timeline, ordered, as_of)
+
+
+def episode_facts(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> dict[str, Facts]:
+    """The facts of each episode known at ``as_of``, by episode id, as rules see them.
+
+    For verification tools and property checks; evaluation itself uses the same.
+    """
+    as_of = london_datetime(as_of)
+    return {view.source.id: view.facts for view in _known_episodes(protocol, timeline, as_of)}
+
+
 def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Evaluation:
     """Every action ``protocol`` requires for ``timeline``'s child, as at ``as_of``.
 
@@ -488,11 +533,7 @@ def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Eval
     episode's category is not one of the protocol's and cannot be derived.
     """
     as_of = london_datetime(as_of)
-    ordered = sorted(
-        ((i, e) for i, e in enumerate(timeline.episodes) if e.started_at <= as_of),
-        key=lambda pair: (pair[1].started_at, pair[1].id),
-    )
-    views = _classify(protocol, timeline, ordered, as_of)
+    views = _known_episodes(protocol, timeline, as_of)
     evidence = _evidence(timeline, views, as_of)
     actions: list[RequiredAction] = []
     upcoming: list[UpcomingAction] = []

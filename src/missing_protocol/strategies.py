@@ -1,0 +1,307 @@
+"""Hypothesis strategies for children, episodes, recorded events and whole timelines.
+
+Install with the ``testing`` extra (``pip install missing_protocol[testing]``).
+Everything generated is valid by construction: returns come after starts,
+episodes never overlap, ages are 0 to 17 at every episode, recorded events
+fall after the episode they serve began. Times are drawn so that the clock
+changes and England's bank holidays come up often, because that is where
+deadline arithmetic goes wrong.
+
+A council testing its own rule file needs a few lines::
+
+    from hypothesis import given
+    from missing_protocol import evaluate, load_protocol
+    from missing_protocol.strategies import evaluations_inputs
+
+    protocol = load_protocol("rules/my_area.yaml")
+
+    @given(evaluations_inputs(protocol))
+    def test_deadlines_follow_triggers(case):
+        timeline, as_of = case
+        for action in evaluate(protocol, timeline, as_of).actions:
+            assert action.due_at is None or action.due_at >= action.triggered_at
+
+Each strategy says what it shrinks towards: in general one episode, no
+events, the earliest allowed start, short absences, a child of the youngest
+age allowed, and no flags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import lru_cache
+
+from hypothesis import strategies as st
+
+from .calendar import LONDON, UTC, bank_holidays
+from .compiled import Protocol
+from .facts import AwayIncident, CaseStatus, ChildFlag, Concern, MissingFrom, PoliceRisk
+from .schema import Outcome
+from .timeline import Child, Episode, RecordedEvent, Timeline
+from .vocabulary import ACTION_KINDS, ROLES
+
+__all__ = [
+    "children",
+    "episode_moments",
+    "evaluations_inputs",
+    "recorded_events",
+    "timelines",
+]
+
+_EARLIEST = dt.datetime(2016, 1, 1, tzinfo=LONDON)
+_LATEST = dt.datetime(2030, 12, 31, tzinfo=LONDON)
+
+# Elapsed thresholds the protocols use, in minutes: absences are drawn near them.
+_THRESHOLDS_MIN = (60, 24 * 60, 48 * 60, 72 * 60, 5 * 1440, 7 * 1440, 28 * 1440, 84 * 1440)
+
+
+def _check_range(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware (use Europe/London)")
+    if not start < end:
+        raise ValueError(f"start ({start.isoformat()}) must be before end ({end.isoformat()})")
+    return start.astimezone(LONDON), end.astimezone(LONDON)
+
+
+@lru_cache(maxsize=16)
+def _interesting_moments(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """Moments near clock changes and on bank holidays between start and end."""
+    found: list[dt.datetime] = []
+    for year in range(start.year, end.year + 1):
+        for month in (3, 10):
+            last_sunday = max(
+                dt.date(year, month, day)
+                for day in range(25, 32)
+                if dt.date(year, month, day).weekday() == 6
+            )
+            for hour in (0, 1, 2, 22, 23):
+                found.append(dt.datetime.combine(last_sunday, dt.time(hour, 30), LONDON))
+                eve = last_sunday - dt.timedelta(days=1)
+                found.append(dt.datetime.combine(eve, dt.time(hour, 30), LONDON))
+        for holiday in bank_holidays(year):
+            for hour in (9, 17, 23):
+                eve = holiday - dt.timedelta(days=1)
+                found.append(dt.datetime.combine(eve, dt.time(hour, 0), LONDON))
+    return sorted(m for m in found if start <= m <= end)
+
+
+def episode_moments(
+    start: dt.datetime = _EARLIEST, end: dt.datetime = _LATEST
+) -> st.SearchStrategy[dt.datetime]:
+    """London times between ``start`` and ``end``, often near clock changes and bank holidays.
+
+    Shrinks towards ``start``.
+    """
+    start, end = _check_range(start, end)
+    plain = st.datetimes(
+        min_value=start.astimezone(UTC).replace(tzinfo=None),
+        max_value=end.astimezone(UTC).replace(tzinfo=None),
+        timezones=st.just(UTC),
+    ).map(lambda moment: moment.replace(second=0, microsecond=0).astimezone(LONDON))
+    interesting = _interesting_moments(start, end)
+    if not interesting:
+        return plain
+    return st.one_of(plain, st.sampled_from(interesting))
+
+
+_ABSENCES = st.one_of(
+    st.integers(0, 120 * 1440).map(lambda minutes: dt.timedelta(minutes=minutes)),
+    st.tuples(st.sampled_from(_THRESHOLDS_MIN), st.integers(-2, 2)).map(
+        lambda pair: dt.timedelta(minutes=max(0, pair[0] + pair[1]))
+    ),
+)
+
+
+def children(
+    *, first_episode: dt.datetime | None = None, min_age: int = 0, max_age: int = 17
+) -> st.SearchStrategy[Child]:
+    """A child aged ``min_age`` to ``max_age`` on ``first_episode`` (default: 1 Jan 2016).
+
+    Shrinks towards the youngest age, case status ``none``, no flags, nothing known.
+    """
+    if not 0 <= min_age <= max_age <= 17:
+        raise ValueError(f"need 0 <= min_age <= max_age <= 17, got {min_age} and {max_age}")
+    on = (first_episode or _EARLIEST).astimezone(LONDON).date()
+
+    def born(age_days: int) -> dt.date:
+        return on - dt.timedelta(days=age_days)
+
+    youngest = min_age * 366
+    oldest = (max_age + 1) * 365 - 2
+    return st.integers(youngest, max(youngest, oldest)).flatmap(
+        lambda age_days: _child_facts(born(age_days))
+    )
+
+
+# Strategies built once: hypothesis validates each new strategy object, which is
+# slow, so the composites below draw from these rather than building their own.
+_BOOL = st.booleans()
+_CHILD_NUMBER = st.integers(0, 999_999)
+_CASE_STATUS = st.sampled_from(list(CaseStatus))
+_FLAGS = st.frozensets(st.sampled_from(list(ChildFlag)), max_size=3)
+_MISSING_FROM = st.sampled_from(list(MissingFrom))
+_POLICE_RISK = st.one_of(st.none(), st.sampled_from(list(PoliceRisk)))
+_WHILE_AWAY = st.frozensets(st.sampled_from(list(AwayIncident)), max_size=2)
+_CONCERNS = st.frozensets(st.sampled_from(list(Concern)), max_size=2)
+_REPORT_DELAY = st.one_of(st.none(), st.integers(0, 6 * 60))
+_GAP_MINUTES = st.integers(1, 60 * 1440)
+
+
+@st.composite
+def _child_facts(draw: st.DrawFn, date_of_birth: dt.date) -> Child:
+    return Child(
+        id=f"C-{draw(_CHILD_NUMBER)}",
+        date_of_birth=date_of_birth,
+        case_status=draw(_CASE_STATUS),
+        known_to_social_care=draw(_BOOL),
+        has_allocated_worker=draw(_BOOL),
+        attends_school=draw(_BOOL),
+        attends_secondary_school=draw(_BOOL),
+        placed_by_other_authority=draw(_BOOL),
+        placed_out_of_area=draw(_BOOL),
+        flags=draw(_FLAGS),
+    )
+
+
+@st.composite
+def _episodes(
+    draw: st.DrawFn,
+    moments: st.SearchStrategy[dt.datetime],
+    count: int,
+    categories: st.SearchStrategy[str] | None,
+) -> list[Episode]:
+    episodes: list[Episode] = []
+    moment = draw(moments)
+    for number in range(1, count + 1):
+        absence = draw(_ABSENCES)
+        last = number == count
+        returned = None if last and draw(_BOOL) else moment + absence
+        reported = draw(_REPORT_DELAY)
+        episodes.append(
+            Episode(
+                id=f"E-{number}",
+                missing_from=draw(_MISSING_FROM),
+                category=draw(categories) if categories is not None else None,
+                whereabouts_known=draw(_BOOL),
+                police_risk=draw(_POLICE_RISK),
+                started_at=moment,
+                reported_at=(
+                    None
+                    if reported is None
+                    else min(moment + dt.timedelta(minutes=reported), returned or _LATEST)
+                ),
+                returned_at=returned,
+                while_away=draw(_WHILE_AWAY),
+                concerns=draw(_CONCERNS),
+            )
+        )
+        if returned is None:
+            break
+        gap = draw(_GAP_MINUTES)
+        moment = returned + dt.timedelta(minutes=gap)
+    return episodes
+
+
+_OUTCOME = st.sampled_from(list(Outcome))
+_RECIPIENT = st.one_of(st.none(), st.sampled_from(sorted(ROLES)))
+_EVENT_DELAY = st.integers(0, 30 * 1440)
+_EVENT_COUNT = st.integers(0, 6)
+
+
+@st.composite
+def _events(
+    draw: st.DrawFn, episodes: Sequence[Episode], kinds: st.SearchStrategy[str]
+) -> list[RecordedEvent]:
+    events = []
+    for _ in range(draw(_EVENT_COUNT)):
+        episode = episodes[draw(st.integers(0, len(episodes) - 1))]
+        events.append(
+            RecordedEvent(
+                action=draw(kinds),
+                at=episode.started_at + dt.timedelta(minutes=draw(_EVENT_DELAY)),
+                episode=episode.id if draw(_BOOL) else None,
+                outcome=draw(_OUTCOME),
+                recipient=draw(_RECIPIENT),
+            )
+        )
+    return events
+
+
+def recorded_events(
+    episodes: Sequence[Episode], kinds: Sequence[str] | None = None
+) -> st.SearchStrategy[list[RecordedEvent]]:
+    """Up to six events recorded against ``episodes``, each at or after its episode's start.
+
+    Shrinks towards no events.
+    """
+    if not episodes:
+        raise ValueError("recorded_events needs at least one episode")
+    return _events(list(episodes), st.sampled_from(list(kinds or ACTION_KINDS)))
+
+
+def timelines(
+    protocol: Protocol | None = None,
+    *,
+    start: dt.datetime = _EARLIEST,
+    end: dt.datetime = _LATEST,
+    max_episodes: int = 4,
+    with_categories: bool = False,
+    with_events: bool = True,
+) -> st.SearchStrategy[Timeline]:
+    """Whole timelines: a child, 1 to ``max_episodes`` episodes, and recorded events.
+
+    With ``protocol`` and ``with_categories``, episodes carry that protocol's
+    categories; otherwise they carry none, so any protocol derives its own.
+    Shrinks towards one episode starting at ``start``, no events.
+    """
+    start, end = _check_range(start, end)
+    if max_episodes < 1:
+        raise ValueError(f"max_episodes must be at least 1, got {max_episodes}")
+    if with_categories and protocol is None:
+        raise ValueError("with_categories needs a protocol to take the categories from")
+    categories = (
+        st.sampled_from([c.id for c in protocol.categories])
+        if protocol and with_categories
+        else None
+    )
+    kinds_strategy = st.sampled_from(sorted(protocol.action_kinds if protocol else ACTION_KINDS))
+    moments = episode_moments(start, end)  # built once: the clock-change list is long
+    ages = st.integers(0, 18 * 365 - 2)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Timeline:
+        count = draw(st.integers(1, max_episodes))
+        episodes = draw(_episodes(moments, count, categories))
+        first_day = episodes[0].started_at.date()
+        child = draw(_child_facts(first_day - dt.timedelta(days=draw(ages))))
+        last_start = episodes[-1].started_at.date()
+        if (last_start - child.date_of_birth).days >= 18 * 365:
+            # keep the child under 18 at the last episode
+            born = last_start - dt.timedelta(days=17 * 365)
+            child = child.model_copy(update={"date_of_birth": born})
+        events = draw(_events(episodes, kinds_strategy)) if with_events else []
+        return Timeline(child=child, episodes=episodes, events=events)
+
+    return build()
+
+
+def evaluations_inputs(
+    protocol: Protocol | None = None, **options: object
+) -> st.SearchStrategy[tuple[Timeline, dt.datetime]]:
+    """A timeline and an ``as_of`` at or after its first episode's start.
+
+    ``options`` are passed to :func:`timelines`. Shrinks towards ``as_of`` at
+    the first episode's start.
+    """
+
+    histories = timelines(protocol, **options)  # type: ignore[arg-type]
+    delays = st.integers(0, 200 * 1440)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> tuple[Timeline, dt.datetime]:
+        timeline = draw(histories)
+        first = timeline.episodes[0].started_at
+        return timeline, first + dt.timedelta(minutes=draw(delays))
+
+    return build()

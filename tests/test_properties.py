@@ -1,0 +1,42 @@
+"""The consistency laws hold for every bundled protocol, and catch protocols that break them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from missing_protocol import bundled_protocol_ids, load_protocol
+from missing_protocol.properties import LAWS, check_law
+
+UNLAWFUL = load_protocol(Path(__file__).parent / "data" / "unlawful.yaml")
+
+
+@pytest.mark.parametrize("law", sorted(LAWS))
+@pytest.mark.parametrize("protocol_id", bundled_protocol_ids())
+def test_bundled_protocols_keep_the_law(protocol_id: str, law: str) -> None:
+    protocol = load_protocol(protocol_id)
+    failure = check_law(protocol, law)
+    assert failure is None, f"{failure}\n\nAs a golden case:\n{failure.golden_case(protocol)}"
+
+
+@pytest.mark.parametrize(
+    ("law", "rule"),
+    [
+        ("deadline_after_trigger", "due_before_trigger"),
+        ("extra_episode_keeps_repeat_actions", "first_episode_only"),
+        ("return_interview_after_missing", None),
+    ],
+)
+def test_laws_catch_a_broken_protocol(law: str, rule: str | None) -> None:
+    failure = check_law(UNLAWFUL, law, max_examples=300)
+    assert failure is not None
+    assert failure.law == law
+    if rule is not None:
+        assert rule in str(failure)
+    case = failure.golden_case(UNLAWFUL)
+    assert case.startswith("note: 'Found by the law " + law) or case.startswith(
+        "note: Found by the law " + law
+    )
+    assert "protocol: unlawful" in case
+    assert "timeline:" in case
