@@ -20,6 +20,7 @@ import pytest
 
 from missing_protocol import Timeline, compile_text, evaluate
 from missing_protocol.calendar import LONDON
+from missing_protocol.cli import main
 from missing_protocol.compare import (
     DifferenceKind,
     GridPoint,
@@ -32,7 +33,6 @@ from missing_protocol.compare import (
     find_disagreements,
 )
 from missing_protocol.compare_render import (
-    CompareUsageError,
     comparison_jsonable,
     render_diff_text,
     render_matrix_csv,
@@ -40,7 +40,6 @@ from missing_protocol.compare_render import (
     render_matrix_markdown,
     render_placement_text,
     render_scenario_text,
-    run_compare_command,
 )
 from missing_protocol.facts import CaseStatus, MissingFrom
 
@@ -404,6 +403,20 @@ def test_diff_of_a_protocol_with_itself_is_empty() -> None:
 # --- the command ---------------------------------------------------------------------------
 
 
+def run_compare_command(argv: list[str]) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["compare", *argv], stdout=out, stderr=err)
+    if code:
+        raise CompareFailedError(code, err.getvalue())
+    return out.getvalue()
+
+
+class CompareFailedError(Exception):
+    def __init__(self, exit_code: int, message: str) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 def test_compare_command_formats_and_usage_errors(tmp_path: Path) -> None:
     alpha, beta = str(DATA / "alpha.yaml"), str(DATA / "beta.yaml")
     assert run_compare_command([alpha, beta]).startswith("# Protocols compared\n")
@@ -427,6 +440,6 @@ def test_compare_command_formats_and_usage_errors(tmp_path: Path) -> None:
         [alpha, beta, "--format", "html", "--timeline", str(path)],
         ["--format", "pdf"],
     ):
-        with pytest.raises(CompareUsageError) as caught:
+        with pytest.raises(CompareFailedError) as caught:
             run_compare_command(bad)
         assert caught.value.exit_code == 2

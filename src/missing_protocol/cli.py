@@ -3,9 +3,11 @@
 Exit codes:
 
 * 0: success (for ``validate``: every file is valid);
-* 1: an input is wrong (bad rule file or timeline, unknown protocol or action id);
+* 1: an input is wrong (bad rule file or timeline, unknown protocol or action id):
   every problem is printed to standard error, and nothing to standard output;
-* 2: the command line itself is wrong (argparse's usage error).
+  or ``verify`` / ``check-properties`` found errors (their report is printed);
+* 2: the command line itself is wrong (argparse's usage error, or options of
+  ``compare`` that do not fit together).
 
 Output is built in full before anything is printed, so a failure never leaves
 half an answer on standard output.
@@ -25,8 +27,25 @@ from typing import TextIO
 
 from . import __version__
 from .calendar import LONDON
+from .compare import (
+    compare,
+    compare_scenario,
+    diff_protocols,
+    evaluate_placement,
+    find_all_disagreements,
+)
+from .compare_render import (
+    comparison_json,
+    render_diff_text,
+    render_matrix_csv,
+    render_matrix_html,
+    render_matrix_markdown,
+    render_placement_text,
+    render_scenario_text,
+    render_witnesses_markdown,
+)
 from .compiled import Protocol
-from .errors import InputError, MissingProtocolError, Problem, TimelineError
+from .errors import InputError, MissingProtocolError, Problem, TimelineError, UsageError
 from .evaluate import evaluate
 from .explain import explain_action, format_moment
 from .loading import parse_timeline
@@ -34,8 +53,17 @@ from .protocols import bundled_protocol_ids, compile_text, load_protocol
 from .results import Evaluation, evaluation_json_schema, to_json
 from .schema import RuleFile
 from .timeline import Timeline, london_datetime
+from .verify import Severity, check_citations, verify_protocol
 
 __all__ = ["main"]
+
+
+class FindingsError(MissingProtocolError):
+    """A check found problems: the report goes to standard output, and the exit code is 1."""
+
+    def __init__(self, report: str) -> None:
+        super().__init__(report)
+        self.report = report
 
 
 def _as_of(text: str | None) -> dt.datetime:
@@ -181,6 +209,108 @@ def cmd_schema(args: argparse.Namespace, stdin: TextIO) -> str:  # noqa: ARG001
     return json.dumps(schemas[args.which](), indent=2, ensure_ascii=False) + "\n"
 
 
+def _only(fmt: str | None, allowed: tuple[str, ...], what: str) -> str:
+    if fmt is None:
+        return allowed[0]
+    if fmt not in allowed:
+        raise UsageError(f"--format {fmt} is not available for {what}; use {'|'.join(allowed)}")
+    return fmt
+
+
+def cmd_compare(args: argparse.Namespace, stdin: TextIO) -> str:
+    if args.diff:
+        if args.protocols or args.timeline or args.placed_in:
+            raise UsageError("--diff takes no other protocols, --timeline or --placed-in")
+        fmt = _only(args.format, ("text", "json"), "--diff")
+        diff = diff_protocols(load_protocol(args.diff[0]), load_protocol(args.diff[1]))
+        return render_diff_text(diff) if fmt == "text" else comparison_json(diff) + "\n"
+    names: list[str] = list(args.protocols) or list(bundled_protocol_ids())
+    if args.placed_in:
+        if not args.timeline or len(args.protocols) != 1:
+            raise UsageError(
+                "--placed-in HOST needs --timeline and exactly one PROTOCOL (the responsible one)"
+            )
+        fmt = _only(args.format, ("text", "json"), "--placed-in")
+        placement = evaluate_placement(
+            load_protocol(names[0]),
+            load_protocol(args.placed_in),
+            _read_timeline(args.timeline, stdin),
+            _as_of(args.as_of),
+        )
+        if fmt == "text":
+            return render_placement_text(placement)
+        return comparison_json(placement) + "\n"
+    protocols = [load_protocol(name) for name in names]
+    if args.timeline:
+        fmt = _only(args.format, ("text", "json"), "--timeline")
+        scenario = compare_scenario(
+            protocols, _read_timeline(args.timeline, stdin), _as_of(args.as_of)
+        )
+        return render_scenario_text(scenario) if fmt == "text" else comparison_json(scenario) + "\n"
+    if args.as_of:
+        raise UsageError("--as-of needs --timeline")
+    fmt = _only(args.format, ("md", "html", "csv", "json"), "the matrix")
+    if fmt == "csv" and args.witnesses:
+        raise UsageError("--witnesses is not available with --format csv")
+    matrix = compare(protocols)
+    witnesses = find_all_disagreements(protocols) if args.witnesses else ()
+    if fmt == "md":
+        text = render_matrix_markdown(matrix)
+        return text + ("\n" + render_witnesses_markdown(witnesses) if witnesses else "")
+    if fmt == "html":
+        return render_matrix_html(matrix, witnesses=witnesses)
+    if fmt == "csv":
+        return render_matrix_csv(matrix)
+    return comparison_json(matrix, witnesses) + "\n"
+
+
+def cmd_verify(args: argparse.Namespace, stdin: TextIO) -> str:  # noqa: ARG001
+    protocol = load_protocol(args.rules)
+    findings = verify_protocol(protocol)
+    if args.texts is not None:
+        source = Path(args.texts) / protocol.source_text
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--texts: cannot read {source}: {exc.strerror}") from exc
+        findings = check_citations(protocol, text) + findings
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    lines = [str(f) for f in findings]
+    lines.append(
+        f"{protocol.id}: {errors} errors, {len(findings) - errors} warnings"
+        + ("" if args.texts else " (citations not checked: give --texts DIR)")
+    )
+    report = "\n".join(lines) + "\n"
+    if errors:
+        raise FindingsError(report)
+    return report
+
+
+def cmd_check_properties(args: argparse.Namespace, stdin: TextIO) -> str:  # noqa: ARG001
+    try:
+        from .properties import LAWS, check_law  # noqa: PLC0415 - hypothesis is an optional extra
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise UsageError(
+            "check-properties needs hypothesis: pip install 'missing_protocol[testing]'"
+        ) from exc
+    protocol = load_protocol(args.rules)
+    lines, failed = [], 0
+    for name in LAWS:
+        failure = check_law(protocol, name, profile=args.profile)
+        if failure is None:
+            lines.append(f"ok    {name}")
+            continue
+        failed += 1
+        lines += [f"FAIL  {failure}", "      as a golden case:", ""]
+        lines += ["      " + line for line in failure.golden_case(protocol).splitlines()]
+        lines.append("")
+    lines.append(f"{protocol.id}: {len(LAWS) - failed} laws hold, {failed} broken")
+    report = "\n".join(lines) + "\n"
+    if failed:
+        raise FindingsError(report)
+    return report
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="missing-protocol",
@@ -215,6 +345,45 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="rule files or timelines")
     p.set_defaults(run=cmd_validate)
 
+    p = sub.add_parser("compare", help="compare protocols: rules matrix, a timeline, a placement")
+    p.add_argument(
+        "protocols",
+        nargs="*",
+        metavar="PROTOCOL",
+        help="bundled protocol ids or rule file paths (default: every bundled protocol)",
+    )
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=("md", "html", "csv", "json", "text"),
+        help="md (default), html, csv or json for the matrix; text (default) or json otherwise",
+    )
+    p.add_argument("--timeline", help="compare what each protocol requires for this timeline")
+    p.add_argument("--as-of", help="ISO 8601 date-time; no offset means London time")
+    p.add_argument(
+        "--placed-in",
+        metavar="HOST",
+        help="with --timeline and one PROTOCOL (the responsible authority): the child is "
+        "placed in HOST's area",
+    )
+    p.add_argument("--diff", nargs=2, metavar=("OLD", "NEW"), help="what changed between two files")
+    p.add_argument(
+        "--witnesses",
+        action="store_true",
+        help="with the matrix: also search generated timelines for disagreements (slower)",
+    )
+    p.set_defaults(run=cmd_compare)
+
+    p = sub.add_parser("verify", help="static checks: gaps, overlaps, dead rules, citations")
+    p.add_argument("rules", help="bundled protocol id or rule file path")
+    p.add_argument("--texts", help="folder of protocol texts, to check every quote against")
+    p.set_defaults(run=cmd_verify)
+
+    p = sub.add_parser("check-properties", help="run the consistency laws on generated timelines")
+    p.add_argument("rules", help="bundled protocol id or rule file path")
+    p.add_argument("--profile", choices=("quick", "thorough"), default="quick")
+    p.set_defaults(run=cmd_check_properties)
+
     p = sub.add_parser("protocols", help="list the bundled protocols")
     p.set_defaults(run=cmd_protocols)
 
@@ -242,6 +411,9 @@ def main(
     run: Callable[[argparse.Namespace, TextIO], str] = args.run
     try:
         text = run(args, stdin or sys.stdin)
+    except FindingsError as exc:
+        out.write(exc.report)
+        return exc.exit_code
     except MissingProtocolError as exc:
         err.write(f"error: {exc}\n")
         return exc.exit_code

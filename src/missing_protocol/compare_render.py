@@ -1,4 +1,4 @@
-"""Comparisons rendered for people and programs, and the ``compare`` command.
+"""Comparisons rendered for people and programs.
 
 Takes the plain data of :mod:`missing_protocol.compare` and formats it:
 
@@ -10,27 +10,22 @@ Takes the plain data of :mod:`missing_protocol.compare` and formats it:
   plain text (and JSON);
 * the disagreement witnesses as Markdown and HTML sections.
 
-:func:`add_compare_arguments` and :func:`run_compare` are the ``compare``
-subcommand for :mod:`missing_protocol.cli`; :func:`run_compare_command` runs it
-from an argument list. Nothing here evaluates or compares anything itself.
+The ``compare`` subcommand in :mod:`missing_protocol.cli` calls these.
+Nothing here evaluates or compares anything itself.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import html
 import io
 import json
-import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any
 
 from pydantic import TypeAdapter
 
-from .calendar import LONDON
 from .compare import (
     CitationRef,
     Entry,
@@ -41,23 +36,11 @@ from .compare import (
     ProtocolDiff,
     ScenarioAction,
     ScenarioComparison,
-    compare,
-    compare_scenario,
-    diff_protocols,
-    evaluate_placement,
-    find_all_disagreements,
 )
-from .compiled import Protocol
-from .errors import MissingProtocolError, Problem, TimelineError
 from .explain import format_moment
-from .loading import parse_timeline
-from .protocols import bundled_protocol_ids, load_protocol
-from .timeline import Timeline, london_datetime
 
 __all__ = [
     "COMPARISON_SCHEMA_VERSION",
-    "CompareUsageError",
-    "add_compare_arguments",
     "comparison_json",
     "comparison_jsonable",
     "render_diff_text",
@@ -67,8 +50,6 @@ __all__ = [
     "render_placement_text",
     "render_scenario_text",
     "render_witnesses_markdown",
-    "run_compare",
-    "run_compare_command",
 ]
 
 COMPARISON_SCHEMA_VERSION = 1
@@ -546,137 +527,3 @@ def render_diff_text(diff: ProtocolDiff) -> str:
 
 
 # --- the command ----------------------------------------------------------------
-
-
-class CompareUsageError(MissingProtocolError):
-    """The ``compare`` options do not fit together (a command-line error: exit code 2)."""
-
-    exit_code = 2
-
-
-def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the ``compare`` subcommand's arguments to ``parser``."""
-    parser.add_argument(
-        "protocols",
-        nargs="*",
-        metavar="PROTOCOL",
-        help="bundled protocol ids or rule file paths (default: every bundled protocol)",
-    )
-    parser.add_argument(
-        "--format",
-        "-f",
-        choices=("md", "html", "csv", "json", "text"),
-        help="md (default), html, csv or json for the matrix; text (default) or json otherwise",
-    )
-    parser.add_argument("--timeline", help="compare what each protocol requires for this timeline")
-    parser.add_argument("--as-of", help="ISO 8601 date-time; no offset means London time")
-    parser.add_argument(
-        "--placed-in",
-        metavar="HOST",
-        help="with --timeline and one PROTOCOL (the responsible authority): the child is "
-        "placed in HOST's area",
-    )
-    parser.add_argument(
-        "--diff", nargs=2, metavar=("OLD", "NEW"), help="what changed between two rule files"
-    )
-    parser.add_argument(
-        "--witnesses",
-        action="store_true",
-        help="with the matrix: also search generated timelines for disagreements (slower)",
-    )
-
-
-def _as_of(text: str | None) -> dt.datetime:
-    if text is None:
-        return dt.datetime.now(LONDON)
-    try:
-        return london_datetime(dt.datetime.fromisoformat(text))
-    except ValueError:
-        raise TimelineError(
-            [Problem("cli.bad_as_of", f"--as-of: expected an ISO 8601 date-time, got {text!r}")]
-        ) from None
-
-
-def _timeline(source: str, stdin: TextIO) -> Timeline:
-    if source == "-":
-        return parse_timeline(stdin.read(), "<stdin>")
-    try:
-        text = Path(source).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TimelineError(
-            [Problem("io.unreadable", f"cannot read the file: {exc.strerror}", source)]
-        ) from exc
-    return parse_timeline(text, source)
-
-
-def _only(fmt: str | None, allowed: tuple[str, ...], what: str) -> str:
-    if fmt is None:
-        return allowed[0]
-    if fmt not in allowed:
-        raise CompareUsageError(
-            f"--format {fmt} is not available for {what}; use {'|'.join(allowed)}"
-        )
-    return fmt
-
-
-def run_compare(args: argparse.Namespace, stdin: TextIO) -> str:
-    """Run ``compare`` with parsed arguments; the whole output, as text."""
-    if args.diff:
-        if args.protocols or args.timeline or args.placed_in:
-            raise CompareUsageError("--diff takes no other protocols, --timeline or --placed-in")
-        fmt = _only(args.format, ("text", "json"), "--diff")
-        diff = diff_protocols(load_protocol(args.diff[0]), load_protocol(args.diff[1]))
-        return render_diff_text(diff) if fmt == "text" else comparison_json(diff) + "\n"
-    names: list[str] = list(args.protocols) or list(bundled_protocol_ids())
-    if args.placed_in:
-        if not args.timeline or len(args.protocols) != 1:
-            raise CompareUsageError(
-                "--placed-in HOST needs --timeline and exactly one PROTOCOL (the responsible one)"
-            )
-        fmt = _only(args.format, ("text", "json"), "--placed-in")
-        placement = evaluate_placement(
-            load_protocol(names[0]),
-            load_protocol(args.placed_in),
-            _timeline(args.timeline, stdin),
-            _as_of(args.as_of),
-        )
-        if fmt == "text":
-            return render_placement_text(placement)
-        return comparison_json(placement) + "\n"
-    protocols: list[Protocol] = [load_protocol(n) for n in names]
-    if args.timeline:
-        fmt = _only(args.format, ("text", "json"), "--timeline")
-        scenario = compare_scenario(protocols, _timeline(args.timeline, stdin), _as_of(args.as_of))
-        return render_scenario_text(scenario) if fmt == "text" else comparison_json(scenario) + "\n"
-    if args.as_of:
-        raise CompareUsageError("--as-of needs --timeline")
-    fmt = _only(args.format, ("md", "html", "csv", "json"), "the matrix")
-    matrix = compare(protocols)
-    witnesses = find_all_disagreements(protocols) if args.witnesses else ()
-    if fmt == "md":
-        text = render_matrix_markdown(matrix)
-        return text + ("\n" + render_witnesses_markdown(witnesses) if witnesses else "")
-    if fmt == "html":
-        return render_matrix_html(matrix, witnesses=witnesses)
-    if fmt == "csv":
-        if witnesses:
-            raise CompareUsageError("--witnesses is not available with --format csv")
-        return render_matrix_csv(matrix)
-    return comparison_json(matrix, witnesses) + "\n"
-
-
-def run_compare_command(argv: Sequence[str], stdin: TextIO | None = None) -> str:
-    """Parse ``argv`` (the arguments after ``compare``) and run it.
-
-    Raises :class:`CompareUsageError` for a bad command line and the library's
-    input errors for bad rule files or timelines.
-    """
-    parser = _RaisingParser(prog="missing-protocol compare")
-    add_compare_arguments(parser)
-    args = parser.parse_args(list(argv))
-    return run_compare(args, stdin or sys.stdin)
-
-
-class _RaisingParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise CompareUsageError(f"{self.prog}: {message}")

@@ -6,6 +6,7 @@ The tree::
     ├── InputError (ValueError)          something a person wrote is wrong
     │   ├── RuleFileError                a rule file: YAML, schema or compile problems
     │   └── TimelineError                a timeline: JSON/YAML, schema or consistency problems
+    ├── UsageError                       options that do not fit together (exit code 2)
     ├── UnknownProtocolError (LookupError)
     │                                    no bundled protocol of that name
     └── UnknownActionError (LookupError) no action with that id in an evaluation
@@ -29,6 +30,7 @@ __all__ = [
     "TimelineError",
     "UnknownActionError",
     "UnknownProtocolError",
+    "UsageError",
 ]
 
 
@@ -101,6 +103,12 @@ class TimelineError(InputError):
     """A timeline cannot be evaluated; every problem found is in ``problems``."""
 
     kind = "timeline"
+
+
+class UsageError(MissingProtocolError):
+    """Command-line options that do not fit together; the CLI exits with 2."""
+
+    exit_code = 2
 
 
 class UnknownProtocolError(MissingProtocolError, LookupError):

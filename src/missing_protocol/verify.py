@@ -1,21 +1,92 @@
-"""Static checks of a compiled protocol against its source text.
+"""Static checks of a compiled protocol: gaps, overlaps, dead rules, thresholds, citations.
 
-``check_citations`` confirms that every quote a rule file gives occurs word for
-word in the protocol text it cites (whitespace and typographic quotes
-normalised), so that no rule can cite words the protocol does not contain.
-The texts themselves are not shipped with the package: pass the text in.
+The facts conditions test have finite domains (:mod:`missing_protocol.facts`),
+and a condition only distinguishes the values it mentions, so each check
+enumerates a small fact space: for every fact a group of conditions mentions,
+the values on either side of each threshold, each mentioned value and one
+unmentioned one, every combination of the mentioned members of a set, and
+episode counts either side of each count. Every finding names the rule, its
+line in the rule file, and a concrete example of facts where it shows.
+
+Errors (a protocol should have none):
+
+``verify.unreachable_rule``
+    the rule's condition cannot hold for any child.
+``verify.allocation_gap``
+    a rule applies to a child for whom no option of its allocation does.
+``verify.quote_not_found``
+    a citation's quote does not occur in the protocol text (:func:`check_citations`).
+
+Warnings (a reader should look, and may accept them):
+
+``verify.shadowed_option``
+    an allocation option is never chosen: earlier options always win.
+``verify.overlap``
+    two rules give the same person the same action on the same trigger (and
+    recipient) with different deadlines, and both apply to some child.
+``verify.threshold_order``
+    of two rules for the same action fired by time elapsed, the later one is
+    due before the earlier one.
+``verify.category_gap``
+    for some episode no category can be derived, so a timeline must give it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
-from .compiled import Citation, Protocol, SourceRef
+from .calendar import Duration, Unit
+from .compiled import (
+    AllOf,
+    AnyOf,
+    Citation,
+    Cond,
+    CountEpisodes,
+    DeadlineKind,
+    ElapsedTrigger,
+    Moment,
+    Pred,
+    Protocol,
+    Rule,
+    SourceRef,
+)
+from .conditions import describe
+from .facts import FACTS, FactName, FactType, PoliceRisk
 
-__all__ = ["Finding", "check_citations", "normalise_text"]
+__all__ = [
+    "Finding",
+    "Severity",
+    "check_citations",
+    "normalise_text",
+    "verify_protocol",
+]
 
 _TRANSLATE = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_RISKS = tuple(PoliceRisk)
+_MAX_POINTS = 200_000
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A problem a static check found, located in the rule file."""
+
+    severity: Severity
+    code: str
+    message: str
+    source: SourceRef
+    example: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.source}: {self.severity.value}: {self.message} [{self.code}]"
+        return text + (f"\n    for example: {self.example}" if self.example else "")
 
 
 def normalise_text(text: str) -> str:
@@ -23,16 +94,7 @@ def normalise_text(text: str) -> str:
     return " ".join(text.translate(_TRANSLATE).split())
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A problem a static check found, located in the rule file."""
-
-    code: str
-    message: str
-    source: SourceRef
-
-    def __str__(self) -> str:
-        return f"{self.source}: {self.message} [{self.code}]"
+# --- citations ----------------------------------------------------------------
 
 
 def _citations(protocol: Protocol) -> Iterator[tuple[str, Citation, SourceRef]]:
@@ -52,10 +114,11 @@ def _citations(protocol: Protocol) -> Iterator[tuple[str, Citation, SourceRef]]:
 
 
 def check_citations(protocol: Protocol, text: str) -> list[Finding]:
-    """Every citation whose quote does not occur in ``text``."""
+    """Every citation whose quote does not occur in ``text`` (the protocol's plain text)."""
     haystack = normalise_text(text)
     return [
         Finding(
+            Severity.ERROR,
             "verify.quote_not_found",
             f"{what}: section {citation.section}: quote not found in "
             f"{protocol.source_text}: {citation.quote[:70]!r}",
@@ -64,3 +127,304 @@ def check_citations(protocol: Protocol, text: str) -> list[Finding]:
         for what, citation, source in _citations(protocol)
         if normalise_text(citation.quote) not in haystack
     ]
+
+
+# --- the fact space -------------------------------------------------------------
+
+Key = FactName | CountEpisodes
+Value = bool | int | str | frozenset[str] | None
+Point = Mapping[Key, Value]
+
+
+def _atoms(cond: Cond | None) -> Iterator[Pred | CountEpisodes]:
+    if cond is None:
+        return
+    if isinstance(cond, Pred | CountEpisodes):
+        yield cond
+    elif isinstance(cond, AllOf | AnyOf):
+        for item in cond.items:
+            yield from _atoms(item)
+    else:
+        yield from _atoms(cond.item)
+
+
+def _values(
+    key: Key, atoms: Sequence[Pred | CountEpisodes], categories: Sequence[str]
+) -> list[Value]:
+    if isinstance(key, CountEpisodes):
+        bounds = {a.at_least or a.exactly or 1 for a in atoms if a == key}
+        return list[Value](sorted({n for b in bounds for n in (b - 1, b, b + 1) if n >= 1}))
+    spec = FACTS[key]
+    mentioned = [a for a in atoms if isinstance(a, Pred) and a.fact is key]
+    if spec.type is FactType.BOOLEAN:
+        return [True, False]
+    if spec.type is FactType.NUMBER:
+        lo, hi = spec.minimum or 0, spec.maximum or 17
+        cuts = {lo, hi}
+        for pred in mentioned:
+            if isinstance(pred.value, int):
+                cuts |= {pred.value - 1, pred.value, pred.value + 1}
+        return list[Value](sorted(v for v in cuts if lo <= v <= hi))
+    if spec.type is FactType.ORDERED:
+        return [None, *range(len(_RISKS))]
+    named: set[str] = set()
+    for pred in mentioned:
+        named |= (
+            {str(v) for v in pred.value} if isinstance(pred.value, frozenset) else {str(pred.value)}
+        )
+    domain = list(categories) if spec.type is FactType.CATEGORY else list(spec.domain or ())
+    if spec.type is FactType.SET:
+        members = sorted(named)
+        return [
+            frozenset(combo)
+            for size in range(len(members) + 1)
+            for combo in itertools.combinations(members, size)
+        ]
+    others = [v for v in domain if v not in named][:1]
+    values: list[Value] = [*sorted(named), *others]
+    return values
+
+
+def _space(conds: Iterable[Cond | None], categories: Sequence[str]) -> Iterator[dict[Key, Value]]:
+    atoms = [atom for cond in conds for atom in _atoms(cond)]
+    keys: list[Key] = []
+    for atom in atoms:
+        key: Key = atom.fact if isinstance(atom, Pred) else atom
+        if key not in keys:
+            keys.append(key)
+    choices = [_values(key, atoms, categories) for key in keys]
+    total = 1
+    for options in choices:
+        total *= max(1, len(options))
+    if total > _MAX_POINTS:
+        raise ValueError(f"fact space of {total} points is too large to enumerate")
+    for combo in itertools.product(*choices):
+        yield dict(zip(keys, combo, strict=True))
+
+
+def _test(pred: Pred, actual: Value) -> bool:
+    if actual is None:
+        return False
+    op, expected = pred.op, pred.value
+    if op == "is":
+        return actual == expected
+    if op in ("in", "not_in"):
+        inside = isinstance(expected, frozenset) and actual in expected
+        return inside if op == "in" else not inside
+    if op in ("has", "has_any", "has_none"):
+        assert isinstance(actual, frozenset)
+        if op == "has":
+            return expected in actual
+        assert isinstance(expected, frozenset)
+        return bool(actual & expected) if op == "has_any" else not actual & expected
+    assert isinstance(actual, int)
+    assert isinstance(expected, int)
+    return {
+        "lt": actual < expected,
+        "le": actual <= expected,
+        "gt": actual > expected,
+        "ge": actual >= expected,
+    }[op]
+
+
+def _holds(cond: Cond | None, point: Point) -> bool:
+    if cond is None:
+        return True
+    if isinstance(cond, Pred):
+        return _test(cond, point.get(cond.fact))
+    if isinstance(cond, CountEpisodes):
+        count = point.get(cond)
+        if not isinstance(count, int):
+            return False
+        return count >= cond.at_least if cond.at_least is not None else count == cond.exactly
+    if isinstance(cond, AllOf):
+        return all(_holds(item, point) for item in cond.items)
+    if isinstance(cond, AnyOf):
+        return any(_holds(item, point) for item in cond.items)
+    return not _holds(cond.item, point)
+
+
+def _show(point: Point) -> str:
+    parts = []
+    for key, value in point.items():
+        if isinstance(key, CountEpisodes):
+            parts.append(
+                f"{describe(key).replace('at least ', '').replace('exactly ', '')} = {value}"
+            )
+            continue
+        if key is FactName.POLICE_RISK:
+            shown = "not assessed" if value is None else _RISKS[int(value)].value  # type: ignore[arg-type]
+        elif isinstance(value, frozenset):
+            shown = "[" + ", ".join(sorted(value)) + "]"
+        elif isinstance(value, bool):
+            shown = "true" if value else "false"
+        else:
+            shown = str(value)
+        parts.append(f"{key.value}={shown}")
+    return ", ".join(parts) or "any child"
+
+
+# --- the checks -------------------------------------------------------------------
+
+
+def _first(conds: Sequence[Cond | None], categories: Sequence[str], want: object) -> Point | None:
+    for point in _space(conds, categories):
+        if want(point):  # type: ignore[operator]
+            return point
+    return None
+
+
+def _rough_hours(duration: Duration) -> float:
+    per_unit = {
+        Unit.MINUTES: 1 / 60,
+        Unit.HOURS: 1.0,
+        Unit.DAYS: 24.0,
+        Unit.WEEKS: 168.0,
+        Unit.MONTHS: 730.0,
+        Unit.WORKING_DAYS: 24 * 7 / 5,
+    }
+    return duration.amount * per_unit[duration.unit]
+
+
+def _due_hours_from_start(rule: Rule) -> float | None:
+    if not isinstance(rule.trigger, ElapsedTrigger) or rule.trigger.anchor is not Moment.STARTED:
+        return None
+    fired = _rough_hours(rule.trigger.missing_for)
+    deadline = rule.deadline
+    if deadline.kind is DeadlineKind.IMMEDIATELY:
+        return fired
+    if deadline.kind is DeadlineKind.UNSPECIFIED or deadline.within is None:
+        return None
+    if deadline.anchor is Moment.STARTED:
+        return _rough_hours(deadline.within)
+    if deadline.anchor is Moment.TRIGGERED:
+        return fired + _rough_hours(deadline.within)
+    return None
+
+
+def verify_protocol(protocol: Protocol) -> list[Finding]:
+    """Every static finding for ``protocol``, errors first, in rule-file order."""
+    cats = [c.id for c in protocol.categories]
+    findings: list[Finding] = []
+
+    for rule in protocol.rules:
+        if (
+            rule.when is not None
+            and _first([rule.when], cats, lambda p, r=rule: _holds(r.when, p)) is None
+        ):
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "verify.unreachable_rule",
+                    f"rule {rule.id} can never apply: {describe(rule.when)}",
+                    rule.source,
+                )
+            )
+        if rule.allocation is not None:
+            allocation = protocol.allocations[rule.allocation]
+            conds = [rule.when, *(o.when for o in allocation.options)]
+            gap = _first(
+                conds,
+                cats,
+                lambda p, r=rule, a=allocation: (
+                    _holds(r.when, p) and not any(_holds(o.when, p) for o in a.options)
+                ),
+            )
+            if gap is not None:
+                findings.append(
+                    Finding(
+                        Severity.ERROR,
+                        "verify.allocation_gap",
+                        f"rule {rule.id} applies but no option of allocation {allocation.id} does",
+                        rule.source,
+                        _show(gap),
+                    )
+                )
+
+    for allocation in protocol.allocations.values():
+        conds = [o.when for o in allocation.options]
+        for number, option in enumerate(allocation.options):
+            earlier = allocation.options[:number]
+            chosen = _first(
+                conds,
+                cats,
+                lambda p, o=option, e=earlier: (
+                    _holds(o.when, p) and not any(_holds(x.when, p) for x in e)
+                ),
+            )
+            if chosen is None:
+                findings.append(
+                    Finding(
+                        Severity.WARNING,
+                        "verify.shadowed_option",
+                        f"allocation {allocation.id} option {number + 1} ({option.role}) is never "
+                        "chosen: earlier options always apply first",
+                        option.source,
+                    )
+                )
+
+    for a, b in itertools.combinations(protocol.rules, 2):
+        if a.action != b.action or a.trigger != b.trigger:
+            continue
+        if not set(a.recipients) & set(b.recipients):
+            continue
+        if (a.responsible, a.allocation) != (b.responsible, b.allocation):
+            continue  # different people: two duties, not two answers to one
+        if a.deadline == b.deadline:
+            continue
+        both = _first(
+            [a.when, b.when], cats, lambda p, x=a, y=b: _holds(x.when, p) and _holds(y.when, p)
+        )
+        if both is not None:
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    "verify.overlap",
+                    f"rules {a.id} and {b.id} both require {a.action} of the same person on the "
+                    "same trigger, with different deadlines",
+                    b.source,
+                    _show(both),
+                )
+            )
+
+    timed = [(r, _due_hours_from_start(r)) for r in protocol.rules]
+    for (a, due_a), (b, due_b) in itertools.combinations(timed, 2):
+        if a.action != b.action or due_a is None or due_b is None:
+            continue
+        assert isinstance(a.trigger, ElapsedTrigger)
+        assert isinstance(b.trigger, ElapsedTrigger)
+        early, late = (
+            (a, b)
+            if _rough_hours(a.trigger.missing_for) < _rough_hours(b.trigger.missing_for)
+            else (b, a)
+        )
+        if (_due_hours_from_start(late) or 0) < (_due_hours_from_start(early) or 0):
+            both = _first(
+                [a.when, b.when], cats, lambda p, x=a, y=b: _holds(x.when, p) and _holds(y.when, p)
+            )
+            if both is not None:
+                findings.append(
+                    Finding(
+                        Severity.WARNING,
+                        "verify.threshold_order",
+                        f"rule {late.id} fires later than {early.id} but is due sooner",
+                        late.source,
+                        _show(both),
+                    )
+                )
+
+    derivable = [c.when for c in protocol.categories if c.when is not None]
+    if derivable:
+        gap = _first(derivable, cats, lambda p: not any(_holds(w, p) for w in derivable))
+        if gap is not None:
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    "verify.category_gap",
+                    "no category can be derived for some episodes; timelines must give it",
+                    protocol.categories[0].source,
+                    _show(gap),
+                )
+            )
+
+    return sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.source.line or 0))
