@@ -86,7 +86,10 @@ def test_validate_valid_files() -> None:
 def test_protocols_lists_bundled() -> None:
     code, out, _ = run("protocols")
     assert code == 0
-    assert out.splitlines()[0].startswith("camden ")
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["ID", "VERSION", "EFFECTIVE", "RULES"]
+    camden = next(line for line in lines if line.startswith("camden "))
+    assert camden.split()[1:3] == ["4", "2018-01-01"]
 
 
 def test_schema_commands_print_json_schema() -> None:
@@ -116,3 +119,18 @@ def test_unknown_protocol() -> None:
     code, _, err = run("evaluate", str(EXAMPLE), "--protocol", "narnia", "--as-of", AS_OF)
     assert code == 1
     assert err.startswith("error: no bundled protocol 'narnia'; the bundled ones are: ")
+
+
+def test_check_properties_reports_each_law() -> None:
+    code, out, _ = run("check-properties", str(ROOT / "tests" / "data" / "mini.yaml"))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "ok    deadline_after_trigger"
+    assert lines[-1] == "mini: 9 laws hold, 0 broken"
+
+
+def test_verify_with_texts_checks_quotes(tmp_path: Path) -> None:
+    (tmp_path / "camden.txt").write_text("a text that quotes nothing", encoding="utf-8")
+    code, out, _ = run("verify", "camden", "--texts", str(tmp_path))
+    assert code == 1
+    assert "[verify.quote_not_found]" in out

@@ -68,4 +68,4 @@ def test_wheel_installs_and_evaluates_outside_the_checkout(tmp_path: Path) -> No
         text=True,
         cwd=tmp_path,
     )
-    assert cli.stdout.startswith("camden ")
+    assert "\ncamden " in cli.stdout

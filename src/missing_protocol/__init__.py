@@ -12,6 +12,14 @@ See docs/ for the rule language, the timeline format and each area's rules.
 """
 
 from .calendar import Duration, add_duration, is_working_day, parse_duration
+from .compare import (
+    compare,
+    compare_scenario,
+    diff_protocols,
+    evaluate_placement,
+    find_all_disagreements,
+    find_disagreements,
+)
 from .compiled import Protocol
 from .errors import (
     InputError,
@@ -21,6 +29,7 @@ from .errors import (
     TimelineError,
     UnknownActionError,
     UnknownProtocolError,
+    UsageError,
 )
 from .evaluate import evaluate
 from .explain import explain_action
@@ -37,6 +46,7 @@ from .results import (
     to_jsonable,
 )
 from .timeline import Child, Episode, RecordedEvent, Timeline
+from .verify import Finding, check_citations, verify_protocol
 
 __version__ = "0.1.0"
 
@@ -47,6 +57,7 @@ __all__ = [
     "Duration",
     "Episode",
     "Evaluation",
+    "Finding",
     "InputError",
     "MissingProtocolError",
     "Problem",
@@ -59,13 +70,21 @@ __all__ = [
     "UnknownActionError",
     "UnknownProtocolError",
     "UpcomingAction",
+    "UsageError",
     "__version__",
     "add_duration",
     "bundled_protocol_ids",
+    "check_citations",
+    "compare",
+    "compare_scenario",
     "compile_text",
+    "diff_protocols",
     "evaluate",
+    "evaluate_placement",
     "evaluation_json_schema",
     "explain_action",
+    "find_all_disagreements",
+    "find_disagreements",
     "is_working_day",
     "load_protocol",
     "load_timeline",
@@ -73,4 +92,5 @@ __all__ = [
     "parse_timeline",
     "to_json",
     "to_jsonable",
+    "verify_protocol",
 ]

@@ -189,14 +189,18 @@ def cmd_validate(args: argparse.Namespace, stdin: TextIO) -> str:  # noqa: ARG00
 
 
 def cmd_protocols(args: argparse.Namespace, stdin: TextIO) -> str:  # noqa: ARG001
-    lines = []
+    rows = [("ID", "VERSION", "EFFECTIVE", "RULES", "TITLE")]
     for protocol_id in bundled_protocol_ids():
         p = load_protocol(protocol_id)
         effective = p.effective.isoformat() if p.effective else "-"
-        lines.append(
-            f"{p.id:<14} v{p.version:<8} {effective:<10}  {len(p.rules):>3} rules  {p.title} "
-            f"({', '.join(p.authorities)})"
-        )
+        rows.append((p.id, p.version, effective, str(len(p.rules)), p.title))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True))
+        + "  "
+        + row[-1]
+        for row in rows
+    ]
     return "\n".join(lines) + "\n"
 
 

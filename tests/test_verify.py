@@ -1,0 +1,58 @@
+"""Static verification finds each kind of fault, with the rule, its line and an example."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from missing_protocol import bundled_protocol_ids, load_protocol
+from missing_protocol.cli import main
+from missing_protocol.verify import Severity, verify_protocol
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_each_fault_is_found() -> None:
+    findings = verify_protocol(load_protocol(DATA / "unverifiable.yaml"))
+    text = [str(f).replace(str(DATA) + "/", "") for f in findings]
+    assert text == [
+        "unverifiable.yaml:35: error: rule interview applies but no option of allocation "
+        "interviewer does [verify.allocation_gap]\n"
+        "    for example: age=0, known_to_social_care=false",
+        "unverifiable.yaml:43: error: rule impossible can never apply: age < 10 and age > 12 "
+        "[verify.unreachable_rule]",
+        "unverifiable.yaml:13: warning: no category can be derived for some episodes; timelines "
+        "must give it [verify.category_gap]\n"
+        "    for example: whereabouts_known=true, police_risk=not assessed",
+        "unverifiable.yaml:28: warning: allocation interviewer option 2 (iro) is never chosen: "
+        "earlier options always apply first [verify.shadowed_option]",
+        "unverifiable.yaml:60: warning: rules meeting_fast and meeting_slow both require "
+        "strategy_meeting of the same person on the same trigger, with different deadlines "
+        "[verify.overlap]\n"
+        "    for example: case_status=child_protection_plan",
+        "unverifiable.yaml:78: warning: rule escalate_late fires later than escalate_early but "
+        "is due sooner [verify.threshold_order]\n"
+        "    for example: any child",
+    ]
+    assert findings[0].severity is Severity.ERROR
+
+
+def test_bundled_protocols_have_no_errors() -> None:
+    for protocol_id in bundled_protocol_ids():
+        errors = [
+            str(f)
+            for f in verify_protocol(load_protocol(protocol_id))
+            if f.severity is Severity.ERROR
+        ]
+        assert not errors, f"{protocol_id}:\n" + "\n".join(errors)
+
+
+def test_verify_command_exit_codes() -> None:
+    out = io.StringIO()
+    assert main(["verify", str(DATA / "unverifiable.yaml")], stdout=out) == 1
+    assert out.getvalue().endswith(
+        "unverifiable: 2 errors, 4 warnings (citations not checked: give --texts DIR)\n"
+    )
+    out = io.StringIO()
+    assert main(["verify", "camden"], stdout=out) == 0
+    assert out.getvalue().splitlines()[-1].startswith("camden: 0 errors, ")
