@@ -10,8 +10,10 @@ import pytest
 
 from missing_protocol import (
     ActionStatus,
+    RuleFileError,
     Timeline,
     TimelineError,
+    compile_text,
     evaluate,
     load_protocol,
     to_jsonable,
@@ -231,3 +233,40 @@ def test_json_output_has_offsets_and_schema_version() -> None:
     assert data["schema_version"] == 1
     assert data["as_of"] == "2024-05-01T12:00:00+01:00"
     assert data["actions"][0]["due_at"] == "2024-05-01T10:00:00+01:00"
+
+
+def test_work_since_the_start_meets_an_elapsed_trigger() -> None:
+    t = timeline(
+        {"id": "E1", "started_at": "2024-05-01T10:00"},
+        events=[{"action": "strategy_meeting", "at": "2024-05-01T22:00"}],
+    )
+    meeting = evaluate(MINI, t, at("2024-05-03T10:00")).action("mini:C-1:E1:meeting_after_24h")
+    assert meeting.status is ActionStatus.MET
+    assert meeting.met_at == at("2024-05-01T22:00")
+
+
+def test_work_done_for_another_role_does_not_count() -> None:
+    t = timeline(
+        {"id": "E1", "started_at": "2024-05-01T10:00", "returned_at": "2024-05-01T12:00"},
+        events=[
+            {
+                "action": "return_home_interview",
+                "outcome": "completed",
+                "at": "2024-05-02T10:00",
+                "by": "police",
+            },
+        ],
+    )
+    interview = evaluate(MINI, t, at("2024-05-03T10:00")).action("mini:C-1:E1:interview")
+    assert interview.status is ActionStatus.DUE
+
+
+def test_counts_work_from_started_is_refused_on_recurring_rules() -> None:
+    text = (Path(__file__).parent / "data" / "mini.yaml").read_text()
+    text = text.replace(
+        "    trigger: {every: 7 days, until: 4 weeks}\n",
+        "    trigger: {every: 7 days, until: 4 weeks}\n    counts_work_from: started\n",
+    )
+    with pytest.raises(RuleFileError) as caught:
+        compile_text(text, "mini.yaml")
+    assert [p.code for p in caught.value.problems] == ["compile.bad_recurrence"]

@@ -321,6 +321,13 @@ def check_timing(ctx: _Context) -> Iterator[Problem]:
                     "no occurrence could ever fire",
                     ("rules", i, "trigger", "until"),
                 )
+        if rule.counts_work_from is s.Anchor.STARTED and isinstance(trigger, s.RecurringTrigger):
+            yield ctx.problem(
+                "bad_recurrence",
+                "counts_work_from: started cannot be used with a recurring trigger: each "
+                "occurrence counts work from its own trigger",
+                ("rules", i, "counts_work_from"),
+            )
         if (
             isinstance(rule.deadline, s.Deadline)
             and rule.deadline.from_ is s.Anchor.RETURNED
@@ -393,6 +400,13 @@ def _trigger(trigger: s.Trigger) -> c.Trigger:
     )
 
 
+def _work_from(rule: s.Rule) -> c.Moment:
+    if rule.counts_work_from is not None:
+        return c.Moment(rule.counts_work_from.value)
+    elapsed = isinstance(rule.trigger, s.ElapsedTrigger)
+    return c.Moment.STARTED if elapsed else c.Moment.TRIGGERED
+
+
 def _build(ctx: _Context) -> c.Protocol:
     f, smap = ctx.file, ctx.smap
 
@@ -425,6 +439,7 @@ def _build(ctx: _Context) -> c.Protocol:
                 trigger=_trigger(rule.trigger),
                 deadline=deadline,
                 satisfied_by=frozenset(o.value for o in rule.satisfied_by),
+                work_from=_work_from(rule),
                 citation=_citation(rule.citation),
                 see_also=tuple(_citation(x) for x in rule.see_also),
                 note=rule.note,

@@ -195,6 +195,7 @@ class Rule:
     trigger: Trigger
     deadline: Deadline
     satisfied_by: frozenset[str]
+    work_from: Moment
     citation: Citation
     see_also: tuple[Citation, ...]
     note: str | None

@@ -397,8 +397,8 @@ def _assign(
 
     An event counts if its kind, episode, outcome, recipient and (when it says)
     the role that did it match. Work done from the moment the rule fired counts,
-    except for rules fired by time elapsed, where work done since the child went
-    missing counts (a meeting already held need not be held again). For a
+    or since the child went missing when the rule says so (the default for rules
+    fired by time elapsed: a meeting already held need not be held again). For a
     recurring action each event serves one occurrence: first the events inside
     each occurrence's own interval, then, for occurrences still open, the
     earliest later event.
@@ -412,7 +412,7 @@ def _assign(
         and (recipient is None or item.event.recipient == recipient)
         and (item.event.by is None or item.event.by == responsible)
     ]
-    from_start = isinstance(rule.trigger, ElapsedTrigger)
+    from_start = rule.work_from is Moment.STARTED
     opens = [ep.started_at if from_start else firing.at for firing in fired]
     closes: list[dt.datetime | None] = [firing.at for firing in fired[1:]]
     if fired:

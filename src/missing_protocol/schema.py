@@ -457,6 +457,14 @@ class Rule(_Model):
         min_length=1,
         description="Recorded outcomes that count as doing the action.",
     )
+    counts_work_from: Literal[Anchor.TRIGGERED, Anchor.STARTED] | None = Field(
+        default=None,
+        description=(
+            "From when recorded work counts towards the action: 'triggered' (the default) or "
+            "'started'. Rules fired by time elapsed default to 'started' (a meeting already held "
+            "counts); say 'triggered' where the text asks for a further one."
+        ),
+    )
     citation: Citation
     see_also: list[Citation] = Field(
         default_factory=list,
