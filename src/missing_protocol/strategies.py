@@ -146,6 +146,8 @@ _WHILE_AWAY = st.frozensets(st.sampled_from(list(AwayIncident)), max_size=2)
 _CONCERNS = st.frozensets(st.sampled_from(list(Concern)), max_size=2)
 _REPORT_DELAY = st.one_of(st.none(), st.integers(0, 6 * 60))
 _GAP_MINUTES = st.integers(1, 60 * 1440)
+_AGE_YEARS = st.sampled_from(range(18))
+_DAY_IN_YEAR = st.integers(0, 364)
 
 
 @st.composite
@@ -267,7 +269,8 @@ def timelines(
     )
     kinds_strategy = st.sampled_from(sorted(protocol.action_kinds if protocol else ACTION_KINDS))
     moments = episode_moments(start, end)  # built once: the clock-change list is long
-    ages = st.integers(0, 18 * 365 - 2)
+    # whole years drawn evenly (hypothesis favours small integers), then a day within the year
+    ages = st.tuples(_AGE_YEARS, _DAY_IN_YEAR).map(lambda pair: pair[0] * 365 + pair[1])
 
     @st.composite
     def build(draw: st.DrawFn) -> Timeline:
