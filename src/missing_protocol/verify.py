@@ -393,12 +393,13 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
             continue
         assert isinstance(a.trigger, ElapsedTrigger)
         assert isinstance(b.trigger, ElapsedTrigger)
-        early, late = (
-            (a, b)
-            if _rough_hours(a.trigger.missing_for) < _rough_hours(b.trigger.missing_for)
-            else (b, a)
-        )
-        if (_due_hours_from_start(late) or 0) < (_due_hours_from_start(early) or 0):
+        hours_a = _rough_hours(a.trigger.missing_for)
+        hours_b = _rough_hours(b.trigger.missing_for)
+        if hours_a == hours_b:
+            continue
+        early, late = (a, b) if hours_a < hours_b else (b, a)
+        due_early, due_late = (due_a, due_b) if early is a else (due_b, due_a)
+        if due_late < due_early:
             both = _first(
                 [a.when, b.when], cats, lambda p, x=a, y=b: _holds(x.when, p) and _holds(y.when, p)
             )
