@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from comparison_pages import pages as comparison_pages
+
 from missing_protocol import bundled_protocol_ids, evaluation_json_schema, load_protocol
 from missing_protocol.render import (
     render_ambiguities,
@@ -71,6 +73,7 @@ def pages() -> dict[Path, str]:
     }
     for protocol in protocols:
         out[DOCS / "protocols" / f"{protocol.id}.md"] = render_protocol(protocol)
+    out.update(comparison_pages())
     return out
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "Duration",
     "Unit",
     "add_duration",
+    "approximate_hours",
     "bank_holidays",
     "end_of_day",
     "is_working_day",
@@ -94,6 +95,24 @@ class Duration:
         if self.amount == 1:
             word = word[:-1]
         return f"{self.amount} {word}"
+
+
+_ROUGH_HOURS = {
+    Unit.MINUTES: 1 / 60,
+    Unit.HOURS: 1.0,
+    Unit.DAYS: 24.0,
+    Unit.WEEKS: 168.0,
+    Unit.MONTHS: 730.0,
+    Unit.WORKING_DAYS: 24 * 7 / 5,
+}
+
+
+def approximate_hours(duration: Duration) -> float:
+    """A duration's usual length in hours, for ordering durations of different units.
+
+    Not for deadlines: a month is taken as 730 hours, a working day as 33.6.
+    """
+    return duration.amount * _ROUGH_HOURS[duration.unit]
 
 
 def parse_duration(text: str) -> Duration:

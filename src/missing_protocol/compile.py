@@ -30,7 +30,7 @@ from types import MappingProxyType
 
 from . import compiled as c
 from . import schema as s
-from .calendar import Duration, Unit
+from .calendar import approximate_hours
 from .errors import Problem, RuleFileError
 from .facts import FACTS, FactName, FactType, PoliceRisk, police_risk_rank
 from .loading import SourceMap
@@ -291,18 +291,6 @@ def check_risk(ctx: _Context) -> Iterator[Problem]:
                 )
 
 
-def _rough_hours(duration: Duration) -> float:
-    per_unit = {
-        Unit.MINUTES: 1 / 60,
-        Unit.HOURS: 1,
-        Unit.DAYS: 24,
-        Unit.WEEKS: 168,
-        Unit.MONTHS: 730,
-        Unit.WORKING_DAYS: 24 * 7 / 5,
-    }
-    return duration.amount * per_unit[duration.unit]
-
-
 def check_timing(ctx: _Context) -> Iterator[Problem]:
     for i, rule in enumerate(ctx.file.rules):
         trigger = rule.trigger
@@ -314,7 +302,9 @@ def check_timing(ctx: _Context) -> Iterator[Problem]:
                     ("rules", i, "trigger", "every"),
                 )
             first = trigger.first or trigger.every
-            if trigger.until is not None and _rough_hours(trigger.until) <= _rough_hours(first):
+            if trigger.until is not None and approximate_hours(trigger.until) <= approximate_hours(
+                first
+            ):
                 yield ctx.problem(
                     "bad_recurrence",
                     f"'until' ({trigger.until}) is not after the first occurrence ({first}); "

@@ -20,7 +20,15 @@ from .compiled import AllOf, AnyOf, Cond, CountEpisodes, Pred
 from .facts import FactName, PoliceRisk
 from .results import FactUsed
 
-__all__ = ["EpisodeStub", "FactValue", "Facts", "count_episodes", "describe", "holds"]
+__all__ = [
+    "EpisodeStub",
+    "FactValue",
+    "Facts",
+    "count_episodes",
+    "describe",
+    "holds",
+    "test_value",
+]
 
 FactValue = bool | int | str | frozenset[str] | None
 
@@ -96,7 +104,8 @@ def _describe_count(cond: CountEpisodes) -> str:
     return f"{bound} {what}{window} (this one included)"
 
 
-def _test(op: str, actual: FactValue, expected: object) -> bool:
+def test_value(op: str, actual: FactValue, expected: object) -> bool:
+    """Whether ``actual op expected`` holds; an unknown value (``None``) never does."""
     if actual is None:
         return False
     if op == "is":
@@ -139,7 +148,7 @@ def holds(cond: Cond, facts: Facts) -> tuple[bool, tuple[FactUsed, ...]]:
     """Whether ``cond`` holds, and the facts that made it hold (empty when it does not)."""
     if isinstance(cond, Pred):
         actual = facts.values.get(cond.fact)
-        if _test(cond.op, actual, cond.value):
+        if test_value(cond.op, actual, cond.value):
             return True, (FactUsed(cond.fact.value, _show(cond.fact, actual), describe(cond)),)
         return False, ()
     if isinstance(cond, CountEpisodes):

@@ -38,7 +38,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .calendar import Duration, Unit
+from .calendar import approximate_hours
 from .compiled import (
     AllOf,
     AnyOf,
@@ -53,7 +53,7 @@ from .compiled import (
     Rule,
     SourceRef,
 )
-from .conditions import describe
+from .conditions import describe, test_value
 from .facts import FACTS, FactName, FactType, PoliceRisk
 
 __all__ = [
@@ -202,36 +202,11 @@ def _space(conds: Iterable[Cond | None], categories: Sequence[str]) -> Iterator[
         yield dict(zip(keys, combo, strict=True))
 
 
-def _test(pred: Pred, actual: Value) -> bool:
-    if actual is None:
-        return False
-    op, expected = pred.op, pred.value
-    if op == "is":
-        return actual == expected
-    if op in ("in", "not_in"):
-        inside = isinstance(expected, frozenset) and actual in expected
-        return inside if op == "in" else not inside
-    if op in ("has", "has_any", "has_none"):
-        assert isinstance(actual, frozenset)
-        if op == "has":
-            return expected in actual
-        assert isinstance(expected, frozenset)
-        return bool(actual & expected) if op == "has_any" else not actual & expected
-    assert isinstance(actual, int)
-    assert isinstance(expected, int)
-    return {
-        "lt": actual < expected,
-        "le": actual <= expected,
-        "gt": actual > expected,
-        "ge": actual >= expected,
-    }[op]
-
-
 def _holds(cond: Cond | None, point: Point) -> bool:
     if cond is None:
         return True
     if isinstance(cond, Pred):
-        return _test(cond, point.get(cond.fact))
+        return test_value(cond.op, point.get(cond.fact), cond.value)
     if isinstance(cond, CountEpisodes):
         count = point.get(cond)
         if not isinstance(count, int):
@@ -274,32 +249,25 @@ def _first(conds: Sequence[Cond | None], categories: Sequence[str], want: object
     return None
 
 
-def _rough_hours(duration: Duration) -> float:
-    per_unit = {
-        Unit.MINUTES: 1 / 60,
-        Unit.HOURS: 1.0,
-        Unit.DAYS: 24.0,
-        Unit.WEEKS: 168.0,
-        Unit.MONTHS: 730.0,
-        Unit.WORKING_DAYS: 24 * 7 / 5,
-    }
-    return duration.amount * per_unit[duration.unit]
-
-
 def _due_hours_from_start(rule: Rule) -> float | None:
     if not isinstance(rule.trigger, ElapsedTrigger) or rule.trigger.anchor is not Moment.STARTED:
         return None
-    fired = _rough_hours(rule.trigger.missing_for)
+    fired = approximate_hours(rule.trigger.missing_for)
     deadline = rule.deadline
     if deadline.kind is DeadlineKind.IMMEDIATELY:
         return fired
     if deadline.kind is DeadlineKind.UNSPECIFIED or deadline.within is None:
         return None
     if deadline.anchor is Moment.STARTED:
-        return _rough_hours(deadline.within)
+        return approximate_hours(deadline.within)
     if deadline.anchor is Moment.TRIGGERED:
-        return fired + _rough_hours(deadline.within)
+        return fired + approximate_hours(deadline.within)
     return None
+
+
+def _both_apply(a: Rule, b: Rule, categories: Sequence[str]) -> Point | None:
+    """A point of the fact space where both rules' conditions hold, if there is one."""
+    return _first([a.when, b.when], categories, lambda p: _holds(a.when, p) and _holds(b.when, p))
 
 
 def verify_protocol(protocol: Protocol) -> list[Finding]:
@@ -372,9 +340,7 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
             continue  # different people: two duties, not two answers to one
         if a.deadline == b.deadline:
             continue
-        both = _first(
-            [a.when, b.when], cats, lambda p, x=a, y=b: _holds(x.when, p) and _holds(y.when, p)
-        )
+        both = _both_apply(a, b, cats)
         if both is not None:
             findings.append(
                 Finding(
@@ -393,16 +359,14 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
             continue
         assert isinstance(a.trigger, ElapsedTrigger)
         assert isinstance(b.trigger, ElapsedTrigger)
-        hours_a = _rough_hours(a.trigger.missing_for)
-        hours_b = _rough_hours(b.trigger.missing_for)
+        hours_a = approximate_hours(a.trigger.missing_for)
+        hours_b = approximate_hours(b.trigger.missing_for)
         if hours_a == hours_b:
             continue
         early, late = (a, b) if hours_a < hours_b else (b, a)
         due_early, due_late = (due_a, due_b) if early is a else (due_b, due_a)
         if due_late < due_early:
-            both = _first(
-                [a.when, b.when], cats, lambda p, x=a, y=b: _holds(x.when, p) and _holds(y.when, p)
-            )
+            both = _both_apply(a, b, cats)
             if both is not None:
                 findings.append(
                     Finding(
