@@ -41,7 +41,7 @@ def test_evaluate_table() -> None:
     code, out, _ = run("evaluate", str(EXAMPLE), "--as-of", AS_OF, "--format", "table")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "camden v4, child C-1001, as at Fri 05 Apr 2024 12:00 BST"
+    assert lines[0] == "camden (version 4), child C-1001, as at Fri 05 Apr 2024 12:00 BST"
     assert lines[1] == (
         "episode E-1: missing, police risk medium, age 14, returned Sun 31 Mar 2024 09:15 BST"
     )
@@ -79,7 +79,9 @@ def test_validate_valid_files() -> None:
     code, out, _ = run("validate", str(ROOT / "rules" / "camden.yaml"), str(EXAMPLE))
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith(f"{ROOT / 'rules' / 'camden.yaml'}: valid rule file (camden v4, ")
+    assert lines[0].startswith(
+        f"{ROOT / 'rules' / 'camden.yaml'}: valid rule file (camden version 4, "
+    )
     assert lines[1] == f"{EXAMPLE}: valid timeline"
 
 

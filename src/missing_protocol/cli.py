@@ -106,8 +106,8 @@ def _table(evaluation: Evaluation) -> str:
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
-        f"{evaluation.protocol_id} v{evaluation.protocol_version}, child {evaluation.child_id}, "
-        f"as at {format_moment(evaluation.as_of)}",
+        f"{evaluation.protocol_id} (version {evaluation.protocol_version}), "
+        f"child {evaluation.child_id}, as at {format_moment(evaluation.as_of)}",
     ]
     for episode in evaluation.episodes:
         risk = episode.police_risk or "not assessed"
@@ -168,7 +168,7 @@ def _validate_one(path: Path) -> str:
     if _RULE_FILE_KEYS.search(text):
         protocol = compile_text(text, str(path))
         return (
-            f"{path}: valid rule file ({protocol.id} v{protocol.version}, "
+            f"{path}: valid rule file ({protocol.id} version {protocol.version}, "
             f"{len(protocol.rules)} rules)\n"
         )
     parse_timeline(text, str(path))

@@ -434,7 +434,7 @@ def render_scenario_text(comparison: ScenarioComparison) -> str:
     width = max(len(p.key) for p in c.protocols)
     lines = [
         f"Child {c.child_id} as at {format_moment(c.as_of)}, under "
-        + ", ".join(f"{p.key} v{p.version}" for p in c.protocols),
+        + "; ".join(f"{p.key} (version {p.version})" for p in c.protocols),
         "",
         "Episodes (each protocol derives its own category):",
     ]
@@ -507,7 +507,8 @@ def render_diff_text(diff: ProtocolDiff) -> str:
     """The version diff as text: ``+`` added, ``-`` removed, ``~`` changed, field by field."""
     d = diff
     lines = [
-        f"{d.old.id} v{d.old.version} ({d.old.file}) -> {d.new.id} v{d.new.version} ({d.new.file})"
+        f"{d.old.id} version {d.old.version} ({d.old.file}) -> "
+        f"{d.new.id} version {d.new.version} ({d.new.file})"
     ]
     if d.empty:
         return lines[0] + "\nNo differences.\n"
