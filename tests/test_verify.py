@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from missing_protocol import bundled_protocol_ids, load_protocol
+import pytest
+
+from missing_protocol import RuleFileError, bundled_protocol_ids, compile_text, load_protocol
 from missing_protocol.cli import main
 from missing_protocol.verify import Severity, verify_protocol
 
@@ -29,12 +31,24 @@ def test_each_fault_is_found() -> None:
         "unverifiable.yaml:60: warning: rules meeting_fast and meeting_slow both require "
         "strategy_meeting of the same person on the same trigger, with different deadlines "
         "[verify.overlap]\n"
-        "    for example: case_status=child_protection_plan",
+        "    for example: case_status=child_protection_plan\n"
+        "    accepted: a child protection plan gives the meeting more time, on purpose",
         "unverifiable.yaml:78: warning: rule escalate_late fires later than escalate_early but "
         "is due sooner [verify.threshold_order]\n"
         "    for example: any child",
     ]
     assert findings[0].severity is Severity.ERROR
+
+
+def test_an_accepted_warning_must_name_real_rules() -> None:
+    text = (DATA / "unverifiable.yaml").read_text(encoding="utf-8")
+    text = text.replace("about: [meeting_fast, meeting_slow]", "about: [meeting_fats]")
+    with pytest.raises(RuleFileError) as caught:
+        compile_text(text, "unverifiable.yaml")
+    assert [p.message for p in caught.value.problems] == [
+        "accepted warning names 'meeting_fats', which is no rule or allocation; did you mean "
+        "'meeting_fast'?"
+    ]
 
 
 def test_bundled_protocols_have_no_errors() -> None:
@@ -51,7 +65,7 @@ def test_verify_command_exit_codes() -> None:
     out = io.StringIO()
     assert main(["verify", str(DATA / "unverifiable.yaml")], stdout=out) == 1
     assert out.getvalue().endswith(
-        "unverifiable: 2 errors, 4 warnings (citations not checked: give --texts DIR)\n"
+        "unverifiable: 2 errors, 4 warnings (1 accepted); citations not checked: give --texts DIR\n"
     )
     out = io.StringIO()
     assert main(["verify", "camden"], stdout=out) == 0

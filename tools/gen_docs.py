@@ -24,24 +24,6 @@ from missing_protocol.verify import Severity, verify_protocol
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
-# Warnings of `verify` on the bundled protocols that were read and accepted, and why.
-ACCEPTED = {
-    (
-        "cumbria",
-        "verify.category_gap",
-        "no category can be derived for some episodes; timelines must give it",
-    ): "Cumbria has no 'absent' category: an episode of a child who is not looked after, "
-    "whose whereabouts are known and who was not reported to the police, is not a missing "
-    "episode under this protocol, so evaluation refuses it unless the timeline gives a category.",
-    (
-        "pan_beds",
-        "verify.overlap",
-        "rules report_missing and report_serious_concern both require report_to_police of the "
-        "same person on the same trigger, with different deadlines",
-    ): "Two passages of the text: the general report has no time limit (it follows the basic "
-    "measures), and a serious concern makes it due at once. Both apply; the immediate one binds.",
-}
-
 
 def pages() -> dict[Path, str]:
     protocols = [load_protocol(i) for i in bundled_protocol_ids()]
@@ -86,7 +68,7 @@ def _verification(protocols: list) -> str:  # type: ignore[type-arg]
         "What `missing-protocol verify ID` reports for each bundled protocol (the codes are",
         "explained in [how-to/test-your-rule-file.md](how-to/test-your-rule-file.md)). Every",
         "bundled protocol has no errors; each warning below was read and accepted, for the",
-        "reason given with it.",
+        "reason the rule file gives under `accepted_warnings`.",
         "",
     ]
     for protocol in protocols:
@@ -105,8 +87,12 @@ def _verification(protocols: list) -> str:  # type: ignore[type-arg]
                 f"{finding.message}"
                 + (f" (for example: {finding.example})" if finding.example else "")
             )
-            reason = ACCEPTED.get((protocol.id, finding.code, finding.message))
-            lines.append(f"  - accepted: {reason}" if reason else "  - not yet reviewed")
+            if finding.severity is Severity.WARNING:
+                lines.append(
+                    f"  - accepted: {finding.accepted}"
+                    if finding.accepted
+                    else "  - not yet reviewed"
+                )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -279,10 +279,12 @@ def cmd_verify(args: argparse.Namespace, stdin: TextIO) -> str:  # noqa: ARG001
             raise UsageError(f"--texts: cannot read {source}: {exc.strerror}") from exc
         findings = check_citations(protocol, text) + findings
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    accepted = sum(1 for f in findings if f.accepted)
     lines = [str(f) for f in findings]
     lines.append(
-        f"{protocol.id}: {errors} errors, {len(findings) - errors} warnings"
-        + ("" if args.texts else " (citations not checked: give --texts DIR)")
+        f"{protocol.id}: {errors} errors, {len(findings) - errors} warnings "
+        f"({accepted} accepted)"
+        + ("" if args.texts else "; citations not checked: give --texts DIR")
     )
     report = "\n".join(lines) + "\n"
     if errors:

@@ -172,6 +172,16 @@ def resolve_names(ctx: _Context) -> Iterator[Problem]:
                     "(declare new roles under extra_roles)",
                     ("rules", i, "recipients", j),
                 )
+    named = {rule.id for rule in ctx.file.rules} | allocations
+    for i, accepted in enumerate(ctx.file.accepted_warnings):
+        for j, name in enumerate(accepted.about):
+            if name not in named:
+                yield ctx.problem(
+                    "unknown_rule",
+                    f"accepted warning names {name!r}, which is no rule or allocation"
+                    f"{_closest(name, named)}",
+                    ("accepted_warnings", i, "about", j),
+                )
     for i, allocation in enumerate(ctx.file.allocations):
         for j, option in enumerate(allocation.options):
             if option.role not in roles:
@@ -493,6 +503,10 @@ def _build(ctx: _Context) -> c.Protocol:
         roles=MappingProxyType({**ROLES, **f.extra_roles}),
         action_kinds=MappingProxyType({**ACTION_KINDS, **f.extra_action_kinds}),
         not_encoded=tuple(c.NotEncoded(_citation(x.citation), x.reason) for x in f.not_encoded),
+        accepted_warnings=tuple(
+            c.AcceptedWarning(x.code, frozenset(x.about), " ".join(x.reason.split()))
+            for x in f.accepted_warnings
+        ),
     )
 
 

@@ -20,6 +20,7 @@ from .facts import FactName, PoliceRisk
 from .vocabulary import Obligation, Topic
 
 __all__ = [
+    "AcceptedWarning",
     "AllOf",
     "AllocationOption",
     "AnyOf",
@@ -203,6 +204,13 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class AcceptedWarning:
+    code: str
+    about: frozenset[str]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class NotEncoded:
     citation: Citation
     reason: str
@@ -228,6 +236,7 @@ class Protocol:
     roles: Mapping[str, str]
     action_kinds: Mapping[str, str]
     not_encoded: tuple[NotEncoded, ...] = ()
+    accepted_warnings: tuple[AcceptedWarning, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with that id."""

@@ -42,6 +42,7 @@ from .vocabulary import Obligation, Topic
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AcceptedWarning",
     "AllOf",
     "Allocation",
     "AllocationOption",
@@ -480,6 +481,19 @@ class NotEncoded(_Model):
     reason: str
 
 
+class AcceptedWarning(_Model):
+    """A warning of static verification that was read and accepted, and why."""
+
+    code: Literal[
+        "verify.shadowed_option", "verify.overlap", "verify.threshold_order", "verify.category_gap"
+    ]
+    about: list[Identifier] = Field(
+        default_factory=list,
+        description="The rule or allocation ids the warning names (none for category_gap).",
+    )
+    reason: str = Field(min_length=10)
+
+
 class RuleFile(_Model):
     """A whole rule file."""
 
@@ -490,6 +504,10 @@ class RuleFile(_Model):
     risk: RiskSection
     allocations: list[Allocation] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)
+    accepted_warnings: list[AcceptedWarning] = Field(
+        default_factory=list,
+        description="Warnings of `missing-protocol verify` read and accepted, each with a reason.",
+    )
     not_encoded: list[NotEncoded] = Field(
         default_factory=list,
         description="Passages that are not rules we can evaluate (no facts for them, no duty), "

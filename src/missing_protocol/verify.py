@@ -17,7 +17,9 @@ Errors (a protocol should have none):
 ``verify.quote_not_found``
     a citation's quote does not occur in the protocol text (:func:`check_citations`).
 
-Warnings (a reader should look, and may accept them):
+Warnings (a reader should look, and may accept them: a rule file lists the
+warnings it accepts under ``accepted_warnings``, each with its reason, and the
+finding then carries that reason):
 
 ``verify.shadowed_option``
     an allocation option is never chosen: earlier options always win.
@@ -35,7 +37,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from .calendar import approximate_hours
@@ -83,10 +85,16 @@ class Finding:
     message: str
     source: SourceRef
     example: str | None = None
+    about: frozenset[str] = frozenset()  # the rule or allocation ids it names
+    accepted: str | None = None  # why the rule file accepts this warning, if it does
 
     def __str__(self) -> str:
         text = f"{self.source}: {self.severity.value}: {self.message} [{self.code}]"
-        return text + (f"\n    for example: {self.example}" if self.example else "")
+        if self.example:
+            text += f"\n    for example: {self.example}"
+        if self.accepted:
+            text += f"\n    accepted: {self.accepted}"
+        return text
 
 
 def normalise_text(text: str) -> str:
@@ -286,6 +294,7 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
                     "verify.unreachable_rule",
                     f"rule {rule.id} can never apply: {describe(rule.when)}",
                     rule.source,
+                    about=frozenset({rule.id}),
                 )
             )
         if rule.allocation is not None:
@@ -306,6 +315,7 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
                         f"rule {rule.id} applies but no option of allocation {allocation.id} does",
                         rule.source,
                         _show(gap),
+                        frozenset({rule.id, allocation.id}),
                     )
                 )
 
@@ -328,6 +338,7 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
                         f"allocation {allocation.id} option {number + 1} ({option.role}) is never "
                         "chosen: earlier options always apply first",
                         option.source,
+                        about=frozenset({allocation.id}),
                     )
                 )
 
@@ -350,6 +361,7 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
                     "same trigger, with different deadlines",
                     b.source,
                     _show(both),
+                    frozenset({a.id, b.id}),
                 )
             )
 
@@ -375,6 +387,7 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
                         f"rule {late.id} fires later than {early.id} but is due sooner",
                         late.source,
                         _show(both),
+                        frozenset({a.id, b.id}),
                     )
                 )
 
@@ -392,4 +405,11 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
                 )
             )
 
+    accepted = {(w.code, w.about): w.reason for w in protocol.accepted_warnings}
+    findings = [
+        replace(f, accepted=accepted.get((f.code, f.about)))
+        if f.severity is Severity.WARNING
+        else f
+        for f in findings
+    ]
     return sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, f.source.line or 0))
