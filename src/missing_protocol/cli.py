@@ -48,7 +48,7 @@ from .compiled import Protocol
 from .errors import InputError, MissingProtocolError, Problem, TimelineError, UsageError
 from .evaluate import evaluate
 from .explain import explain_action, format_moment
-from .loading import parse_timeline
+from .loading import load_timeline, parse_timeline, read_source
 from .protocols import bundled_protocol_ids, compile_text, load_protocol
 from .results import Evaluation, evaluation_json_schema, to_json
 from .schema import RuleFile
@@ -80,14 +80,7 @@ def _as_of(text: str | None) -> dt.datetime:
 def _read_timeline(source: str, stdin: TextIO) -> Timeline:
     if source == "-":
         return parse_timeline(stdin.read(), "<stdin>")
-    path = Path(source)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TimelineError(
-            [Problem("io.unreadable", f"cannot read the file: {exc.strerror}", source)]
-        ) from exc
-    return parse_timeline(text, source)
+    return load_timeline(Path(source))
 
 
 def _table(evaluation: Evaluation) -> str:
@@ -159,12 +152,7 @@ _RULE_FILE_KEYS = re.compile(r"^(?:protocol|rules|risk)\s*:", re.MULTILINE)
 
 
 def _validate_one(path: Path) -> str:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        problem = Problem("io.unreadable", f"cannot read the file: {reason}", str(path))
-        raise InputError([problem]) from exc
+    text = read_source(path, error=InputError)
     if _RULE_FILE_KEYS.search(text):
         protocol = compile_text(text, str(path))
         return (

@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -40,16 +40,12 @@ from typing import Any
 
 from .calendar import LONDON
 from .compiled import (
-    AllOf,
-    AnyOf,
     Citation,
-    Cond,
     CountEpisodes,
-    NotOf,
     Protocol,
     Rule,
 )
-from .conditions import describe
+from .conditions import atoms, describe
 from .errors import TimelineError
 from .evaluate import evaluate
 from .explain import format_moment
@@ -86,6 +82,7 @@ __all__ = [
     "compare",
     "compare_scenario",
     "default_grid",
+    "describe_due",
     "describe_who",
     "diff_protocols",
     "evaluate_placement",
@@ -242,18 +239,6 @@ def _rule_entry(protocol: Protocol, key: str, rule: Rule) -> Entry:
     )
 
 
-def _counts(cond: Cond | None) -> Iterator[CountEpisodes]:
-    if cond is None:
-        return
-    if isinstance(cond, CountEpisodes):
-        yield cond
-    elif isinstance(cond, AllOf | AnyOf):
-        for item in cond.items:
-            yield from _counts(item)
-    elif isinstance(cond, NotOf):
-        yield from _counts(cond.item)
-
-
 def _kind_order(kind: str) -> tuple[int, str]:
     canonical = list(ACTION_KINDS)
     return (canonical.index(kind), "") if kind in canonical else (len(canonical), kind)
@@ -365,7 +350,7 @@ def _count_rows(protocols: Sequence[Protocol], keys: Sequence[str]) -> list[_Row
     rows: dict[str, _RowBuilder] = {}
     for p, k in zip(protocols, keys, strict=True):
         for rule in p.rules:
-            counts = list(_counts(rule.when))
+            counts = [a for a in atoms(rule.when) if isinstance(a, CountEpisodes)]
             if not counts:
                 continue
             key = f"episode_counts/{rule.action}"
@@ -523,7 +508,7 @@ def _brief(a: RequiredAction) -> ScenarioAction:
 
 def _dues(cell: ScenarioCell) -> str:
     dues = sorted({a.due_at for a in cell.actions}, key=lambda d: (d is None, d))
-    return ", ".join(_due(d) for d in dues)
+    return ", ".join(describe_due(d) for d in dues)
 
 
 def _differences(cells: Sequence[ScenarioCell]) -> tuple[Difference, ...]:
@@ -862,8 +847,8 @@ def find_disagreements(
                 )
                 if due_a != due_b and wanted not in found:
                     detail = (
-                        f"{keys[0]} {_due(due_a)} ({', '.join(rules_a)}); "
-                        f"{keys[1]} {_due(due_b)} ({', '.join(rules_b)})"
+                        f"{keys[0]} {describe_due(due_a)} ({', '.join(rules_a)}); "
+                        f"{keys[1]} {describe_due(due_b)} ({', '.join(rules_b)})"
                     )
                     found[wanted] = _witness(wanted, point, detail)
                 continue
@@ -881,7 +866,7 @@ def find_disagreements(
     return PairWitnesses(keys[0], keys[1], searched, tuple(witnesses))
 
 
-def _due(moment: dt.datetime | None) -> str:
+def describe_due(moment: dt.datetime | None) -> str:
     """``due Sat 30 Mar 2024 22:00 GMT``, or ``no time limit``."""
     return f"due {format_moment(moment)}" if moment is not None else "no time limit"
 

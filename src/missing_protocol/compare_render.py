@@ -17,7 +17,6 @@ Nothing here evaluates or compares anything itself.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import html
 import io
 import json
@@ -36,6 +35,7 @@ from .compare import (
     ProtocolDiff,
     ScenarioAction,
     ScenarioComparison,
+    describe_due,
 )
 from .explain import format_moment
 
@@ -416,14 +416,10 @@ def comparison_json(
 # --- plain text -----------------------------------------------------------------
 
 
-def _when(due: dt.datetime | None) -> str:
-    return f"due {format_moment(due)}" if due is not None else "no time limit"
-
-
 def _action_text(a: ScenarioAction) -> str:
     occurrence = f" #{a.occurrence}" if a.occurrence else ""
     return (
-        f"{a.obligation}, by {a.responsible}, {_when(a.due_at)}, {a.status}"
+        f"{a.obligation}, by {a.responsible}, {describe_due(a.due_at)}, {a.status}"
         f" [{a.rule_id}{occurrence}]"
     )
 
@@ -484,7 +480,7 @@ def render_placement_text(placement: PlacementEvaluation) -> str:
         flag = "  (hand-off)" if t.handoff else ""
         lines.append(
             f"  [{t.side.value} {t.protocol_id}] {a.episode_id} {a.kind}{to} ({a.obligation}) "
-            f"by {a.responsible}, {_when(a.due_at)}, {a.status.value} "
+            f"by {a.responsible}, {describe_due(a.due_at)}, {a.status.value} "
             f"[{a.rule_id}]{flag}"
         )
     lines += ["", "Hand-offs (host asks, responsible authority does):"]
@@ -498,7 +494,7 @@ def render_placement_text(placement: PlacementEvaluation) -> str:
         for r in h.responsible_actions:
             lines.append(
                 f"    -> {p.responsible.protocol} {r.kind} ({r.obligation}) by {r.responsible}, "
-                f"{_when(r.due_at)}, {r.status.value} [{r.rule_id}]"
+                f"{describe_due(r.due_at)}, {r.status.value} [{r.rule_id}]"
             )
     return "\n".join(lines) + "\n"
 

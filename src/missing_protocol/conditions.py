@@ -12,7 +12,7 @@ required action can say why it is required.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .calendar import shift_back
@@ -24,6 +24,7 @@ __all__ = [
     "EpisodeStub",
     "FactValue",
     "Facts",
+    "atoms",
     "count_episodes",
     "describe",
     "holds",
@@ -75,6 +76,19 @@ _OP_WORDS = {
     "has_any": "includes any of",
     "has_none": "includes none of",
 }
+
+
+def atoms(cond: Cond | None) -> Iterator[Pred | CountEpisodes]:
+    """The leaves of a condition (fact tests and episode counts), under any ``not``."""
+    if cond is None:
+        return
+    if isinstance(cond, Pred | CountEpisodes):
+        yield cond
+    elif isinstance(cond, AllOf | AnyOf):
+        for item in cond.items:
+            yield from atoms(item)
+    else:
+        yield from atoms(cond.item)
 
 
 def describe(cond: Cond) -> str:

@@ -25,8 +25,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import InputError, Problem, RuleFileError, TimelineError
-from .schema import RuleFile
+from .errors import InputError, Problem, TimelineError
 from .timeline import Timeline
 
 __all__ = [
@@ -38,7 +37,7 @@ __all__ = [
     "parse_document",
     "parse_timeline",
     "read_document",
-    "read_rule_file",
+    "read_source",
     "validate_document",
 ]
 
@@ -240,15 +239,23 @@ def parse_document(
     return data, smap
 
 
-def read_document(path: Path, *, error: type[InputError]) -> tuple[Any, SourceMap]:
-    """Read and parse a file, reporting an unreadable file as a problem too."""
+def read_source(path: Path, *, error: type[InputError]) -> str:
+    """A file's text, or ``error`` with an ``io.unreadable`` problem naming the file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        if isinstance(exc, OSError):
+            reason = exc.strerror or type(exc).__name__
+        else:
+            reason = "not UTF-8 text"
         raise error(
             [Problem("io.unreadable", f"cannot read the file: {reason}", str(path))]
         ) from exc
+
+
+def read_document(path: Path, *, error: type[InputError]) -> tuple[Any, SourceMap]:
+    """Read and parse a file, reporting an unreadable file as a problem too."""
+    text = read_source(path, error=error)
     return parse_document(text, str(path), error=error, show_source=error is not TimelineError)
 
 
@@ -410,11 +417,6 @@ def load_model(path: Path, model: type[M], *, error: type[InputError]) -> tuple[
     data, smap = read_document(path, error=error)
     echo = error is not TimelineError
     return validate_document(model, data, smap, error=error, echo_values=echo), smap
-
-
-def read_rule_file(path: Path) -> tuple[RuleFile, SourceMap]:
-    """Read and validate a rule file (not yet compiled)."""
-    return load_model(path, RuleFile, error=RuleFileError)
 
 
 def parse_timeline(text: str, name: str = "<timeline>") -> Timeline:

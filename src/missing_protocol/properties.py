@@ -45,16 +45,12 @@ import yaml
 from hypothesis import HealthCheck, given, reject, settings
 
 from .compiled import (
-    AllOf,
-    AnyOf,
-    Cond,
     CountEpisodes,
     ElapsedTrigger,
-    NotOf,
     Protocol,
     RecurringTrigger,
 )
-from .conditions import holds
+from .conditions import atoms, holds
 from .errors import TimelineError
 from .evaluate import episode_facts, evaluate
 from .facts import FactName, PoliceRisk, police_risk_rank
@@ -258,19 +254,6 @@ def longer_absence_keeps_escalations(
         )
 
 
-def _counts_episodes(cond: Cond | None) -> bool:
-    """Whether the condition counts episodes anywhere, under any number of ``not``."""
-    if cond is None:
-        return False
-    if isinstance(cond, CountEpisodes):
-        return True
-    if isinstance(cond, AllOf | AnyOf):
-        return any(_counts_episodes(item) for item in cond.items)
-    if isinstance(cond, NotOf):
-        return _counts_episodes(cond.item)
-    return False
-
-
 def extra_episode_keeps_repeat_actions(
     protocol: Protocol, timeline: Timeline, as_of: dt.datetime
 ) -> None:
@@ -280,7 +263,9 @@ def extra_episode_keeps_repeat_actions(
     start = last.started_at - dt.timedelta(hours=3)
     if previous_end is not None and previous_end >= start:
         return
-    counting = {r.id for r in protocol.rules if _counts_episodes(r.when)}
+    counting = {
+        r.id for r in protocol.rules if any(isinstance(a, CountEpisodes) for a in atoms(r.when))
+    }
     if not counting:
         return
     extra = last.model_copy(

@@ -36,7 +36,7 @@ finding then carries that reason):
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -55,7 +55,7 @@ from .compiled import (
     Rule,
     SourceRef,
 )
-from .conditions import describe, test_value
+from .conditions import atoms, describe, test_value
 from .facts import FACTS, FactName, FactType, PoliceRisk
 
 __all__ = [
@@ -144,26 +144,14 @@ Value = bool | int | str | frozenset[str] | None
 Point = Mapping[Key, Value]
 
 
-def _atoms(cond: Cond | None) -> Iterator[Pred | CountEpisodes]:
-    if cond is None:
-        return
-    if isinstance(cond, Pred | CountEpisodes):
-        yield cond
-    elif isinstance(cond, AllOf | AnyOf):
-        for item in cond.items:
-            yield from _atoms(item)
-    else:
-        yield from _atoms(cond.item)
-
-
 def _values(
-    key: Key, atoms: Sequence[Pred | CountEpisodes], categories: Sequence[str]
+    key: Key, leaves: Sequence[Pred | CountEpisodes], categories: Sequence[str]
 ) -> list[Value]:
     if isinstance(key, CountEpisodes):
-        bounds = {a.at_least or a.exactly or 1 for a in atoms if a == key}
+        bounds = {a.at_least or a.exactly or 1 for a in leaves if a == key}
         return list[Value](sorted({n for b in bounds for n in (b - 1, b, b + 1) if n >= 1}))
     spec = FACTS[key]
-    mentioned = [a for a in atoms if isinstance(a, Pred) and a.fact is key]
+    mentioned = [a for a in leaves if isinstance(a, Pred) and a.fact is key]
     if spec.type is FactType.BOOLEAN:
         return [True, False]
     if spec.type is FactType.NUMBER:
@@ -194,13 +182,13 @@ def _values(
 
 
 def _space(conds: Iterable[Cond | None], categories: Sequence[str]) -> Iterator[dict[Key, Value]]:
-    atoms = [atom for cond in conds for atom in _atoms(cond)]
+    leaves = [atom for cond in conds for atom in atoms(cond)]
     keys: list[Key] = []
-    for atom in atoms:
+    for atom in leaves:
         key: Key = atom.fact if isinstance(atom, Pred) else atom
         if key not in keys:
             keys.append(key)
-    choices = [_values(key, atoms, categories) for key in keys]
+    choices = [_values(key, leaves, categories) for key in keys]
     total = 1
     for options in choices:
         total *= max(1, len(options))
@@ -250,11 +238,11 @@ def _show(point: Point) -> str:
 # --- the checks -------------------------------------------------------------------
 
 
-def _first(conds: Sequence[Cond | None], categories: Sequence[str], want: object) -> Point | None:
-    for point in _space(conds, categories):
-        if want(point):  # type: ignore[operator]
-            return point
-    return None
+def _first(
+    conds: Sequence[Cond | None], categories: Sequence[str], want: Callable[[Point], bool]
+) -> Point | None:
+    """The first point of the conditions' fact space where ``want`` holds."""
+    return next((point for point in _space(conds, categories) if want(point)), None)
 
 
 def _due_hours_from_start(rule: Rule) -> float | None:
@@ -273,6 +261,11 @@ def _due_hours_from_start(rule: Rule) -> float | None:
     return None
 
 
+def _holds_but_not(wanted: Cond | None, others: Sequence[Cond | None]) -> Callable[[Point], bool]:
+    """A test of a point: ``wanted`` holds there (``None`` always does) and none of ``others``."""
+    return lambda p: _holds(wanted, p) and not any(_holds(other, p) for other in others)
+
+
 def _both_apply(a: Rule, b: Rule, categories: Sequence[str]) -> Point | None:
     """A point of the fact space where both rules' conditions hold, if there is one."""
     return _first([a.when, b.when], categories, lambda p: _holds(a.when, p) and _holds(b.when, p))
@@ -286,7 +279,7 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
     for rule in protocol.rules:
         if (
             rule.when is not None
-            and _first([rule.when], cats, lambda p, r=rule: _holds(r.when, p)) is None
+            and _first([rule.when], cats, _holds_but_not(rule.when, [])) is None
         ):
             findings.append(
                 Finding(
@@ -299,14 +292,8 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
             )
         if rule.allocation is not None:
             allocation = protocol.allocations[rule.allocation]
-            conds = [rule.when, *(o.when for o in allocation.options)]
-            gap = _first(
-                conds,
-                cats,
-                lambda p, r=rule, a=allocation: (
-                    _holds(r.when, p) and not any(_holds(o.when, p) for o in a.options)
-                ),
-            )
+            options = [o.when for o in allocation.options]
+            gap = _first([rule.when, *options], cats, _holds_but_not(rule.when, options))
             if gap is not None:
                 findings.append(
                     Finding(
@@ -322,14 +309,7 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
     for allocation in protocol.allocations.values():
         conds = [o.when for o in allocation.options]
         for number, option in enumerate(allocation.options):
-            earlier = allocation.options[:number]
-            chosen = _first(
-                conds,
-                cats,
-                lambda p, o=option, e=earlier: (
-                    _holds(o.when, p) and not any(_holds(x.when, p) for x in e)
-                ),
-            )
+            chosen = _first(conds, cats, _holds_but_not(option.when, conds[:number]))
             if chosen is None:
                 findings.append(
                     Finding(
@@ -393,7 +373,7 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
 
     derivable = [c.when for c in protocol.categories if c.when is not None]
     if derivable:
-        gap = _first(derivable, cats, lambda p: not any(_holds(w, p) for w in derivable))
+        gap = _first(derivable, cats, _holds_but_not(None, derivable))
         if gap is not None:
             findings.append(
                 Finding(
