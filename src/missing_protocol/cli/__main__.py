@@ -1,0 +1,5 @@
+"""``python -m missing_protocol.cli``."""
+
+from . import main
+
+raise SystemExit(main())

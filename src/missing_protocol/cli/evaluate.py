@@ -1,0 +1,95 @@
+"""``evaluate`` and ``explain``: one child's timeline under one protocol."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, TextIO
+
+from .common import Subparsers, as_of, read_protocol, read_timeline, timeline_args
+
+if TYPE_CHECKING:
+    from missing_protocol.results import Evaluation
+
+__all__ = ["cmd_evaluate", "cmd_explain", "register", "table"]
+
+
+def table(evaluation: Evaluation) -> str:
+    """The evaluation as a plain-text table, with the episodes above and what comes next below."""
+    from missing_protocol.explain import format_moment  # noqa: PLC0415 - imported when a command needs it
+
+    rows = [("STATUS", "DUE", "ACTION", "WHO", "TO", "EPISODE", "RULE")]
+    for a in evaluation.actions:
+        rows.append(
+            (
+                a.status.value,
+                format_moment(a.due_at),
+                f"{a.kind} ({a.obligation})",
+                a.responsible,
+                a.recipient or "",
+                a.episode_id + (f" #{a.occurrence}" if a.occurrence else ""),
+                a.rule_id,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        f"{evaluation.protocol_id} (version {evaluation.protocol_version}), "
+        f"child {evaluation.child_id}, as at {format_moment(evaluation.as_of)}",
+    ]
+    for episode in evaluation.episodes:
+        risk = episode.police_risk or "not assessed"
+        if episode.risk_raised_by:
+            risk += f" (raised from {episode.police_risk_recorded} by {episode.risk_raised_by})"
+        state = (
+            "still missing"
+            if episode.missing_as_of
+            else f"returned {format_moment(episode.returned_at)}"
+        )
+        lines.append(
+            f"episode {episode.episode_id}: {episode.category}, police risk {risk}, "
+            f"age {episode.age_at_start}, {state}"
+        )
+    lines.append("")
+    lines += [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    if evaluation.upcoming:
+        lines += ["", "If nothing changes:"]
+        lines += [
+            f"  {format_moment(u.triggers_at)}: {u.kind} ({u.obligation}) by {u.responsible}"
+            f"{' to ' + u.recipient if u.recipient else ''}, episode {u.episode_id} [{u.rule_id}]"
+            for u in evaluation.upcoming
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_evaluate(args: argparse.Namespace, stdin: TextIO) -> str:
+    from missing_protocol.evaluate import evaluate  # noqa: PLC0415
+    from missing_protocol.results import to_json  # noqa: PLC0415
+
+    protocol = read_protocol(args)
+    evaluation = evaluate(protocol, read_timeline(args.timeline, stdin), as_of(args.as_of))
+    if args.format == "table":
+        return table(evaluation)
+    return to_json(evaluation) + "\n"
+
+
+def cmd_explain(args: argparse.Namespace, stdin: TextIO) -> str:
+    from missing_protocol.evaluate import evaluate  # noqa: PLC0415
+    from missing_protocol.explain import explain_action  # noqa: PLC0415
+
+    protocol = read_protocol(args)
+    evaluation = evaluate(protocol, read_timeline(args.timeline, stdin), as_of(args.as_of))
+    return explain_action(protocol, evaluation, args.action_id)
+
+
+def register(sub: Subparsers[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("evaluate", help="required actions for a timeline")
+    timeline_args(p)
+    p.add_argument("--format", "-f", choices=("json", "table"), default="json")
+    p.set_defaults(run=cmd_evaluate)
+
+    p = sub.add_parser("explain", help="why one action is required, and how its deadline was set")
+    timeline_args(p)
+    p.add_argument("action_id", help="an action id from 'evaluate'")
+    p.set_defaults(run=cmd_explain)
