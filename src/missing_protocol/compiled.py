@@ -11,9 +11,10 @@ protocol can be shared freely between threads and evaluations.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from enum import StrEnum
+from types import MappingProxyType
 
 from .calendar import Duration
 from .facts import FactName, PoliceRisk
@@ -238,6 +239,11 @@ class Protocol:
     not_encoded: tuple[NotEncoded, ...] = ()
     accepted_warnings: tuple[AcceptedWarning, ...] = ()
 
+    def __reduce__(self) -> tuple[Callable[..., Protocol], tuple[object, ...]]:
+        # Read-only mappings do not pickle: send them as dicts, and wrap them again.
+        values = [getattr(self, f.name) for f in fields(self)]
+        return _rebuild, tuple(dict(v) if isinstance(v, MappingProxyType) else v for v in values)
+
     def rule(self, rule_id: str) -> Rule:
         """The rule with that id."""
         for rule in self.rules:
@@ -251,3 +257,10 @@ class Protocol:
             if category.id == category_id:
                 return category
         raise KeyError(category_id)
+
+
+def _rebuild(*values: object) -> Protocol:
+    """Unpickle a protocol: its mappings read-only again."""
+    return Protocol(
+        *(MappingProxyType(v) if isinstance(v, dict) else v for v in values)  # type: ignore[arg-type]
+    )

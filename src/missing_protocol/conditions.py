@@ -28,6 +28,7 @@ __all__ = [
     "count_episodes",
     "describe",
     "holds",
+    "show_value",
     "test_value",
 ]
 
@@ -53,13 +54,14 @@ class Facts:
     history: Sequence[EpisodeStub] = field(default=())
 
 
-def _show(fact: FactName, value: object) -> str:
+def show_value(fact: FactName, value: object) -> str:
+    """A fact's value as explanations print it (police risk by name, sets sorted)."""
     if fact is FactName.POLICE_RISK and isinstance(value, int):
         return _RISKS[value].value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, frozenset):
-        items = sorted(_show(fact, v) for v in value)
+        items = sorted(show_value(fact, v) for v in value)
         return "[" + ", ".join(items) + "]"
     return str(value)
 
@@ -94,7 +96,7 @@ def atoms(cond: Cond | None) -> Iterator[Pred | CountEpisodes]:
 def describe(cond: Cond) -> str:
     """The condition in words, e.g. ``age < 12 and case_status is one of [looked_after]``."""
     if isinstance(cond, Pred):
-        return f"{cond.fact.value} {_OP_WORDS[cond.op]} {_show(cond.fact, cond.value)}"
+        return f"{cond.fact.value} {_OP_WORDS[cond.op]} {show_value(cond.fact, cond.value)}"
     if isinstance(cond, CountEpisodes):
         return _describe_count(cond)
     if isinstance(cond, AllOf):
@@ -163,7 +165,7 @@ def holds(cond: Cond, facts: Facts) -> tuple[bool, tuple[FactUsed, ...]]:
     if isinstance(cond, Pred):
         actual = facts.values.get(cond.fact)
         if test_value(cond.op, actual, cond.value):
-            return True, (FactUsed(cond.fact.value, _show(cond.fact, actual), describe(cond)),)
+            return True, (FactUsed(cond.fact.value, show_value(cond.fact, actual), describe(cond)),)
         return False, ()
     if isinstance(cond, CountEpisodes):
         number = count_episodes(cond, facts)

@@ -3,7 +3,7 @@
 For each episode the child had started by ``as_of``:
 
 1. the facts are gathered as known at ``as_of`` (a return or report recorded
-   for later is not yet known);
+   for later is not yet known) into a fact tuple;
 2. the area category is taken from the timeline, or derived by the first of
    the protocol's categories whose condition holds (using the police risk as
    recorded);
@@ -13,277 +13,82 @@ For each episode the child had started by ``as_of``:
    status judged against the recorded events; triggers that will fire later
    if the child is still missing are listed as upcoming.
 
-Nothing here reads files, the clock, or global state: the same inputs always
-give the same output, whatever the order of episodes and events in the input.
+Conditions run as closures prepared once per protocol (:mod:`.plan`); the
+explanation of each action (the facts that made its rule apply, how its
+trigger fired, how its deadline was computed) is made only by
+:func:`evaluate`, which returns it in full. :func:`evaluate_compact` gives the
+same actions as plain rows without it, for caseloads.
+
+Every comparison of moments is between instants (UTC), never between London
+wall-clock readings, so the hour the clocks go back is ordered correctly.
+Nothing here reads files, the clock, or global state beyond caches of derived
+data: the same inputs always give the same output, whatever the order of
+episodes and events in the input.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .calendar import Duration, Unit, add_duration, to_london, working_days_after
+from .calendar import UTC, Duration, Unit, add_duration, to_london, working_days_after
 from .compiled import (
-    Deadline,
     DeadlineKind,
     ElapsedTrigger,
     EventTrigger,
     Moment,
     Protocol,
     RecurringTrigger,
-    Rule,
 )
-from .conditions import EpisodeStub, Facts, FactValue, describe, holds
+from .conditions import EpisodeStub, Facts, FactValue
 from .errors import Problem, TimelineError
-from .facts import FactName, PoliceRisk, police_risk_rank
+from .facts import FactName, PoliceRisk
+from .plan import (
+    EVENT,
+    FACT_INDEX,
+    TRIGGERED,
+    FactTuple,
+    History,
+    Plan,
+    RulePlan,
+    plan_for,
+)
 from .results import (
     RESULT_SCHEMA_VERSION,
+    ActionRow,
     ActionStatus,
-    CitationOut,
+    CompactEvaluation,
     DeadlineTrace,
     EpisodeResult,
     Evaluation,
     RequiredAction,
     UpcomingAction,
 )
-from .timeline import Episode, RecordedEvent, Timeline, london_datetime
+from .timeline import Episode, Timeline, london_datetime
 
-__all__ = ["episode_facts", "evaluate"]
+__all__ = ["MAX_OCCURRENCES", "episode_facts", "evaluate", "evaluate_compact"]
+
+#: The most occurrences one recurring rule may yield for one episode in one
+#: evaluation (a weekly review over 19 years). Past it evaluation stops with
+#: the problem ``evaluation.too_many_occurrences``, naming the rule.
+MAX_OCCURRENCES = 1000
 
 _RISKS = tuple(PoliceRisk)
-
-
-@dataclass(frozen=True, slots=True)
-class _Episode:
-    """An episode as known at ``as_of``, with its facts and classification."""
-
-    source: Episode
-    index: int
-    started_at: dt.datetime
-    reported_at: dt.datetime | None
-    returned_at: dt.datetime | None
-    facts: Facts
-    result: EpisodeResult
-
-    def moment(self, which: Moment) -> dt.datetime | None:
-        if which is Moment.STARTED:
-            return self.started_at
-        if which is Moment.REPORTED:
-            return self.reported_at
-        if which is Moment.RETURNED:
-            return self.returned_at
-        raise ValueError(which)
-
-    def missing_at(self, moment: dt.datetime) -> bool:
-        return self.returned_at is None or self.returned_at > moment
-
-
-def _age(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
-def _base_facts(timeline: Timeline, episode: Episode) -> dict[FactName, FactValue]:
-    child = timeline.child
-    return {
-        FactName.AGE: _age(child.date_of_birth, episode.started_at.date()),
-        FactName.CASE_STATUS: child.case_status.value,
-        FactName.KNOWN_TO_SOCIAL_CARE: child.known_to_social_care,
-        FactName.HAS_ALLOCATED_WORKER: child.has_allocated_worker,
-        FactName.ATTENDS_SCHOOL: child.attends_school or child.attends_secondary_school,
-        FactName.ATTENDS_SECONDARY_SCHOOL: child.attends_secondary_school,
-        FactName.PLACED_BY_OTHER_AUTHORITY: child.placed_by_other_authority,
-        FactName.PLACED_OUT_OF_AREA: child.placed_out_of_area,
-        FactName.CHILD_FLAGS: frozenset(flag.value for flag in child.flags),
-        FactName.MISSING_FROM: episode.missing_from.value,
-        FactName.WHEREABOUTS_KNOWN: episode.whereabouts_known,
-        FactName.POLICE_RISK: (
-            police_risk_rank(episode.police_risk) if episode.police_risk is not None else None
-        ),
-        FactName.WHILE_AWAY: frozenset(x.value for x in episode.while_away),
-        FactName.CONCERNS: frozenset(x.value for x in episode.concerns),
-    }
-
-
-def _classify(
-    protocol: Protocol,
-    timeline: Timeline,
-    ordered: Sequence[tuple[int, Episode]],
-    as_of: dt.datetime,
-) -> list[_Episode]:
-    problems: list[Problem] = []
-    known = {category.id for category in protocol.categories}
-    stubs: list[EpisodeStub] = []
-    views: list[_Episode] = []
-    for index, episode in ordered:
-        values = _base_facts(timeline, episode)
-        reported = episode.reported_at if _known(episode.reported_at, as_of) else None
-        returned = episode.returned_at if _known(episode.returned_at, as_of) else None
-        values[FactName.REPORTED_TO_POLICE] = reported is not None
-        facts = Facts(values, episode.started_at, ())
-        if episode.category is not None:
-            if episode.category not in known:
-                problems.append(
-                    Problem(
-                        "timeline.unknown_category",
-                        f"{episode.category!r} is not a category of protocol {protocol.id!r} "
-                        f"({', '.join(sorted(known))}); use one of them, or omit category "
-                        "to have the protocol derive it",
-                        path=f"episodes[{index}].category",
-                    )
-                )
-                continue
-            category, reason = episode.category, "given in the timeline"
-        else:
-            derived = _derive_category(protocol, facts)
-            if derived is None:
-                problems.append(
-                    Problem(
-                        "timeline.no_category",
-                        f"no category of protocol {protocol.id!r} applies to episode "
-                        f"{episode.id}; give its category",
-                        path=f"episodes[{index}].category",
-                    )
-                )
-                continue
-            category, reason = derived
-        values[FactName.CATEGORY] = category
-        stubs.append(EpisodeStub(episode.started_at, category))
-        recorded = values[FactName.POLICE_RISK]
-        effective, floor_id, floor_reason = _apply_floors(
-            protocol, Facts(values, episode.started_at, tuple(stubs))
-        )
-        values[FactName.POLICE_RISK] = effective
-        facts = Facts(values, episode.started_at, tuple(stubs))
-        result = EpisodeResult(
-            episode_id=episode.id,
-            age_at_start=_age(timeline.child.date_of_birth, episode.started_at.date()),
-            category=category,
-            category_reason=reason,
-            police_risk_recorded=_risk_name(recorded),
-            police_risk=_risk_name(effective),
-            risk_raised_by=floor_id,
-            risk_reason=floor_reason,
-            started_at=episode.started_at,
-            returned_at=returned,
-            missing_as_of=returned is None,
-        )
-        views.append(
-            _Episode(episode, index, episode.started_at, reported, returned, facts, result)
-        )
-    if problems:
-        raise TimelineError(problems)
-    return views
-
-
-def _known(moment: dt.datetime | None, as_of: dt.datetime) -> bool:
-    return moment is not None and moment <= as_of
-
-
-def _risk_name(rank: object) -> str | None:
-    return _RISKS[rank].value if isinstance(rank, int) else None
-
-
-def _derive_category(protocol: Protocol, facts: Facts) -> tuple[str, str] | None:
-    for category in protocol.categories:
-        if category.when is None:
-            continue
-        ok, _ = holds(category.when, facts)
-        if ok:
-            return category.id, f"derived: {describe(category.when)} ({category.source})"
-    return None
-
-
-def _apply_floors(protocol: Protocol, facts: Facts) -> tuple[int | None, str | None, str | None]:
-    """The police risk after the protocol's floors, which floor raised it, and why."""
-    recorded = facts.values[FactName.POLICE_RISK]
-    if not isinstance(recorded, int) or isinstance(recorded, bool):
-        return None, None, None
-    effective, raised_by, reason = recorded, None, None
-    for floor in protocol.floors:
-        if _RISKS[recorded] not in floor.forbid:
-            continue
-        if floor.when is not None and not holds(floor.when, facts)[0]:
-            continue
-        target = police_risk_rank(floor.raise_to)
-        if target > effective:
-            effective, raised_by = target, floor.id
-            reason = (
-                f"{_RISKS[recorded].value} is not allowed here; raised to "
-                f"{floor.raise_to.value} by {floor.id} ({floor.citation.section}: "
-                f'"{floor.citation.quote}")'
-            )
-    return effective, raised_by, reason
-
-
-# --- triggers ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Firing:
-    at: dt.datetime
-    occurrence: int | None
-    description: str
-
-
-def _stamp(moment: dt.datetime) -> str:
-    return to_london(moment).isoformat()
-
-
-def _firings(rule: Rule, ep: _Episode, as_of: dt.datetime) -> tuple[list[_Firing], _Firing | None]:
-    """Occurrences fired by ``as_of``, and the next one if the child is still missing."""
-    trigger = rule.trigger
-    if isinstance(trigger, EventTrigger):
-        at = ep.moment(trigger.on)
-        if at is None:
-            return [], None
-        label = {
-            "started": "went missing (last seen)",
-            "reported": "reported to police",
-            "returned": "returned or located",
-        }[trigger.on.value]
-        return [_Firing(at, None, f"{label} at {_stamp(at)}")], None
-    anchor = ep.moment(trigger.anchor)
-    if anchor is None:
-        return [], None
-    if isinstance(trigger, ElapsedTrigger):
-        at = add_duration(anchor, trigger.missing_for)
-        if not ep.missing_at(at):
-            return [], None
-        firing = _Firing(
-            at,
-            None,
-            f"still missing {trigger.missing_for} after {trigger.anchor.value} ({_stamp(anchor)})",
-        )
-        return ([firing], None) if at <= as_of else ([], firing)
-    return _recurring(trigger, ep, anchor, as_of)
-
-
-def _recurring(
-    trigger: RecurringTrigger, ep: _Episode, anchor: dt.datetime, as_of: dt.datetime
-) -> tuple[list[_Firing], _Firing | None]:
-    base = add_duration(anchor, trigger.first)
-    stop = add_duration(anchor, trigger.until) if trigger.until is not None else None
-    fired: list[_Firing] = []
-    number = 0
-    while True:
-        at = add_duration(base, Duration(trigger.every.amount * number, trigger.every.unit))
-        if (stop is not None and at >= stop) or not ep.missing_at(at):
-            return fired, None
-        firing = _Firing(
-            at,
-            number + 1,
-            f"occurrence {number + 1}: still missing at {trigger.first} + {number} x "
-            f"{trigger.every} after {trigger.anchor.value} ({_stamp(anchor)})",
-        )
-        if at > as_of:
-            return fired, firing
-        fired.append(firing)
-        number += 1
-
-
-# --- deadlines, responsibility and status -----------------------------------
-
+_MET, _MET_LATE, _DUE, _OVERDUE = (
+    ActionStatus.MET,
+    ActionStatus.MET_LATE,
+    ActionStatus.DUE,
+    ActionStatus.OVERDUE,
+)
+_DONE = "done"
+_EVENT_LABELS = {
+    Moment.STARTED: "went missing (last seen)",
+    Moment.REPORTED: "reported to police",
+    Moment.RETURNED: "returned or located",
+}
 _ARITHMETIC = {
     Unit.MINUTES: "elapsed minutes",
     Unit.HOURS: "elapsed hours",
@@ -293,226 +98,727 @@ _ARITHMETIC = {
     Unit.WORKING_DAYS: "working days (Monday to Friday less England's bank holidays), "
     "due at the end of the last one",
 }
+# The least a duration can last in elapsed time, whatever the clock changes:
+# a trigger that far from its anchor cannot have fired if the child was back by then.
+_HOUR = dt.timedelta(hours=1)
+_LEAST = {
+    Unit.MINUTES: lambda n: dt.timedelta(minutes=n),
+    Unit.HOURS: lambda n: dt.timedelta(hours=n),
+    Unit.DAYS: lambda n: dt.timedelta(days=n) - _HOUR,
+    Unit.WEEKS: lambda n: dt.timedelta(weeks=n) - _HOUR,
+    Unit.MONTHS: lambda n: dt.timedelta(days=28 * n) - _HOUR,
+    Unit.WORKING_DAYS: lambda n: dt.timedelta(days=n) - _HOUR,
+}
 
 
-def _deadline(
-    deadline: Deadline, ep: _Episode, triggered: dt.datetime
-) -> tuple[dt.datetime | None, DeadlineTrace]:
-    anchor_at = triggered if deadline.anchor is Moment.TRIGGERED else ep.moment(deadline.anchor)
-    if deadline.kind is DeadlineKind.IMMEDIATELY:
-        return anchor_at, DeadlineTrace(
-            "immediately", deadline.anchor.value, anchor_at, "due at the moment it is triggered", ()
-        )
-    if deadline.within is None:
-        return None, DeadlineTrace(
-            "unspecified",
-            deadline.anchor.value,
-            anchor_at,
-            "the protocol sets no time limit; never overdue",
-            (),
-        )
-    rule_text = f"within {deadline.within} of {deadline.anchor.value}"
-    arithmetic = _ARITHMETIC[deadline.within.unit]
-    if anchor_at is None:
-        return None, DeadlineTrace(
-            rule_text,
-            deadline.anchor.value,
-            None,
-            f"{arithmetic}; not yet computable: no {deadline.anchor.value} time recorded",
-            (),
-        )
-    skipped: tuple[dt.date, ...] = ()
-    if deadline.within.unit is Unit.WORKING_DAYS:
-        _, skipped = working_days_after(to_london(anchor_at).date(), deadline.within.amount)
-    due = add_duration(anchor_at, deadline.within)
-    return due, DeadlineTrace(rule_text, deadline.anchor.value, anchor_at, arithmetic, skipped)
+def _age(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _responsible(protocol: Protocol, rule: Rule, facts: Facts) -> tuple[str, str]:
-    if rule.responsible is not None:
-        return rule.responsible, "named by the rule"
-    assert rule.allocation is not None
-    allocation = protocol.allocations[rule.allocation]
-    for number, option in enumerate(allocation.options, start=1):
-        if option.when is None:
-            return option.role, f"{allocation.id} option {number}: otherwise"
-        ok, _ = holds(option.when, facts)
-        if ok:
-            return option.role, f"{allocation.id} option {number}: {describe(option.when)}"
-    return "unallocated", f"no option of {allocation.id} applies"
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class _Evidence:
-    event: RecordedEvent
-    episode_index: int | None
+@lru_cache(maxsize=4096)
+def _shifted(anchor_utc: dt.datetime, duration: Duration) -> tuple[dt.datetime, dt.datetime]:
+    """``anchor + duration`` in London time and as a UTC instant, remembered."""
+    moment = add_duration(to_london(anchor_utc), duration)
+    return moment, moment.astimezone(UTC)
 
 
-def _evidence(timeline: Timeline, views: Sequence[_Episode], as_of: dt.datetime) -> list[_Evidence]:
-    """Recorded events known at ``as_of``, each tied to the episode it served."""
-    found: list[_Evidence] = []
-    by_id = {view.source.id: view.index for view in views}
-    for view in views:
-        if view.reported_at is not None:
-            implicit = RecordedEvent(
-                action="report_to_police", at=view.reported_at, episode=view.source.id
+@lru_cache(maxsize=1024)
+def _skipped(day: dt.date, count: int) -> tuple[dt.date, ...]:
+    return working_days_after(day, count)[1]
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return to_london(moment).isoformat()
+
+
+# --- episodes as known at as_of ---------------------------------------------
+
+
+# A moment as London time and as a UTC instant; (None, None) when not known.
+_At = tuple[dt.datetime | None, dt.datetime | None]
+
+
+@dataclass(slots=True)
+class _Episode:
+    """An episode as known at ``as_of``: its moments, facts and classification."""
+
+    source: Episode
+    index: int  # position in the timeline's list, for problem paths
+    position: int  # position in start order, among the episodes known at as_of
+    moments: tuple[_At, _At, _At]  # started, reported, returned (plan.MOMENTS order)
+    started_u: dt.datetime
+    returned_u: dt.datetime | None
+    values: FactTuple
+    result: EpisodeResult
+
+
+def _child_facts(timeline: Timeline) -> tuple[object, ...]:
+    child = timeline.child
+    return (
+        child.case_status.value,
+        child.known_to_social_care,
+        child.has_allocated_worker,
+        child.attends_school or child.attends_secondary_school,
+        child.attends_secondary_school,
+        child.placed_by_other_authority,
+        child.placed_out_of_area,
+        frozenset(flag.value for flag in child.flags),
+    )
+
+
+def _facts(
+    age: int, child: tuple[object, ...], episode: Episode, *, reported: bool, risk: int | None
+) -> FactTuple:
+    """The fact tuple, in the order of :class:`FactName` (checked by ``_FACT_ORDER``)."""
+    return (
+        age,
+        *child,
+        episode.missing_from.value,
+        None,  # the category, decided next
+        episode.whereabouts_known,
+        reported,
+        risk,
+        frozenset(x.value for x in episode.while_away),
+        frozenset(x.value for x in episode.concerns),
+    )
+
+
+_FACT_ORDER = (
+    FactName.AGE,
+    FactName.CASE_STATUS,
+    FactName.KNOWN_TO_SOCIAL_CARE,
+    FactName.HAS_ALLOCATED_WORKER,
+    FactName.ATTENDS_SCHOOL,
+    FactName.ATTENDS_SECONDARY_SCHOOL,
+    FactName.PLACED_BY_OTHER_AUTHORITY,
+    FactName.PLACED_OUT_OF_AREA,
+    FactName.CHILD_FLAGS,
+    FactName.MISSING_FROM,
+    FactName.CATEGORY,
+    FactName.WHEREABOUTS_KNOWN,
+    FactName.REPORTED_TO_POLICE,
+    FactName.POLICE_RISK,
+    FactName.WHILE_AWAY,
+    FactName.CONCERNS,
+)
+assert tuple(FACT_INDEX) == _FACT_ORDER, "the fact tuple must follow FactName's order"
+_CATEGORY = FACT_INDEX[FactName.CATEGORY]
+_RISK = FACT_INDEX[FactName.POLICE_RISK]
+
+
+def _with(values: FactTuple, index: int, value: object) -> FactTuple:
+    return (*values[:index], value, *values[index + 1 :])
+
+
+def _risk_name(rank: object) -> str | None:
+    return _RISKS[rank].value if isinstance(rank, int) else None
+
+
+def _floors(
+    plan: Plan, values: FactTuple, history: History, position: int
+) -> tuple[int | None, str | None, str | None]:
+    """The police risk after the protocol's floors, which floor raised it, and why."""
+    recorded = values[_RISK]
+    if not isinstance(recorded, int):
+        return None, None, None
+    effective, raised_by, reason = recorded, None, None
+    for when, forbid, target, floor_id, tail in plan.floors:
+        if recorded not in forbid or not when.test(values, history, position):
+            continue
+        if target > effective:
+            effective, raised_by = target, floor_id
+            reason = f"{_RISKS[recorded].value} is not allowed here{tail}"
+    return effective, raised_by, reason
+
+
+def _classify(
+    plan: Plan, timeline: Timeline, as_of_u: dt.datetime
+) -> tuple[list[_Episode], History]:
+    known: list[tuple[dt.datetime, str, int, Episode]] = []
+    for index, episode in enumerate(timeline.episodes):
+        started_u = _utc(episode.started_at)
+        if started_u <= as_of_u:
+            known.append((started_u, episode.id, index, episode))
+    known.sort(key=lambda item: (item[0], item[1]))
+    child = _child_facts(timeline)
+    born = timeline.child.date_of_birth
+    history = History()
+    views: list[_Episode] = []
+    problems: list[Problem] = []
+    for started_u, _, index, episode in known:
+        reported_at, reported_u = _known(episode.reported_at, as_of_u)
+        returned_at, returned_u = _known(episode.returned_at, as_of_u)
+        age = _age(born, episode.started_at.date())
+        recorded = episode.police_risk
+        rank = None if recorded is None else _RISKS.index(recorded)
+        values = _facts(age, child, episode, reported=reported_at is not None, risk=rank)
+        if episode.category is not None:
+            if episode.category not in plan.category_ids:
+                problems.append(_unknown_category(plan.protocol, episode, index))
+                continue
+            category, reason = episode.category, "given in the timeline"
+        else:
+            derived = next(
+                (
+                    (category_id, text)
+                    for category_id, when, text in plan.categories
+                    if when.test(values, history, -1)
+                ),
+                None,
             )
-            found.append(_Evidence(implicit, view.index))
+            if derived is None:
+                problems.append(_no_category(plan.protocol, episode, index))
+                continue
+            category, reason = derived
+        values = _with(values, _CATEGORY, category)
+        position = history.add(started_u, episode.started_at, category)
+        effective, floor_id, floor_reason = _floors(plan, values, history, position)
+        values = _with(values, _RISK, effective)
+        result = EpisodeResult(
+            episode_id=episode.id,
+            age_at_start=age,
+            category=category,
+            category_reason=reason,
+            police_risk_recorded=_risk_name(rank),
+            police_risk=_risk_name(effective),
+            risk_raised_by=floor_id,
+            risk_reason=floor_reason,
+            started_at=episode.started_at,
+            returned_at=returned_at,
+            missing_as_of=returned_at is None,
+        )
+        views.append(
+            _Episode(
+                episode,
+                index,
+                position,
+                (
+                    (episode.started_at, started_u),
+                    (reported_at, reported_u),
+                    (returned_at, returned_u),
+                ),
+                started_u,
+                returned_u,
+                values,
+                result,
+            )
+        )
+    if problems:
+        raise TimelineError(problems)
+    return views, history
+
+
+def _known(
+    moment: dt.datetime | None, as_of_u: dt.datetime
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    if moment is None:
+        return None, None
+    instant = _utc(moment)
+    return (moment, instant) if instant <= as_of_u else (None, None)
+
+
+def _unknown_category(protocol: Protocol, episode: Episode, index: int) -> Problem:
+    known = sorted(category.id for category in protocol.categories)
+    return Problem(
+        "timeline.unknown_category",
+        f"{episode.category!r} is not a category of protocol {protocol.id!r} "
+        f"({', '.join(known)}); use one of them, or omit category "
+        "to have the protocol derive it",
+        path=f"episodes[{index}].category",
+    )
+
+
+def _no_category(protocol: Protocol, episode: Episode, index: int) -> Problem:
+    return Problem(
+        "timeline.no_category",
+        f"no category of protocol {protocol.id!r} applies to episode {episode.id}; "
+        "give its category",
+        path=f"episodes[{index}].category",
+    )
+
+
+# --- recorded events as evidence --------------------------------------------
+
+
+# (instant, London time, outcome, recipient, by) of one recorded event.
+_Evidence = tuple[dt.datetime, dt.datetime, str, str | None, str | None]
+
+
+def _evidence(
+    timeline: Timeline, views: Sequence[_Episode], as_of_u: dt.datetime
+) -> dict[tuple[int, str], list[_Evidence]]:
+    """Recorded events known at ``as_of``, by (episode position, action kind), in time order.
+
+    An event names its episode, or serves the latest episode started by then. A
+    report to police recorded on an episode counts as a ``report_to_police`` event.
+    """
+    found: dict[tuple[int, str], list[tuple[dt.datetime, str, _Evidence]]] = {}
+    for view in views:
+        reported_at, reported_u = view.moments[1]
+        if reported_at is not None and reported_u is not None:
+            item: _Evidence = (reported_u, reported_at, _DONE, None, None)
+            found.setdefault((view.position, "report_to_police"), []).append((reported_u, "", item))
+    by_id = {view.source.id: view.position for view in views}
+    starts = [view.started_u for view in views]
     for event in timeline.events:
-        if event.at > as_of:
+        instant = _utc(event.at)
+        if instant > as_of_u:
             continue
         if event.episode is not None:
-            found.append(_Evidence(event, by_id.get(event.episode)))
-            continue
-        latest = None
-        for view in views:
-            if view.started_at <= event.at:
-                latest = view.index
-        found.append(_Evidence(event, latest))
-    found.sort(key=lambda e: (e.event.at, e.event.action, e.event.recipient or ""))
-    return found
+            position = by_id.get(event.episode)
+            if position is None:
+                continue
+        else:
+            position = bisect_right(starts, instant) - 1
+            if position < 0:
+                continue
+        item = (instant, event.at, event.outcome.value, event.recipient, event.by)
+        found.setdefault((position, event.action), []).append(
+            (instant, event.recipient or "", item)
+        )
+    return {
+        key: [item for _, _, item in sorted(items, key=lambda x: (x[0], x[1]))]
+        for key, items in found.items()
+    }
 
 
-def _status(
-    due: dt.datetime | None, met_at: dt.datetime | None, as_of: dt.datetime
-) -> ActionStatus:
-    if met_at is not None:
-        return ActionStatus.MET if due is None or met_at <= due else ActionStatus.MET_LATE
-    if due is not None and as_of > due:
-        return ActionStatus.OVERDUE
-    return ActionStatus.DUE
+# --- triggers, deadlines and status -------------------------------------------
+
+
+@dataclass(slots=True)
+class _Firing:
+    """One occurrence of a rule's trigger: when (London and UTC) and which occurrence."""
+
+    at: dt.datetime
+    at_u: dt.datetime
+    occurrence: int | None
+
+
+def _missing_at(ep: _Episode, instant: dt.datetime) -> bool:
+    return ep.returned_u is None or ep.returned_u > instant
+
+
+def _firings(
+    rule: RulePlan, ep: _Episode, as_of_u: dt.datetime
+) -> tuple[list[_Firing], _Firing | None]:
+    """Occurrences fired by ``as_of``, and the next one if the child is still missing."""
+    anchor, anchor_u = ep.moments[rule.anchor]
+    if anchor is None or anchor_u is None:
+        return [], None
+    if rule.trigger == EVENT:
+        return [_Firing(anchor, anchor_u, None)], None
+    trigger = rule.rule.trigger
+    if isinstance(trigger, ElapsedTrigger):
+        duration = trigger.missing_for
+        if ep.returned_u is not None and ep.returned_u - anchor_u <= _LEAST[duration.unit](
+            duration.amount
+        ):
+            return [], None
+        at, at_u = _shifted(anchor_u, duration)
+        if not _missing_at(ep, at_u):
+            return [], None
+        firing = _Firing(at, at_u, None)
+        return ([firing], None) if at_u <= as_of_u else ([], firing)
+    assert isinstance(trigger, RecurringTrigger)
+    return _recurring(rule, trigger, ep, anchor_u, as_of_u)
+
+
+def _recurring(
+    rule: RulePlan,
+    trigger: RecurringTrigger,
+    ep: _Episode,
+    anchor_u: dt.datetime,
+    as_of_u: dt.datetime,
+) -> tuple[list[_Firing], _Firing | None]:
+    base, base_u = _shifted(anchor_u, trigger.first)
+    stop_u = _shifted(anchor_u, trigger.until)[1] if trigger.until is not None else None
+    every = trigger.every
+    fired: list[_Firing] = []
+    number = 0
+    while True:
+        at, at_u = (
+            (base, base_u)
+            if number == 0
+            else _shifted(base_u, Duration(every.amount * number, every.unit))
+        )
+        if (stop_u is not None and at_u >= stop_u) or not _missing_at(ep, at_u):
+            return fired, None
+        firing = _Firing(at, at_u, number + 1)
+        if at_u > as_of_u:
+            return fired, firing
+        if number >= MAX_OCCURRENCES:
+            raise TimelineError(
+                [
+                    Problem(
+                        "evaluation.too_many_occurrences",
+                        f"rule {rule.rule.id} would require more than {MAX_OCCURRENCES} "
+                        f"occurrences for episode {ep.source.id} by the time evaluated; "
+                        "record the return, or evaluate as at an earlier moment",
+                        path=f"episodes[{ep.index}]",
+                    )
+                ]
+            )
+        fired.append(firing)
+        number += 1
+
+
+def _due(
+    rule: RulePlan, ep: _Episode, firing: _Firing
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """When an occurrence is due (London and UTC), or ``None`` if no time is set or known."""
+    deadline = rule.rule.deadline
+    anchor: dt.datetime | None
+    anchor_u: dt.datetime | None
+    if rule.deadline_anchor == TRIGGERED:
+        anchor, anchor_u = firing.at, firing.at_u
+    else:
+        anchor, anchor_u = ep.moments[rule.deadline_anchor]
+    if deadline.kind is DeadlineKind.IMMEDIATELY:
+        return anchor, anchor_u
+    if deadline.within is None or anchor_u is None:
+        return None, None
+    return _shifted(anchor_u, deadline.within)
 
 
 def _assign(
-    *,
-    evidence: Sequence[_Evidence],
-    rule: Rule,
-    recipient: str | None,
-    responsible: str,
-    ep: _Episode,
-    fired: Sequence[_Firing],
-    next_at: dt.datetime | None,
-) -> list[dt.datetime | None]:
-    """When each occurrence was done, from the recorded events (``None`` if not done).
+    candidates: Sequence[_Evidence],
+    opens: Sequence[dt.datetime],
+    closes: Sequence[dt.datetime | None],
+) -> list[_Evidence | None]:
+    """Which event served each occurrence (``None`` if none did).
 
-    An event counts if its kind, episode, outcome, recipient and (when it says)
-    the role that did it match. Work done from the moment the rule fired counts,
-    or since the child went missing when the rule says so (the default for rules
-    fired by time elapsed: a meeting already held need not be held again). For a
-    recurring action each event serves one occurrence: first the events inside
-    each occurrence's own interval, then, for occurrences still open, the
-    earliest later event.
+    Each event serves one occurrence: first the events inside each occurrence's
+    own interval ``[open, close)``, then, for occurrences still open, the
+    earliest later event not yet used.
     """
-    candidates = [
-        item.event.at
-        for item in evidence
-        if item.event.action == rule.action
-        and item.episode_index == ep.index
-        and item.event.outcome.value in rule.satisfied_by
-        and (recipient is None or item.event.recipient == recipient)
-        and (item.event.by is None or item.event.by == responsible)
-    ]
-    from_start = rule.work_from is Moment.STARTED
-    opens = [ep.started_at if from_start else firing.at for firing in fired]
-    closes: list[dt.datetime | None] = [firing.at for firing in fired[1:]]
-    if fired:
-        closes.append(next_at)
-    done: list[dt.datetime | None] = [None] * len(fired)
-    used: set[int] = set()
+    done: list[_Evidence | None] = [None] * len(opens)
+    used = [False] * len(candidates)
 
-    def take(opened: dt.datetime, closed: dt.datetime | None) -> dt.datetime | None:
-        for index, at in enumerate(candidates):
-            if index not in used and at >= opened and (closed is None or at < closed):
-                used.add(index)
-                return at
+    def take(opened: dt.datetime, closed: dt.datetime | None) -> _Evidence | None:
+        for index, item in enumerate(candidates):
+            if used[index] or item[0] < opened:
+                continue
+            if closed is not None and item[0] >= closed:
+                return None
+            used[index] = True
+            return item
         return None
 
-    for number, (opened, closed) in enumerate(zip(opens, closes, strict=True)):
-        done[number] = take(opened, closed)
+    for number, opened in enumerate(opens):
+        done[number] = take(opened, closes[number])
     for number, opened in enumerate(opens):
         if done[number] is None:
             done[number] = take(opened, None)
     return done
 
 
-def _actions_for(
-    *,
-    protocol: Protocol,
-    rule: Rule,
-    ep: _Episode,
-    evidence: Sequence[_Evidence],
-    child_id: str,
-    as_of: dt.datetime,
-) -> Iterator[RequiredAction | UpcomingAction]:
-    if rule.when is not None:
-        ok, why = holds(rule.when, ep.facts)
-        if not ok:
-            return
-    else:
-        why = ()
-    fired, upcoming = _firings(rule, ep, as_of)
-    responsible, reason = _responsible(protocol, rule, ep.facts)
-    citation = CitationOut(protocol.id, rule.citation.section, rule.citation.quote)
-    for recipient in rule.recipients:
-        done = _assign(
-            evidence=evidence,
-            rule=rule,
-            recipient=recipient,
-            responsible=responsible,
-            ep=ep,
-            fired=fired,
-            next_at=upcoming.at if upcoming is not None else None,
-        )
-        for firing, met_at in zip(fired, done, strict=True):
-            due, trace = _deadline(rule.deadline, ep, firing.at)
-            parts = [protocol.id, child_id, ep.source.id, rule.id]
-            action_id = ":".join(parts)
-            if firing.occurrence is not None:
-                action_id += f"#{firing.occurrence}"
-            if recipient is not None:
-                action_id += f"@{recipient}"
-            yield RequiredAction(
-                id=action_id,
-                kind=rule.action,
-                obligation=rule.obligation.value,
-                rule_id=rule.id,
-                topic=rule.topic.value,
-                episode_id=ep.source.id,
-                responsible=responsible,
-                responsible_reason=reason,
-                recipient=recipient,
-                triggered_at=firing.at,
-                due_at=due,
-                occurrence=firing.occurrence,
-                status=_status(due, met_at, as_of),
-                met_at=met_at,
-                trigger=firing.description,
-                facts=tuple(why),
-                deadline=trace,
-                citation=citation,
-                note=rule.note,
-            )
-        if upcoming is not None:
-            yield UpcomingAction(
-                kind=rule.action,
-                rule_id=rule.id,
-                episode_id=ep.source.id,
-                obligation=rule.obligation.value,
-                responsible=responsible,
-                recipient=recipient,
-                triggers_at=upcoming.at,
-                occurrence=upcoming.occurrence,
-                condition=f"if still missing at {_stamp(upcoming.at)}: {upcoming.description}",
-                citation=citation,
-            )
+# --- the actions of one episode ------------------------------------------------
 
 
-def _known_episodes(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> list[_Episode]:
-    ordered = sorted(
-        ((i, e) for i, e in enumerate(timeline.episodes) if e.started_at <= as_of),
-        key=lambda pair: (pair[1].started_at, pair[1].id),
+@dataclass(slots=True)
+class _Found:
+    """A required action, before (and without) its explanation."""
+
+    rule: RulePlan
+    ep: _Episode
+    recipient: str | None
+    responsible: str
+    responsible_reason: str
+    firing: _Firing
+    due: dt.datetime | None
+    due_u: dt.datetime | None
+    met: _Evidence | None
+    status: ActionStatus
+    id: str
+
+
+@dataclass(slots=True)
+class _Upcoming:
+    rule: RulePlan
+    ep: _Episode
+    recipient: str | None
+    responsible: str
+    firing: _Firing
+
+
+def _responsible(
+    rule: RulePlan, values: FactTuple, history: History, position: int
+) -> tuple[str, str]:
+    if rule.rule.responsible is not None:
+        return rule.rule.responsible, "named by the rule"
+    for when, role, reason in rule.options:
+        if when.test(values, history, position):
+            return role, reason
+    return "unallocated", rule.unallocated_reason
+
+
+def _applicable(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
+    values, position = ep.values, ep.position
+    static = plan.applicable.get(
+        values,
+        lambda: tuple(r for r in plan.static_rules if r.when.test(values, history, position)),
     )
-    return _classify(protocol, timeline, ordered, as_of)
+    if not plan.counting_rules:
+        return static
+    return static + tuple(r for r in plan.counting_rules if r.when.test(values, history, position))
+
+
+def _episode_actions(
+    plan: Plan,
+    ep: _Episode,
+    *,
+    history: History,
+    evidence: dict[tuple[int, str], list[_Evidence]],
+    child_id: str,
+    as_of_u: dt.datetime,
+    found: list[_Found],
+    upcoming: list[_Upcoming],
+) -> None:
+    prefix = f"{plan.protocol.id}:{child_id}:{ep.source.id}:"
+    for rule_plan in _applicable(plan, ep, history):
+        rule = rule_plan.rule
+        fired, next_firing = _firings(rule_plan, ep, as_of_u)
+        if not fired and next_firing is None:
+            continue
+        responsible, reason = _responsible(rule_plan, ep.values, history, ep.position)
+        pool = evidence.get((ep.position, rule_plan.action), ())
+        opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
+        closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
+        if fired:
+            closes.append(next_firing.at_u if next_firing is not None else None)
+        dues = [_due(rule_plan, ep, firing) for firing in fired]
+        no_evidence = [None] * len(fired)
+        for recipient in rule.recipients:
+            candidates = [
+                item
+                for item in pool
+                if item[2] in rule.satisfied_by
+                and (recipient is None or item[3] == recipient)
+                and (item[4] is None or item[4] == responsible)
+            ]
+            done = _assign(candidates, opens, closes) if candidates else no_evidence
+            for firing, (due, due_u), met in zip(fired, dues, done, strict=True):
+                action_id = prefix + rule.id
+                if firing.occurrence is not None:
+                    action_id += f"#{firing.occurrence}"
+                if recipient is not None:
+                    action_id += f"@{recipient}"
+                if met is not None:
+                    status = _MET if due_u is None or met[0] <= due_u else _MET_LATE
+                else:
+                    status = _OVERDUE if due_u is not None and as_of_u > due_u else _DUE
+                found.append(
+                    _Found(
+                        rule_plan,
+                        ep,
+                        recipient,
+                        responsible,
+                        reason,
+                        firing,
+                        due,
+                        due_u,
+                        met,
+                        status,
+                        action_id,
+                    )
+                )
+            if next_firing is not None:
+                upcoming.append(_Upcoming(rule_plan, ep, recipient, responsible, next_firing))
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    plan: Plan
+    as_of: dt.datetime
+    views: list[_Episode]
+    history: History
+    found: list[_Found]
+    upcoming: list[_Upcoming]
+
+
+def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> _Run:
+    plan = plan_for(protocol)
+    as_of = london_datetime(as_of)
+    as_of_u = _utc(as_of)
+    views, history = _classify(plan, timeline, as_of_u)
+    evidence = _evidence(timeline, views, as_of_u)
+    found: list[_Found] = []
+    upcoming: list[_Upcoming] = []
+    for ep in views:
+        _episode_actions(
+            plan,
+            ep,
+            history=history,
+            evidence=evidence,
+            child_id=timeline.child.id,
+            as_of_u=as_of_u,
+            found=found,
+            upcoming=upcoming,
+        )
+    found.sort(key=lambda f: (f.firing.at_u, f.rule.order, f.ep.source.id, f.id))
+    upcoming.sort(key=lambda u: (u.firing.at_u, u.rule.order, u.ep.source.id))
+    return _Run(plan, as_of, views, history, found, upcoming)
+
+
+# --- explanation, made only for the full result ---------------------------------
+
+
+def _trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
+    trigger = rule.rule.trigger
+    if isinstance(trigger, EventTrigger):
+        return f"{_EVENT_LABELS[trigger.on]} at {_stamp(firing.at)}"
+    anchor = ep.moments[rule.anchor][0]
+    assert anchor is not None
+    if isinstance(trigger, ElapsedTrigger):
+        return (
+            f"still missing {trigger.missing_for} after {trigger.anchor.value} ({_stamp(anchor)})"
+        )
+    number = (firing.occurrence or 1) - 1
+    return (
+        f"occurrence {number + 1}: still missing at {trigger.first} + {number} x "
+        f"{trigger.every} after {trigger.anchor.value} ({_stamp(anchor)})"
+    )
+
+
+def _trace(rule: RulePlan, ep: _Episode, firing: _Firing) -> DeadlineTrace:
+    deadline = rule.rule.deadline
+    if rule.deadline_anchor == TRIGGERED:
+        anchor_at: dt.datetime | None = firing.at
+    else:
+        anchor_at = ep.moments[rule.deadline_anchor][0]
+    anchor = deadline.anchor.value
+    if deadline.kind is DeadlineKind.IMMEDIATELY:
+        return DeadlineTrace(
+            "immediately", anchor, anchor_at, "due at the moment it is triggered", ()
+        )
+    if deadline.within is None:
+        return DeadlineTrace(
+            "unspecified", anchor, anchor_at, "the protocol sets no time limit; never overdue", ()
+        )
+    rule_text = f"within {deadline.within} of {anchor}"
+    arithmetic = _ARITHMETIC[deadline.within.unit]
+    if anchor_at is None:
+        return DeadlineTrace(
+            rule_text,
+            anchor,
+            None,
+            f"{arithmetic}; not yet computable: no {anchor} time recorded",
+            (),
+        )
+    skipped: tuple[dt.date, ...] = ()
+    if deadline.within.unit is Unit.WORKING_DAYS:
+        skipped = _skipped(to_london(anchor_at).date(), deadline.within.amount)
+    return DeadlineTrace(rule_text, anchor, anchor_at, arithmetic, skipped)
+
+
+def _explained(run: _Run, item: _Found) -> RequiredAction:
+    rule_plan, ep, firing = item.rule, item.ep, item.firing
+    rule = rule_plan.rule
+    return RequiredAction(
+        id=item.id,
+        kind=rule_plan.action,
+        obligation=rule_plan.obligation,
+        rule_id=rule.id,
+        topic=rule_plan.topic,
+        episode_id=ep.source.id,
+        responsible=item.responsible,
+        responsible_reason=item.responsible_reason,
+        recipient=item.recipient,
+        triggered_at=firing.at,
+        due_at=item.due,
+        occurrence=firing.occurrence,
+        status=item.status,
+        met_at=item.met[1] if item.met else None,
+        trigger=_trigger_text(rule_plan, ep, firing),
+        facts=rule_plan.when.why(ep.values, run.history, ep.position),
+        deadline=_trace(rule_plan, ep, firing),
+        citation=rule_plan.citation,
+        note=rule.note,
+    )
+
+
+def _upcoming(item: _Upcoming) -> UpcomingAction:
+    rule = item.rule
+    return UpcomingAction(
+        kind=rule.action,
+        rule_id=rule.rule.id,
+        episode_id=item.ep.source.id,
+        obligation=rule.obligation,
+        responsible=item.responsible,
+        recipient=item.recipient,
+        triggers_at=item.firing.at,
+        occurrence=item.firing.occurrence,
+        condition=f"if still missing at {_stamp(item.firing.at)}: "
+        + _trigger_text(item.rule, item.ep, item.firing),
+        citation=item.rule.citation,
+    )
+
+
+# --- the public functions ---------------------------------------------------------
+
+
+def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Evaluation:
+    """Every action ``protocol`` requires for ``timeline``'s child, as at ``as_of``, explained.
+
+    ``as_of`` may be naive (read as London wall-clock time) or aware. Episodes
+    that start after ``as_of``, and events and returns recorded after it, are
+    not yet known and play no part. Raises :class:`TimelineError` if an
+    episode's category is not one of the protocol's and cannot be derived, or
+    if a recurring rule would exceed :data:`MAX_OCCURRENCES`.
+    """
+    run = _run(protocol, timeline, as_of)
+    return Evaluation(
+        schema_version=RESULT_SCHEMA_VERSION,
+        protocol_id=protocol.id,
+        protocol_version=protocol.version,
+        child_id=timeline.child.id,
+        as_of=run.as_of,
+        episodes=tuple(view.result for view in run.views),
+        actions=tuple(_explained(run, item) for item in run.found),
+        upcoming=tuple(_upcoming(item) for item in run.upcoming),
+    )
+
+
+def evaluate_compact(
+    protocol: Protocol, timeline: Timeline, as_of: dt.datetime
+) -> CompactEvaluation:
+    """The same actions as :func:`evaluate`, as plain rows without their explanation.
+
+    For caseloads: each row has what a worklist or a compliance count needs
+    (ids, kind, who, when due, status). The explanation of any row is
+    :func:`evaluate` of the same input, or ``missing-protocol explain``.
+    """
+    run = _run(protocol, timeline, as_of)
+    rows = tuple(
+        ActionRow(
+            item.id,
+            item.ep.source.id,
+            item.rule.rule.id,
+            item.rule.action,
+            item.rule.obligation,
+            item.responsible,
+            item.recipient,
+            item.firing.at,
+            item.due,
+            item.firing.occurrence,
+            item.status,
+            item.met[1] if item.met else None,
+        )
+        for item in run.found
+    )
+    return CompactEvaluation(
+        protocol_id=protocol.id,
+        protocol_version=protocol.version,
+        child_id=timeline.child.id,
+        as_of=run.as_of,
+        episodes=tuple(view.result for view in run.views),
+        rows=rows,
+        upcoming=len(run.upcoming),
+    )
 
 
 def episode_facts(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> dict[str, Facts]:
@@ -520,48 +826,18 @@ def episode_facts(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) ->
 
     For verification tools and property checks; evaluation itself uses the same.
     """
-    as_of = london_datetime(as_of)
-    return {view.source.id: view.facts for view in _known_episodes(protocol, timeline, as_of)}
-
-
-def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Evaluation:
-    """Every action ``protocol`` requires for ``timeline``'s child, as at ``as_of``.
-
-    ``as_of`` may be naive (read as London wall-clock time) or aware. Episodes
-    that start after ``as_of``, and events and returns recorded after it, are
-    not yet known and play no part. Raises :class:`TimelineError` if an
-    episode's category is not one of the protocol's and cannot be derived.
-    """
-    as_of = london_datetime(as_of)
-    views = _known_episodes(protocol, timeline, as_of)
-    evidence = _evidence(timeline, views, as_of)
-    actions: list[RequiredAction] = []
-    upcoming: list[UpcomingAction] = []
-    for ep in views:
-        for rule in protocol.rules:
-            found = _actions_for(
-                protocol=protocol,
-                rule=rule,
-                ep=ep,
-                evidence=evidence,
-                child_id=timeline.child.id,
-                as_of=as_of,
-            )
-            for item in found:
-                if isinstance(item, RequiredAction):
-                    actions.append(item)
-                else:
-                    upcoming.append(item)
-    rule_order = {rule.id: n for n, rule in enumerate(protocol.rules)}
-    actions.sort(key=lambda a: (a.triggered_at, rule_order[a.rule_id], a.episode_id, a.id))
-    upcoming.sort(key=lambda u: (u.triggers_at, rule_order[u.rule_id], u.episode_id))
-    return Evaluation(
-        schema_version=RESULT_SCHEMA_VERSION,
-        protocol_id=protocol.id,
-        protocol_version=protocol.version,
-        child_id=timeline.child.id,
-        as_of=as_of,
-        episodes=tuple(view.result for view in views),
-        actions=tuple(actions),
-        upcoming=tuple(upcoming),
-    )
+    plan = plan_for(protocol)
+    as_of_u = _utc(london_datetime(as_of))
+    views, _ = _classify(plan, timeline, as_of_u)
+    stubs: list[EpisodeStub] = []
+    out: dict[str, Facts] = {}
+    for view in views:
+        started_at = view.moments[0][0]
+        assert started_at is not None
+        stubs.append(EpisodeStub(started_at, str(view.values[_CATEGORY])))
+        values: dict[FactName, FactValue] = {
+            name: view.values[i]  # type: ignore[misc]
+            for name, i in FACT_INDEX.items()
+        }
+        out[view.source.id] = Facts(values, started_at, tuple(stubs))
+    return out

@@ -14,14 +14,16 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter
 
 __all__ = [
     "RESULT_SCHEMA_VERSION",
+    "ActionRow",
     "ActionStatus",
     "CitationOut",
+    "CompactEvaluation",
     "DeadlineTrace",
     "EpisodeResult",
     "Evaluation",
@@ -143,6 +145,40 @@ class Evaluation:
             if action.id == action_id:
                 return action
         raise KeyError(action_id)
+
+
+class ActionRow(NamedTuple):
+    """A required action without its explanation: what a worklist or a count needs.
+
+    The same action, with the same ``id``, as in :class:`Evaluation`;
+    :func:`missing_protocol.evaluate` of the same input explains it.
+    """
+
+    id: str
+    episode_id: str
+    rule_id: str
+    kind: str
+    obligation: str
+    responsible: str
+    recipient: str | None
+    triggered_at: dt.datetime
+    due_at: dt.datetime | None
+    occurrence: int | None
+    status: ActionStatus
+    met_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompactEvaluation:
+    """An evaluation for caseloads: each episode's classification, and the actions as rows."""
+
+    protocol_id: str
+    protocol_version: str
+    child_id: str
+    as_of: dt.datetime
+    episodes: tuple[EpisodeResult, ...]
+    rows: tuple[ActionRow, ...]
+    upcoming: int  # how many actions become required later if nothing changes
 
 
 _ADAPTER: TypeAdapter[Evaluation] = TypeAdapter(Evaluation)

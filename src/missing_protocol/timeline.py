@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from .calendar import LONDON
+from .calendar import LONDON, UTC
 from .facts import AwayIncident, CaseStatus, ChildFlag, Concern, MissingFrom, PoliceRisk
 from .schema import Outcome
 
@@ -48,10 +48,17 @@ RecordId = Annotated[
 
 
 def london_datetime(value: dt.datetime) -> dt.datetime:
-    """Attach Europe/London to a naive datetime; convert an aware one to London."""
+    """The instant as London time: a naive value is London wall-clock time.
+
+    A wall-clock time repeated in October means its first occurrence; one that
+    does not exist (skipped in March) means the instant that reading gives with
+    the winter offset, an hour later on the clock (01:30 is 02:30 BST). The
+    result is always a real London reading, so calendar arithmetic on it agrees
+    with arithmetic on the instant.
+    """
     if value.tzinfo is None:
-        return value.replace(tzinfo=LONDON, fold=0)
-    return value.astimezone(LONDON)
+        value = value.replace(tzinfo=LONDON, fold=0)
+    return value.astimezone(UTC).astimezone(LONDON)
 
 
 LondonDateTime = Annotated[dt.datetime, AfterValidator(london_datetime)]

@@ -1,0 +1,421 @@
+"""The evaluation plan: a compiled protocol turned into closures and indexes, once.
+
+:mod:`missing_protocol.compile` produces the compiled form (:mod:`.compiled`),
+which is plain data that tools can read, compare and verify. Evaluating a
+caseload needs something faster than walking that data for every episode, so
+this module derives, once per protocol, a :class:`Plan`:
+
+* every condition becomes two closures over a **fact tuple** (the facts of
+  one episode, by position): ``test`` says whether it holds, and ``why``
+  gives the facts that made it hold, in the words :func:`.conditions.holds`
+  uses. Evaluation calls ``test`` for every episode and ``why`` only for the
+  actions it keeps;
+* episode counts ("3 episodes within 90 days") read the child's episodes
+  through a :class:`History` that answers by binary search over sorted
+  starts, so a child with 1,000 episodes costs no more per episode than a
+  child with ten;
+* which rules apply to an episode depends, for rules without episode counts,
+  only on the fact tuple, and most episodes share a fact tuple with many
+  others: the plan remembers the answer for each tuple it has seen;
+* each rule's fixed parts (its citation, its condition in words, the sort
+  order) are computed once.
+
+The meaning is exactly that of :mod:`.conditions`: a fact whose value is not
+known (``None``) satisfies no test, not even ``not_in``. The plan is derived
+state, kept in a small cache keyed by the protocol object, never pickled:
+a protocol sent to another process builds its plan there on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from threading import Lock
+
+from .calendar import UTC, Duration, shift_back
+from .compiled import (
+    AllOf,
+    Cond,
+    CountEpisodes,
+    ElapsedTrigger,
+    EventTrigger,
+    Moment,
+    NotOf,
+    Pred,
+    Protocol,
+    RecurringTrigger,
+    Rule,
+)
+from .conditions import atoms, describe, show_value
+from .facts import FactName, police_risk_rank
+from .results import CitationOut, FactUsed
+
+__all__ = [
+    "ELAPSED",
+    "EVENT",
+    "FACT_INDEX",
+    "MOMENTS",
+    "RECURRING",
+    "TRIGGERED",
+    "History",
+    "Plan",
+    "RulePlan",
+    "Test",
+    "Why",
+    "plan_for",
+]
+
+#: Positions of an episode's moments, and the moment a rule fired.
+MOMENTS: dict[Moment, int] = {
+    Moment.STARTED: 0,
+    Moment.REPORTED: 1,
+    Moment.RETURNED: 2,
+    Moment.TRIGGERED: 3,
+}
+TRIGGERED = MOMENTS[Moment.TRIGGERED]
+EVENT, ELAPSED, RECURRING = 0, 1, 2
+TRIGGER_KINDS: dict[type, int] = {
+    EventTrigger: EVENT,
+    ElapsedTrigger: ELAPSED,
+    RecurringTrigger: RECURRING,
+}
+
+#: Position of each fact in a fact tuple.
+FACT_INDEX: dict[FactName, int] = {name: i for i, name in enumerate(FactName)}
+
+FactTuple = tuple[object, ...]
+
+
+class History:
+    """The child's classified episodes in order of their start, for episode counts.
+
+    ``starts`` are UTC instants in non-decreasing order; ``count`` looks at the
+    episodes up to and including position ``upto`` (the episode being judged),
+    as :func:`.conditions.count_episodes` does with its history prefix.
+    """
+
+    __slots__ = ("_by_category", "_since", "starts", "starts_london")
+
+    def __init__(self) -> None:
+        self.starts: list[dt.datetime] = []
+        self.starts_london: list[dt.datetime] = []
+        self._by_category: dict[str, tuple[list[dt.datetime], list[int]]] = {}
+        self._since: dict[tuple[int, Duration], dt.datetime] = {}
+
+    def add(self, start_utc: dt.datetime, start_london: dt.datetime, category: str) -> int:
+        """Append the next episode; returns its position."""
+        position = len(self.starts)
+        self.starts.append(start_utc)
+        self.starts_london.append(start_london)
+        instants, positions = self._by_category.setdefault(category, ([], []))
+        instants.append(start_utc)
+        positions.append(position)
+        return position
+
+    def _window_start(self, upto: int, within: Duration) -> dt.datetime:
+        key = (upto, within)
+        since = self._since.get(key)
+        if since is None:
+            since = self._since[key] = shift_back(self.starts_london[upto], within).astimezone(UTC)
+        return since
+
+    def count(self, cond: CountEpisodes, upto: int) -> int:
+        """Episodes at positions ``<= upto`` that start in ``cond``'s window and categories.
+
+        ``upto`` is -1 where no episode is counted yet (deriving a category).
+        """
+        if upto < 0:
+            return 0
+        since = None if cond.within is None else self._window_start(upto, cond.within)
+        if cond.categories is None:
+            first = 0 if since is None else bisect_left(self.starts, since, 0, upto + 1)
+            return upto + 1 - first
+        total = 0
+        for category in cond.categories:
+            found = self._by_category.get(category)
+            if found is None:
+                continue
+            instants, positions = found
+            end = bisect_right(positions, upto)
+            first = 0 if since is None else bisect_left(instants, since, 0, end)
+            total += end - first
+        return total
+
+
+# A test takes the fact tuple, the history and the episode's position in it.
+Test = Callable[[FactTuple, History, int], bool]
+Why = Callable[[FactTuple, History, int], tuple[FactUsed, ...]]
+
+
+def _fact_used(pred: Pred) -> Callable[[object], FactUsed]:
+    """FactUsed for each actual value of a predicate's fact, made once per value."""
+    name = pred.fact.value
+    text = describe(pred)
+    made: dict[object, FactUsed] = {}
+
+    def used(actual: object) -> FactUsed:
+        key = (type(actual), actual)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = FactUsed(name, show_value(pred.fact, actual), text)
+        return found
+
+    return used
+
+
+def _pred_test(pred: Pred) -> Test:
+    i = FACT_INDEX[pred.fact]
+    op, expected = pred.op, pred.value
+    if op == "is":
+        return lambda v, _h, _p: v[i] is not None and v[i] == expected
+    if op == "in":
+        assert isinstance(expected, frozenset)
+        return lambda v, _h, _p: v[i] is not None and v[i] in expected
+    if op == "not_in":
+        assert isinstance(expected, frozenset)
+        return lambda v, _h, _p: v[i] is not None and v[i] not in expected
+    if op == "has":
+        return lambda v, _h, _p: v[i] is not None and expected in v[i]  # type: ignore[operator]
+    if op in ("has_any", "has_none"):
+        assert isinstance(expected, frozenset)
+        if op == "has_any":
+            return lambda v, _h, _p: v[i] is not None and not expected.isdisjoint(v[i])  # type: ignore[arg-type]
+        return lambda v, _h, _p: v[i] is not None and expected.isdisjoint(v[i])  # type: ignore[arg-type]
+    assert isinstance(expected, int)
+    if op == "lt":
+        return lambda v, _h, _p: v[i] is not None and v[i] < expected  # type: ignore[operator]
+    if op == "le":
+        return lambda v, _h, _p: v[i] is not None and v[i] <= expected  # type: ignore[operator]
+    if op == "gt":
+        return lambda v, _h, _p: v[i] is not None and v[i] > expected  # type: ignore[operator]
+    if op == "ge":
+        return lambda v, _h, _p: v[i] is not None and v[i] >= expected  # type: ignore[operator]
+    raise ValueError(f"unknown operator {op!r}")
+
+
+def _count_holds(cond: CountEpisodes, number: int) -> bool:
+    return number >= cond.at_least if cond.at_least is not None else number == cond.exactly
+
+
+def compile_test(cond: Cond) -> Test:
+    """``cond`` as a closure: does it hold for this fact tuple and history position?"""
+    if isinstance(cond, Pred):
+        return _pred_test(cond)
+    if isinstance(cond, CountEpisodes):
+        return lambda _v, h, p: _count_holds(cond, h.count(cond, p))
+    if isinstance(cond, NotOf):
+        inner = compile_test(cond.item)
+        return lambda v, h, p: not inner(v, h, p)
+    parts = tuple(compile_test(item) for item in cond.items)
+    if isinstance(cond, AllOf):
+        if len(parts) == 2:
+            a, b = parts
+            return lambda v, h, p: a(v, h, p) and b(v, h, p)
+        return lambda v, h, p: all(part(v, h, p) for part in parts)
+    if len(parts) == 2:
+        a, b = parts
+        return lambda v, h, p: a(v, h, p) or b(v, h, p)
+    return lambda v, h, p: any(part(v, h, p) for part in parts)
+
+
+def compile_why(cond: Cond) -> Why:
+    """The facts that made ``cond`` hold (call only where it holds), as ``holds`` gives them."""
+    if isinstance(cond, Pred):
+        i = FACT_INDEX[cond.fact]
+        used = _fact_used(cond)
+        return lambda v, _h, _p: (used(v[i]),)
+    if isinstance(cond, CountEpisodes):
+        text = describe(cond)
+        return lambda _v, h, p: (FactUsed("episode_count", str(h.count(cond, p)), text),)
+    if isinstance(cond, NotOf):
+        fixed = (FactUsed("condition", "false", describe(cond)),)
+        return lambda _v, _h, _p: fixed
+    whys = tuple(compile_why(item) for item in cond.items)
+    if isinstance(cond, AllOf):
+        return lambda v, h, p: tuple(used for why in whys for used in why(v, h, p))
+    tests = tuple(compile_test(item) for item in cond.items)
+
+    def first_holding(v: FactTuple, h: History, p: int) -> tuple[FactUsed, ...]:
+        for test, why in zip(tests, whys, strict=True):
+            if test(v, h, p):
+                return why(v, h, p)
+        raise AssertionError("why() called on a condition that does not hold")
+
+    return first_holding
+
+
+def _always(_v: FactTuple, _h: History, _p: int) -> bool:
+    return True
+
+
+def _nothing(_v: FactTuple, _h: History, _p: int) -> tuple[FactUsed, ...]:
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class CondPlan:
+    """A condition (or none: always holds), compiled; ``counts`` if it reads the history."""
+
+    test: Test
+    why: Why
+    counts: bool
+    text: str | None
+
+
+def plan_condition(cond: Cond | None) -> CondPlan:
+    """A :class:`CondPlan` for an optional condition."""
+    if cond is None:
+        return CondPlan(_always, _nothing, False, None)
+    counts = any(isinstance(atom, CountEpisodes) for atom in atoms(cond))
+    return CondPlan(compile_test(cond), compile_why(cond), counts, describe(cond))
+
+
+@dataclass(frozen=True, slots=True)
+class RulePlan:
+    """One rule, ready to evaluate: its condition compiled, its fixed output parts made."""
+
+    rule: Rule
+    order: int
+    when: CondPlan
+    citation: CitationOut
+    # The rule's enums as plain values, read for every action.
+    action: str
+    obligation: str
+    topic: str
+    trigger: int  # EVENT, ELAPSED or RECURRING
+    anchor: int  # the moment the trigger counts from (MOMENTS position)
+    deadline_anchor: int  # MOMENTS position, or TRIGGERED
+    from_start: bool  # work since the episode started counts
+    # Allocation options (condition, role, reason text); empty when the rule names its role.
+    options: tuple[tuple[CondPlan, str, str], ...]
+    unallocated_reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything evaluation needs of one protocol, derived once."""
+
+    protocol: Protocol
+    categories: tuple[tuple[str, CondPlan, str], ...]  # id, condition, reason text
+    category_ids: frozenset[str]
+    floors: tuple[tuple[CondPlan, frozenset[int], int, str, str], ...]
+    rules: tuple[RulePlan, ...]
+    # Rules whose condition reads only the fact tuple, and those that also count episodes.
+    static_rules: tuple[RulePlan, ...]
+    counting_rules: tuple[RulePlan, ...]
+    applicable: _Memo
+
+
+class _Memo:
+    """Which static rules apply to a fact tuple: remembered, bounded, thread-safe."""
+
+    __slots__ = ("_found", "_lock", "_size")
+
+    def __init__(self, size: int = 4096) -> None:
+        self._found: dict[FactTuple, tuple[RulePlan, ...]] = {}
+        self._lock = Lock()
+        self._size = size
+
+    def get(
+        self, key: FactTuple, compute: Callable[[], tuple[RulePlan, ...]]
+    ) -> tuple[RulePlan, ...]:
+        found = self._found.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                if len(self._found) >= self._size:
+                    self._found.clear()
+                self._found[key] = found
+        return found
+
+
+def _build(protocol: Protocol) -> Plan:
+    rules = []
+    for order, rule in enumerate(protocol.rules):
+        options: tuple[tuple[CondPlan, str, str], ...] = ()
+        reason = ""
+        if rule.allocation is not None:
+            allocation = protocol.allocations[rule.allocation]
+            options = tuple(
+                (
+                    plan_condition(option.when),
+                    option.role,
+                    f"{allocation.id} option {number}: "
+                    + ("otherwise" if option.when is None else describe(option.when)),
+                )
+                for number, option in enumerate(allocation.options, start=1)
+            )
+            reason = f"no option of {allocation.id} applies"
+        trigger = rule.trigger
+        on = trigger.on if isinstance(trigger, EventTrigger) else trigger.anchor
+        rules.append(
+            RulePlan(
+                rule=rule,
+                order=order,
+                when=plan_condition(rule.when),
+                citation=CitationOut(protocol.id, rule.citation.section, rule.citation.quote),
+                action=rule.action,
+                obligation=rule.obligation.value,
+                topic=rule.topic.value,
+                trigger=TRIGGER_KINDS[type(trigger)],
+                anchor=MOMENTS[on],
+                deadline_anchor=MOMENTS[rule.deadline.anchor],
+                from_start=rule.work_from is Moment.STARTED,
+                options=options,
+                unallocated_reason=reason,
+            )
+        )
+    floors = []
+    for floor in protocol.floors:
+        target = police_risk_rank(floor.raise_to)
+        forbid = frozenset(police_risk_rank(level) for level in floor.forbid)
+        reason_tail = (
+            f"; raised to {floor.raise_to.value} by {floor.id} ({floor.citation.section}: "
+            f'"{floor.citation.quote}")'
+        )
+        floors.append((plan_condition(floor.when), forbid, target, floor.id, reason_tail))
+    return Plan(
+        protocol=protocol,
+        categories=tuple(
+            (
+                category.id,
+                plan_condition(category.when),
+                f"derived: {describe(category.when)} ({category.source})",
+            )
+            for category in protocol.categories
+            if category.when is not None
+        ),
+        category_ids=frozenset(category.id for category in protocol.categories),
+        floors=tuple(floors),
+        rules=tuple(rules),
+        static_rules=tuple(r for r in rules if not r.when.counts),
+        counting_rules=tuple(r for r in rules if r.when.counts),
+        applicable=_Memo(),
+    )
+
+
+_PLANS: OrderedDict[int, tuple[Protocol, Plan]] = OrderedDict()
+_PLANS_LOCK = Lock()
+_PLANS_KEPT = 64
+
+
+def plan_for(protocol: Protocol) -> Plan:
+    """The plan of ``protocol``, built on first use and kept for the protocols used most lately.
+
+    Keyed by the object's identity; the cache holds the protocol itself, so an
+    identity cannot be reused by another object while its entry is kept.
+    """
+    key = id(protocol)
+    entry = _PLANS.get(key)
+    if entry is not None and entry[0] is protocol:
+        return entry[1]
+    plan = _build(protocol)
+    with _PLANS_LOCK:
+        _PLANS[key] = (protocol, plan)
+        _PLANS.move_to_end(key)
+        while len(_PLANS) > _PLANS_KEPT:
+            _PLANS.popitem(last=False)
+    return plan

@@ -1,0 +1,181 @@
+"""The fast evaluator means exactly what the reference evaluator means.
+
+``tests/oracle_evaluate.py`` is the engine as it was before conditions became
+closures, rules were indexed and explanations were made only on demand. It
+stays as the test oracle: on every golden case and on thousands of generated
+timelines per protocol, the two must give byte-identical JSON, and the compact
+rows must be the full actions less their explanation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+
+import oracle_evaluate
+from golden import all_cases
+from missing_protocol import (
+    InputError,
+    Timeline,
+    TimelineError,
+    bundled_protocol_ids,
+    compile_text,
+    evaluate,
+    load_protocol,
+    to_json,
+)
+from missing_protocol.calendar import LONDON
+from missing_protocol.compiled import Protocol
+from missing_protocol.evaluate import MAX_OCCURRENCES, evaluate_compact
+from missing_protocol.loading import parse_document, validate_document
+from missing_protocol.strategies import evaluations_inputs
+
+# 2,000 generated timelines per protocol in CI; more on demand.
+EXAMPLES = int(os.environ.get("MISSING_PROTOCOL_EQUIVALENCE_EXAMPLES", "2000"))
+
+
+def _answer(evaluator: object, protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> str:
+    try:
+        return to_json(evaluator(protocol, timeline, as_of))  # type: ignore[operator]
+    except TimelineError as exc:
+        return "error: " + "; ".join(f"{p.code} {p.path} {p.message}" for p in exc.problems)
+
+
+def _same(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> None:
+    fast = _answer(evaluate, protocol, timeline, as_of)
+    assert fast == _answer(oracle_evaluate.evaluate, protocol, timeline, as_of)
+    if fast.startswith("error: "):
+        return
+    full = evaluate(protocol, timeline, as_of)
+    compact = evaluate_compact(protocol, timeline, as_of)
+    assert compact.episodes == full.episodes
+    assert compact.upcoming == len(full.upcoming)
+    assert [tuple(row) for row in compact.rows] == [
+        (
+            a.id,
+            a.episode_id,
+            a.rule_id,
+            a.kind,
+            a.obligation,
+            a.responsible,
+            a.recipient,
+            a.triggered_at,
+            a.due_at,
+            a.occurrence,
+            a.status,
+            a.met_at,
+        )
+        for a in full.actions
+    ]
+
+
+@pytest.mark.parametrize("case", [c for c in all_cases() if "expect" in c.data], ids=str)
+def test_every_golden_case_gives_the_reference_answer(case: object) -> None:
+    data = case.data  # type: ignore[attr-defined]
+    path: Path = case.path  # type: ignore[attr-defined]
+    _, smap = parse_document(path.read_text(encoding="utf-8"), str(path), error=InputError)
+    timeline = validate_document(Timeline, data["timeline"], smap, error=TimelineError)
+    as_of = dt.datetime.fromisoformat(str(data["as_of"]))
+    _same(load_protocol(data["protocol"]), timeline, as_of)
+
+
+@pytest.mark.parametrize("protocol_id", bundled_protocol_ids())
+def test_generated_timelines_give_the_reference_answer(protocol_id: str) -> None:
+    protocol = load_protocol(protocol_id)
+
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(evaluations_inputs(protocol))
+    def check(case: tuple[Timeline, dt.datetime]) -> None:
+        _same(protocol, *case)
+
+    check()
+
+
+@pytest.mark.parametrize("protocol_id", bundled_protocol_ids())
+def test_a_protocol_survives_pickling_and_evaluates_the_same(protocol_id: str) -> None:
+    protocol = load_protocol(protocol_id)
+    copy = pickle.loads(pickle.dumps(protocol))
+    assert copy == protocol
+    assert copy is not protocol
+    timeline = Timeline.model_validate(
+        {
+            "child": {"id": "C-1", "date_of_birth": "2009-02-01", "case_status": "looked_after"},
+            "episodes": [
+                {
+                    "id": "E-1",
+                    "missing_from": "care_placement",
+                    "police_risk": "medium",
+                    "started_at": "2024-03-29T21:30",
+                    "reported_at": "2024-03-29T23:10",
+                    "returned_at": "2024-04-02T09:15",
+                }
+            ],
+        }
+    )
+    as_of = dt.datetime(2024, 4, 20, 12, 0, tzinfo=LONDON)
+    assert to_json(evaluate(copy, timeline, as_of)) == to_json(evaluate(protocol, timeline, as_of))
+
+
+MINUTELY = """
+schema_version: 1
+protocol:
+  id: minutely
+  title: A rule file that asks for a review every minute
+  version: "1"
+  authorities: [Test]
+  source_document: none
+  source_text: camden.txt
+risk:
+  police_risk_levels: [low, medium, high]
+  categories:
+    - id: missing
+      label: Missing
+      police_risk: [low, medium, high]
+      citation: {section: "6.1", quote: "must be reported"}
+rules:
+  - id: review_every_minute
+    topic: reviews_while_missing
+    action: strategy_meeting
+    obligation: must
+    responsible: allocated_social_worker
+    trigger: {every: 1 minute, from: started}
+    deadline: immediately
+    citation: {section: "6.1", quote: "must be reported"}
+"""
+
+
+def test_a_recurrence_that_would_explode_stops_with_a_named_problem() -> None:
+    protocol = compile_text(MINUTELY, "minutely.yaml")
+    timeline = Timeline.model_validate(
+        {
+            "child": {"id": "C-1", "date_of_birth": "2009-02-01"},
+            "episodes": [{"id": "E-1", "category": "missing", "started_at": "2014-01-01T00:00"}],
+        }
+    )
+    with pytest.raises(TimelineError) as raised:
+        evaluate(protocol, timeline, dt.datetime(2024, 1, 1, tzinfo=LONDON))
+    (problem,) = raised.value.problems
+    assert problem.code == "evaluation.too_many_occurrences"
+    assert problem.path == "episodes[0]"
+    assert problem.message == (
+        f"rule review_every_minute would require more than {MAX_OCCURRENCES} occurrences "
+        "for episode E-1 by the time evaluated; record the return, or evaluate as at an "
+        "earlier moment"
+    )
+    # Just under the cap is fine: the last allowed occurrence, and the next one upcoming.
+    as_of = dt.datetime(2014, 1, 1, tzinfo=LONDON) + dt.timedelta(minutes=MAX_OCCURRENCES)
+    result = evaluate(protocol, timeline, as_of)
+    assert len(result.actions) == MAX_OCCURRENCES
+    assert [u.occurrence for u in result.upcoming] == [MAX_OCCURRENCES + 1]
