@@ -32,7 +32,14 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from missing_protocol.calendar import Duration, Unit, add_duration, to_london, working_days_after
+from missing_protocol.calendar import (
+    UTC,
+    Duration,
+    Unit,
+    add_duration,
+    to_london,
+    working_days_after,
+)
 from missing_protocol.compiled import (
     Deadline,
     DeadlineKind,
@@ -85,7 +92,12 @@ class _Episode:
         raise ValueError(which)
 
     def missing_at(self, moment: dt.datetime) -> bool:
-        return self.returned_at is None or self.returned_at > moment
+        return self.returned_at is None or _u(self.returned_at) > _u(moment)
+
+
+def _u(moment: dt.datetime) -> dt.datetime:
+    """The instant, for comparing (London readings compare by wall clock, ignoring fold)."""
+    return moment.astimezone(UTC)
 
 
 def _age(born: dt.date, on: dt.date) -> int:
@@ -186,7 +198,7 @@ def _classify(
 
 
 def _known(moment: dt.datetime | None, as_of: dt.datetime) -> bool:
-    return moment is not None and moment <= as_of
+    return moment is not None and _u(moment) <= _u(as_of)
 
 
 def _risk_name(rank: object) -> str | None:
@@ -264,7 +276,7 @@ def _firings(rule: Rule, ep: _Episode, as_of: dt.datetime) -> tuple[list[_Firing
             None,
             f"still missing {trigger.missing_for} after {trigger.anchor.value} ({_stamp(anchor)})",
         )
-        return ([firing], None) if at <= as_of else ([], firing)
+        return ([firing], None) if _u(at) <= _u(as_of) else ([], firing)
     return _recurring(trigger, ep, anchor, as_of)
 
 
@@ -277,7 +289,7 @@ def _recurring(
     number = 0
     while True:
         at = add_duration(base, Duration(trigger.every.amount * number, trigger.every.unit))
-        if (stop is not None and at >= stop) or not ep.missing_at(at):
+        if (stop is not None and _u(at) >= _u(stop)) or not ep.missing_at(at):
             return fired, None
         firing = _Firing(
             at,
@@ -285,7 +297,7 @@ def _recurring(
             f"occurrence {number + 1}: still missing at {trigger.first} + {number} x "
             f"{trigger.every} after {trigger.anchor.value} ({_stamp(anchor)})",
         )
-        if at > as_of:
+        if _u(at) > _u(as_of):
             return fired, firing
         fired.append(firing)
         number += 1
@@ -368,17 +380,17 @@ def _evidence(timeline: Timeline, views: Sequence[_Episode], as_of: dt.datetime)
             )
             found.append(_Evidence(implicit, view.index))
     for event in timeline.events:
-        if event.at > as_of:
+        if _u(event.at) > _u(as_of):
             continue
         if event.episode is not None:
             found.append(_Evidence(event, by_id.get(event.episode)))
             continue
         latest = None
         for view in views:
-            if view.started_at <= event.at:
+            if _u(view.started_at) <= _u(event.at):
                 latest = view.index
         found.append(_Evidence(event, latest))
-    found.sort(key=lambda e: (e.event.at, e.event.action, e.event.recipient or ""))
+    found.sort(key=lambda e: (_u(e.event.at), e.event.action, e.event.recipient or ""))
     return found
 
 
@@ -386,8 +398,8 @@ def _status(
     due: dt.datetime | None, met_at: dt.datetime | None, as_of: dt.datetime
 ) -> ActionStatus:
     if met_at is not None:
-        return ActionStatus.MET if due is None or met_at <= due else ActionStatus.MET_LATE
-    if due is not None and as_of > due:
+        return ActionStatus.MET if due is None or _u(met_at) <= _u(due) else ActionStatus.MET_LATE
+    if due is not None and _u(as_of) > _u(due):
         return ActionStatus.OVERDUE
     return ActionStatus.DUE
 
@@ -431,7 +443,11 @@ def _assign(
 
     def take(opened: dt.datetime, closed: dt.datetime | None) -> dt.datetime | None:
         for index, at in enumerate(candidates):
-            if index not in used and at >= opened and (closed is None or at < closed):
+            if (
+                index not in used
+                and _u(at) >= _u(opened)
+                and (closed is None or _u(at) < _u(closed))
+            ):
                 used.add(index)
                 return at
         return None
@@ -518,8 +534,8 @@ def _actions_for(
 
 def _known_episodes(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> list[_Episode]:
     ordered = sorted(
-        ((i, e) for i, e in enumerate(timeline.episodes) if e.started_at <= as_of),
-        key=lambda pair: (pair[1].started_at, pair[1].id),
+        ((i, e) for i, e in enumerate(timeline.episodes) if _u(e.started_at) <= _u(as_of)),
+        key=lambda pair: (_u(pair[1].started_at), pair[1].id),
     )
     return _classify(protocol, timeline, ordered, as_of)
 
@@ -562,8 +578,8 @@ def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Eval
                 else:
                     upcoming.append(item)
     rule_order = {rule.id: n for n, rule in enumerate(protocol.rules)}
-    actions.sort(key=lambda a: (a.triggered_at, rule_order[a.rule_id], a.episode_id, a.id))
-    upcoming.sort(key=lambda u: (u.triggers_at, rule_order[u.rule_id], u.episode_id))
+    actions.sort(key=lambda a: (_u(a.triggered_at), rule_order[a.rule_id], a.episode_id, a.id))
+    upcoming.sort(key=lambda u: (_u(u.triggers_at), rule_order[u.rule_id], u.episode_id))
     return Evaluation(
         schema_version=RESULT_SCHEMA_VERSION,
         protocol_id=protocol.id,

@@ -28,30 +28,38 @@ from missing_protocol import (
     evaluate,
     load_protocol,
     to_json,
+    to_jsonable,
 )
 from missing_protocol.calendar import LONDON
 from missing_protocol.compiled import Protocol
 from missing_protocol.evaluate import MAX_OCCURRENCES, evaluate_compact
+from missing_protocol.facts import FactName
 from missing_protocol.loading import parse_document, validate_document
+from missing_protocol.plan import allocator, fact_tuple
 from missing_protocol.strategies import evaluations_inputs
 
 # 2,000 generated timelines per protocol in CI; more on demand.
 EXAMPLES = int(os.environ.get("MISSING_PROTOCOL_EQUIVALENCE_EXAMPLES", "2000"))
 
 
-def _answer(evaluator: object, protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> str:
+def _answer(
+    evaluator: object, protocol: Protocol, timeline: Timeline, as_of: dt.datetime
+) -> object:
+    """The evaluation as JSON-ready data (equal data is equal JSON text), or its problems."""
     try:
-        return to_json(evaluator(protocol, timeline, as_of))  # type: ignore[operator]
+        return to_jsonable(evaluator(protocol, timeline, as_of))  # type: ignore[operator]
     except TimelineError as exc:
-        return "error: " + "; ".join(f"{p.code} {p.path} {p.message}" for p in exc.problems)
+        return [(p.code, p.path, p.message) for p in exc.problems]
 
 
 def _same(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> None:
-    fast = _answer(evaluate, protocol, timeline, as_of)
-    assert fast == _answer(oracle_evaluate.evaluate, protocol, timeline, as_of)
-    if fast.startswith("error: "):
+    expected = _answer(oracle_evaluate.evaluate, protocol, timeline, as_of)
+    try:
+        full = evaluate(protocol, timeline, as_of)
+    except TimelineError as exc:
+        assert [(p.code, p.path, p.message) for p in exc.problems] == expected
         return
-    full = evaluate(protocol, timeline, as_of)
+    assert to_jsonable(full) == expected
     compact = evaluate_compact(protocol, timeline, as_of)
     assert compact.episodes == full.episodes
     assert compact.upcoming == len(full.upcoming)
@@ -74,29 +82,43 @@ def _same(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> None:
     ]
 
 
-@pytest.mark.parametrize("case", [c for c in all_cases() if "expect" in c.data], ids=str)
+_SETTINGS = {
+    "derandomize": True,
+    "database": None,
+    "deadline": None,
+    "phases": [Phase.generate, Phase.shrink],
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+PROTOCOLS = [load_protocol(protocol_id) for protocol_id in bundled_protocol_ids()]
+
+
+@pytest.mark.parametrize("case", [c for c in all_cases() if "expect" in c.data], ids=lambda c: c.name)
 def test_every_golden_case_gives_the_reference_answer(case: object) -> None:
     data = case.data  # type: ignore[attr-defined]
     path: Path = case.path  # type: ignore[attr-defined]
     _, smap = parse_document(path.read_text(encoding="utf-8"), str(path), error=InputError)
     timeline = validate_document(Timeline, data["timeline"], smap, error=TimelineError)
     as_of = dt.datetime.fromisoformat(str(data["as_of"]))
-    _same(load_protocol(data["protocol"]), timeline, as_of)
+    protocol = load_protocol(data["protocol"])
+    _same(protocol, timeline, as_of)
+    fast = to_json(evaluate(protocol, timeline, as_of))
+    assert fast == to_json(oracle_evaluate.evaluate(protocol, timeline, as_of))
 
 
-@pytest.mark.parametrize("protocol_id", bundled_protocol_ids())
-def test_generated_timelines_give_the_reference_answer(protocol_id: str) -> None:
-    protocol = load_protocol(protocol_id)
+@settings(max_examples=EXAMPLES, **_SETTINGS)  # type: ignore[arg-type]
+@given(evaluations_inputs())
+def test_generated_timelines_give_the_reference_answer_under_every_protocol(
+    case: tuple[Timeline, dt.datetime],
+) -> None:
+    # Categories are derived, so one timeline serves every protocol: each sees EXAMPLES.
+    for protocol in PROTOCOLS:
+        _same(protocol, *case)
 
-    @settings(
-        max_examples=EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate, Phase.shrink],
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-    @given(evaluations_inputs(protocol))
+
+@pytest.mark.parametrize("protocol", PROTOCOLS, ids=lambda p: p.id)
+def test_generated_timelines_with_each_protocols_categories_and_kinds(protocol: Protocol) -> None:
+    @settings(max_examples=max(EXAMPLES // 10, 20), **_SETTINGS)  # type: ignore[arg-type]
+    @given(evaluations_inputs(protocol, with_categories=True))
     def check(case: tuple[Timeline, dt.datetime]) -> None:
         _same(protocol, *case)
 
@@ -179,3 +201,51 @@ def test_a_recurrence_that_would_explode_stops_with_a_named_problem() -> None:
     result = evaluate(protocol, timeline, as_of)
     assert len(result.actions) == MAX_OCCURRENCES
     assert [u.occurrence for u in result.upcoming] == [MAX_OCCURRENCES + 1]
+
+
+def test_the_allocation_step_alone_chooses_as_evaluation_does() -> None:
+    protocol = load_protocol("camden")
+    allocate = allocator(protocol, "rhi_conductor")
+    for age, status in ((9, "child_in_need"), (12, "none"), (15, "looked_after")):
+        values = fact_tuple(
+            {
+                FactName.AGE: age,
+                FactName.CASE_STATUS: status,
+                FactName.KNOWN_TO_SOCIAL_CARE: status != "none",
+                FactName.ATTENDS_SCHOOL: True,
+                FactName.ATTENDS_SECONDARY_SCHOOL: age >= 11,
+                FactName.CHILD_FLAGS: frozenset(),
+                FactName.MISSING_FROM: "home",
+                FactName.CATEGORY: "missing",
+                FactName.WHEREABOUTS_KNOWN: False,
+                FactName.REPORTED_TO_POLICE: True,
+                FactName.POLICE_RISK: 2,
+                FactName.WHILE_AWAY: frozenset(),
+                FactName.CONCERNS: frozenset(),
+            }
+        )
+        born = dt.date(2024 - age - 1, 6, 1)
+        timeline = Timeline.model_validate(
+            {
+                "child": {
+                    "id": "C-1",
+                    "date_of_birth": born.isoformat(),
+                    "case_status": status,
+                    "known_to_social_care": status != "none",
+                    "attends_secondary_school": age >= 11,
+                    "attends_school": True,
+                },
+                "episodes": [
+                    {
+                        "id": "E-1",
+                        "police_risk": "medium",
+                        "started_at": "2024-03-01T20:00",
+                        "reported_at": "2024-03-01T21:00",
+                        "returned_at": "2024-03-02T10:00",
+                    }
+                ],
+            }
+        )
+        result = evaluate(protocol, timeline, dt.datetime(2024, 3, 10, tzinfo=LONDON))
+        (rhi,) = [a for a in result.actions if a.kind == "return_home_interview"]
+        assert allocate(values) == rhi.responsible

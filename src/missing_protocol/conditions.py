@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .calendar import shift_back
+from .calendar import UTC, shift_back
 from .compiled import AllOf, AnyOf, Cond, CountEpisodes, Pred
 from .facts import FactName, PoliceRisk
 from .results import FactUsed
@@ -150,12 +150,18 @@ def test_value(op: str, actual: FactValue, expected: object) -> bool:
 
 def count_episodes(cond: CountEpisodes, facts: Facts) -> int:
     """How many of the child's episodes fall in ``cond``'s window ending at this one's start."""
-    since = shift_back(facts.started_at, cond.within) if cond.within is not None else None
+    # Compared as instants: London readings compare by wall clock, ignoring fold.
+    start = facts.started_at.astimezone(UTC)
+    since = (
+        shift_back(facts.started_at, cond.within).astimezone(UTC)
+        if cond.within is not None
+        else None
+    )
     return sum(
         1
         for other in facts.history
-        if other.started_at <= facts.started_at
-        and (since is None or other.started_at >= since)
+        if other.started_at.astimezone(UTC) <= start
+        and (since is None or other.started_at.astimezone(UTC) >= since)
         and (cond.categories is None or other.category in cond.categories)
     )
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from threading import Lock
 
@@ -65,6 +65,8 @@ __all__ = [
     "RulePlan",
     "Test",
     "Why",
+    "allocator",
+    "fact_tuple",
     "plan_for",
 ]
 
@@ -395,6 +397,31 @@ def _build(protocol: Protocol) -> Plan:
         counting_rules=tuple(r for r in rules if r.when.counts),
         applicable=_Memo(),
     )
+
+
+def fact_tuple(values: Mapping[FactName, object]) -> FactTuple:
+    """A fact tuple from facts by name (a fact not given is unknown: ``None``)."""
+    return tuple(values.get(name) for name in FACT_INDEX)
+
+
+def allocator(protocol: Protocol, allocation_id: str) -> Callable[[FactTuple], str]:
+    """The role an allocation chooses for a fact tuple, as evaluation chooses it.
+
+    Options whose condition counts episodes see no earlier episodes here.
+    """
+    options = tuple(
+        (plan_condition(option.when).test, option.role)
+        for option in protocol.allocations[allocation_id].options
+    )
+    empty = History()
+
+    def allocate(values: FactTuple) -> str:
+        for test, role in options:
+            if test(values, empty, -1):
+                return role
+        return "unallocated"
+
+    return allocate
 
 
 _PLANS: OrderedDict[int, tuple[Protocol, Plan]] = OrderedDict()

@@ -56,6 +56,23 @@ _LATEST = dt.datetime(2030, 12, 31, tzinfo=LONDON)
 _THRESHOLDS_MIN = (60, 24 * 60, 48 * 60, 72 * 60, 5 * 1440, 7 * 1440, 28 * 1440, 84 * 1440)
 
 
+def _instant(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(UTC)
+
+
+def _later(moment: dt.datetime, elapsed: dt.timedelta) -> dt.datetime:
+    """``moment`` plus elapsed time, as London time (adding to a London time directly
+    is wall-clock arithmetic, which goes backwards across the October fold)."""
+    return (moment.astimezone(UTC) + elapsed).astimezone(LONDON)
+
+
+def _report(moment: dt.datetime, delay: int, returned: dt.datetime | None) -> dt.datetime:
+    """Reported ``delay`` minutes after ``moment``, but not after the return (nor after the
+    range's end, unless the episode itself starts later)."""
+    limit = returned if returned is not None else max(_LATEST, moment, key=_instant)
+    return min(_later(moment, dt.timedelta(minutes=delay)), limit, key=_instant)
+
+
 def _check_range(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end must be timezone-aware (use Europe/London)")
@@ -178,7 +195,7 @@ def _episodes(
     for number in range(1, count + 1):
         absence = draw(_ABSENCES)
         last = number == count
-        returned = None if last and draw(_BOOL) else moment + absence
+        returned = None if last and draw(_BOOL) else _later(moment, absence)
         reported = draw(_REPORT_DELAY)
         episodes.append(
             Episode(
@@ -188,11 +205,7 @@ def _episodes(
                 whereabouts_known=draw(_BOOL),
                 police_risk=draw(_POLICE_RISK),
                 started_at=moment,
-                reported_at=(
-                    None
-                    if reported is None
-                    else min(moment + dt.timedelta(minutes=reported), returned or _LATEST)
-                ),
+                reported_at=None if reported is None else _report(moment, reported, returned),
                 returned_at=returned,
                 while_away=draw(_WHILE_AWAY),
                 concerns=draw(_CONCERNS),
@@ -201,7 +214,7 @@ def _episodes(
         if returned is None:
             break
         gap = draw(_GAP_MINUTES)
-        moment = returned + dt.timedelta(minutes=gap)
+        moment = _later(returned, dt.timedelta(minutes=gap))
     return episodes
 
 
@@ -221,7 +234,7 @@ def _events(
         events.append(
             RecordedEvent(
                 action=draw(kinds),
-                at=episode.started_at + dt.timedelta(minutes=draw(_EVENT_DELAY)),
+                at=_later(episode.started_at, dt.timedelta(minutes=draw(_EVENT_DELAY))),
                 episode=episode.id if draw(_BOOL) else None,
                 outcome=draw(_OUTCOME),
                 recipient=draw(_RECIPIENT),
@@ -305,6 +318,6 @@ def evaluations_inputs(
     def build(draw: st.DrawFn) -> tuple[Timeline, dt.datetime]:
         timeline = draw(histories)
         first = timeline.episodes[0].started_at
-        return timeline, first + dt.timedelta(minutes=draw(delays))
+        return timeline, _later(first, dt.timedelta(minutes=draw(delays)))
 
     return build()

@@ -61,6 +61,11 @@ def london_datetime(value: dt.datetime) -> dt.datetime:
     return value.astimezone(UTC).astimezone(LONDON)
 
 
+def _instant(moment: dt.datetime) -> dt.datetime:
+    """For comparing: London times sharing one tzinfo compare by wall clock, ignoring fold."""
+    return moment.astimezone(UTC)
+
+
 LondonDateTime = Annotated[dt.datetime, AfterValidator(london_datetime)]
 
 
@@ -136,7 +141,7 @@ class Episode(_Model):
         errors = []
         for name in ("reported_at", "returned_at"):
             moment = getattr(self, name)
-            if moment is not None and moment < self.started_at:
+            if moment is not None and _instant(moment) < _instant(self.started_at):
                 errors.append(
                     _error(
                         "time_order",
@@ -199,10 +204,14 @@ class Timeline(_Model):
                         ("episodes", index, "started_at"),
                     )
                 )
-        order = sorted(range(len(self.episodes)), key=lambda i: self.episodes[i].started_at)
+        order = sorted(
+            range(len(self.episodes)), key=lambda i: _instant(self.episodes[i].started_at)
+        )
         for before, after in itertools.pairwise(order):
             earlier, later = self.episodes[before], self.episodes[after]
-            if earlier.returned_at is None or earlier.returned_at > later.started_at:
+            if earlier.returned_at is None or _instant(earlier.returned_at) > _instant(
+                later.started_at
+            ):
                 errors.append(
                     _error(
                         "overlap",
