@@ -77,8 +77,8 @@ def test_yaml_syntax_error() -> None:
     _, _, err = validate("bad_syntax.yaml")
     assert err == (
         "error: 1 problem in the input:\n"
-        "bad_syntax.yaml:5:1: not valid YAML or JSON: expected ',' or ']', but got "
-        "'<stream end>' [yaml.syntax]\n"
+        "bad_syntax.yaml:5:1: not valid YAML or JSON: did not find expected ',' or ']' "
+        "[yaml.syntax]\n"
     )
 
 
