@@ -110,7 +110,9 @@ def _date(value: object, info: ValidationInfo) -> dt.date:
         try:
             day = dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise PydanticCustomError("invalid_date", "expected " + DATE_HELP) from None
+            raise PydanticCustomError(
+                "invalid_date", "expected " + DATE_HELP + " (no such day in the calendar)"
+            ) from None
     else:
         raise PydanticCustomError("invalid_date", "expected " + DATE_HELP)
     limits = limits_in(info)
