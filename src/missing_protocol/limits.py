@@ -46,9 +46,10 @@ class Limits:
     """Values that aliases may add once expanded (``limit.yaml_expansion``): nine aliases
     of nine aliases ("billion laughs") expand a 1 KB file to billions of values."""
 
-    rules: int = 2_000
+    rules: int = 500
     """Rules in one rule file (``limit.rules``): the largest protocol has 90; static
-    verification compares rules pairwise."""
+    verification compares the rules of one action pairwise, so its work grows with
+    the square of this number."""
 
     episodes: int = 1_000
     """Episodes in one timeline (``limit.episodes``): far beyond any child's record;

@@ -34,6 +34,7 @@ from .reading import (
 from .timeline import Timeline
 
 __all__ = [
+    "COUNTED_LISTS",
     "Located",
     "SourceMap",
     "format_path",
@@ -76,10 +77,13 @@ def parse_bytes(
     error: type[InputError],
     show_source: bool = True,
     limits: Limits = DEFAULT_LIMITS,
+    counted: Mapping[PathKey, str] | None = None,
 ) -> tuple[Any, SourceMap]:
     """Like :func:`parse_document` for raw bytes (a file, a request body, a JSON Lines record).
 
-    The bytes must be UTF-8 and at most ``limits.file_bytes`` long.
+    The bytes must be UTF-8 and at most ``limits.file_bytes`` long. ``counted``
+    names the lists bounded by a limit (:data:`COUNTED_LISTS`); reading stops at
+    the first item over it.
     """
     if len(data) > limits.file_bytes:
         raise error(
@@ -93,7 +97,9 @@ def parse_bytes(
             ]
         )
     text = decode_text(data, file, error=error)
-    return build_document(text, file, error=error, show_source=show_source, limits=limits)
+    return build_document(
+        text, file, error=error, show_source=show_source, limits=limits, counted=counted
+    )
 
 
 def read_source(path: Path, *, error: type[InputError], limits: Limits = DEFAULT_LIMITS) -> str:
@@ -103,12 +109,21 @@ def read_source(path: Path, *, error: type[InputError], limits: Limits = DEFAULT
 
 
 def read_document(
-    path: Path, *, error: type[InputError], limits: Limits = DEFAULT_LIMITS
+    path: Path,
+    *,
+    error: type[InputError],
+    limits: Limits = DEFAULT_LIMITS,
+    counted: Mapping[PathKey, str] | None = None,
 ) -> tuple[Any, SourceMap]:
     """Read and parse a file through the guarded reader."""
     data = read_bytes(path, str(path), error=error, limit=limits.file_bytes)
     return parse_bytes(
-        data, str(path), error=error, show_source=error is not TimelineError, limits=limits
+        data,
+        str(path),
+        error=error,
+        show_source=error is not TimelineError,
+        limits=limits,
+        counted=counted,
     )
 
 
@@ -330,6 +345,10 @@ _DOCUMENTS = {
 }
 
 _COUNTED = {"RuleFile": ("rules",), "Timeline": ("episodes", "events")}
+COUNTED_LISTS: dict[str, dict[PathKey, str]] = {
+    kind: {(name,): name for name in names} for kind, names in _COUNTED.items()
+}
+"""The top-level lists each kind of document bounds with a limit, for :func:`parse_bytes`."""
 
 
 def _not_this_kind(model: type[BaseModel], data: Any, smap: SourceMap) -> Problem | None:
@@ -435,7 +454,9 @@ def load_model(
     path: Path, model: type[M], *, error: type[InputError], limits: Limits = DEFAULT_LIMITS
 ) -> tuple[M, SourceMap]:
     """Read ``path`` through the guarded reader and validate it as ``model``."""
-    data, smap = read_document(path, error=error, limits=limits)
+    data, smap = read_document(
+        path, error=error, limits=limits, counted=COUNTED_LISTS.get(model.__name__)
+    )
     echo = error is not TimelineError
     return validate_document(model, data, smap, error=error, echo_values=echo, limits=limits), smap
 
@@ -452,7 +473,14 @@ def parse_timeline_located(
 ) -> tuple[Timeline, SourceMap]:
     """:func:`parse_timeline`, with the source map for locating later problems."""
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    parsed, smap = parse_bytes(data, name, error=TimelineError, show_source=False, limits=limits)
+    parsed, smap = parse_bytes(
+        data,
+        name,
+        error=TimelineError,
+        show_source=False,
+        limits=limits,
+        counted=COUNTED_LISTS["Timeline"],
+    )
     timeline = validate_document(
         Timeline, parsed, smap, error=TimelineError, echo_values=False, limits=limits
     )

@@ -17,7 +17,7 @@ from .compile import compile_rule_file
 from .compiled import Protocol
 from .errors import RuleFileError, UnknownProtocolError
 from .limits import DEFAULT_LIMITS, Limits
-from .loading import parse_bytes, validate_document
+from .loading import COUNTED_LISTS, parse_bytes, validate_document
 from .reading import read_bytes
 from .schema import RuleFile
 
@@ -52,7 +52,9 @@ def bundled_rule_path(protocol_id: str) -> Path:
 
 @lru_cache(maxsize=32)
 def _compile_bytes(data: bytes, name: str, limits: Limits) -> Protocol:
-    parsed, smap = parse_bytes(data, name, error=RuleFileError, limits=limits)
+    parsed, smap = parse_bytes(
+        data, name, error=RuleFileError, limits=limits, counted=COUNTED_LISTS["RuleFile"]
+    )
     rule_file = validate_document(RuleFile, parsed, smap, error=RuleFileError, limits=limits)
     return compile_rule_file(rule_file, smap)
 

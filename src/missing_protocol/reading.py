@@ -24,7 +24,7 @@ own line, and nothing at all of a file read with ``show_source=False``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -294,9 +294,10 @@ class _Anchored:
 class _Builder:
     """Plain data from a stream of parser events, iteratively, with every bound checked."""
 
-    def __init__(self, smap: SourceMap, limits: Limits) -> None:
+    def __init__(self, smap: SourceMap, limits: Limits, counted: Mapping[PathKey, str]) -> None:
         self.smap = smap
         self.limits = limits
+        self.counted = counted
         self.stack: list[_Frame] = []
         self.anchors: dict[str, _Anchored] = {}
         self.problems: list[Problem] = []
@@ -592,10 +593,29 @@ class _Builder:
             return
         top = self.stack[-1]
         if isinstance(top.container, list):
-            top.container.append(value)
+            self._append(top, value)
         else:
             top.container[top.key] = value
         self._after_value()
+
+    def _append(self, frame: _Frame, value: Any) -> None:
+        """Add to a list, stopping at once when a counted list (rules, episodes) is too long."""
+        frame.container.append(value)  # type: ignore[union-attr]
+        name = self.counted.get(frame.path)
+        if name is None:
+            return
+        bound: int = getattr(self.limits, name)
+        if len(frame.container) > bound:
+            where = self.smap.positions.get((*frame.path, bound)) or Located(0, 0)
+            raise _StopError(
+                _over_limit(
+                    self.smap.file,
+                    name,
+                    f"{format_path(frame.path)}: more than {bound:,} {name}",
+                    where.line or None,
+                    where.column or None,
+                )
+            )
 
     def _after_value(self) -> None:
         top = self.stack[-1]
@@ -627,7 +647,7 @@ class _Builder:
             top.container[top.key] = frame.container
             self._after_value()
         elif self.stack:
-            self.stack[-1].container.append(frame.container)  # type: ignore[union-attr]
+            self._append(self.stack[-1], frame.container)
         else:
             self.root = frame.container
 
@@ -650,15 +670,19 @@ def build_document(
     error: type[InputError],
     show_source: bool = True,
     limits: Limits = DEFAULT_LIMITS,
+    counted: Mapping[PathKey, str] | None = None,
 ) -> tuple[Any, SourceMap]:
     """Parse checked YAML or JSON text into plain data and its source map.
+
+    ``counted`` maps the paths of lists bounded by a limit to the limit's name
+    (``{("rules",): "rules"}``): reading stops at the first item too many.
 
     Raises ``error`` for a syntax error or a limit passed. Other problems
     (duplicate keys, tags, ambiguous numbers) do not stop the reading; they
     wait in ``smap.pending`` to be reported with the schema's problems.
     """
     smap = SourceMap(file=file, lines=tuple(text.splitlines()), show_source=show_source)
-    builder = _Builder(smap, limits)
+    builder = _Builder(smap, limits, counted or {})
     parser = _Parser(text)
     try:
         data = builder.run(iter(parser.get_event, None))

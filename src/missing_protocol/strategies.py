@@ -24,6 +24,12 @@ A council testing its own rule file needs a few lines::
 Each strategy says what it shrinks towards: in general one episode, no
 events, the earliest allowed start, short absences, a child of the youngest
 age allowed, and no flags.
+
+Two promises hold for every example: the timeline model accepts it (times are
+added and compared as instants, in UTC, so the October hour that happens twice
+never puts a return "before" its start), and a seed replays the same examples
+in any process (every choice is drawn from a sorted sequence, never by
+iterating a set, so ``PYTHONHASHSEED`` does not matter).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -54,6 +61,16 @@ _LATEST = dt.datetime(2030, 12, 31, tzinfo=LONDON)
 
 # Elapsed thresholds the protocols use, in minutes: absences are drawn near them.
 _THRESHOLDS_MIN = (60, 24 * 60, 48 * 60, 72 * 60, 5 * 1440, 7 * 1440, 28 * 1440, 84 * 1440)
+
+
+def _after(moment: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    """``moment`` plus elapsed time, as a London time: added in UTC, never on the wall clock."""
+    return (moment.astimezone(UTC) + delta).astimezone(LONDON)
+
+
+def _earliest(*moments: dt.datetime) -> dt.datetime:
+    """The earliest of some moments, compared as instants."""
+    return min(moments, key=lambda moment: moment.astimezone(UTC))
 
 
 def _check_range(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -139,11 +156,18 @@ def children(
 _BOOL = st.booleans()
 _CHILD_NUMBER = st.integers(0, 999_999)
 _CASE_STATUS = st.sampled_from(list(CaseStatus))
-_FLAGS = st.frozensets(st.sampled_from(list(ChildFlag)), max_size=3)
 _MISSING_FROM = st.sampled_from(list(MissingFrom))
 _POLICE_RISK = st.one_of(st.none(), st.sampled_from(list(PoliceRisk)))
-_WHILE_AWAY = st.frozensets(st.sampled_from(list(AwayIncident)), max_size=2)
-_CONCERNS = st.frozensets(st.sampled_from(list(Concern)), max_size=2)
+
+
+def _sets(values: Sequence[str], max_size: int) -> st.SearchStrategy[frozenset[Any]]:
+    """Sets drawn as unique lists from an ordered sequence: no draw depends on set iteration."""
+    return st.lists(st.sampled_from(values), unique=True, max_size=max_size).map(frozenset)
+
+
+_FLAGS = _sets(list(ChildFlag), 3)
+_WHILE_AWAY = _sets(list(AwayIncident), 2)
+_CONCERNS = _sets(list(Concern), 2)
 _REPORT_DELAY = st.one_of(st.none(), st.integers(0, 6 * 60))
 _GAP_MINUTES = st.integers(1, 60 * 1440)
 _AGE_YEARS = st.sampled_from(range(18))
@@ -178,7 +202,7 @@ def _episodes(
     for number in range(1, count + 1):
         absence = draw(_ABSENCES)
         last = number == count
-        returned = None if last and draw(_BOOL) else moment + absence
+        returned = None if last and draw(_BOOL) else _after(moment, absence)
         reported = draw(_REPORT_DELAY)
         episodes.append(
             Episode(
@@ -191,7 +215,9 @@ def _episodes(
                 reported_at=(
                     None
                     if reported is None
-                    else min(moment + dt.timedelta(minutes=reported), returned or _LATEST)
+                    else _earliest(
+                        _after(moment, dt.timedelta(minutes=reported)), returned or _LATEST
+                    )
                 ),
                 returned_at=returned,
                 while_away=draw(_WHILE_AWAY),
@@ -201,7 +227,7 @@ def _episodes(
         if returned is None:
             break
         gap = draw(_GAP_MINUTES)
-        moment = returned + dt.timedelta(minutes=gap)
+        moment = _after(returned, dt.timedelta(minutes=gap))
     return episodes
 
 
@@ -221,7 +247,7 @@ def _events(
         events.append(
             RecordedEvent(
                 action=draw(kinds),
-                at=episode.started_at + dt.timedelta(minutes=draw(_EVENT_DELAY)),
+                at=_after(episode.started_at, dt.timedelta(minutes=draw(_EVENT_DELAY))),
                 episode=episode.id if draw(_BOOL) else None,
                 outcome=draw(_OUTCOME),
                 recipient=draw(_RECIPIENT),
@@ -239,7 +265,7 @@ def recorded_events(
     """
     if not episodes:
         raise ValueError("recorded_events needs at least one episode")
-    return _events(list(episodes), st.sampled_from(list(kinds or ACTION_KINDS)))
+    return _events(list(episodes), st.sampled_from(sorted(kinds or ACTION_KINDS)))
 
 
 def timelines(
@@ -305,6 +331,6 @@ def evaluations_inputs(
     def build(draw: st.DrawFn) -> tuple[Timeline, dt.datetime]:
         timeline = draw(histories)
         first = timeline.episodes[0].started_at
-        return timeline, first + dt.timedelta(minutes=draw(delays))
+        return timeline, _after(first, dt.timedelta(minutes=draw(delays)))
 
     return build()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 from typing import TextIO
 
@@ -49,10 +50,19 @@ def cmd_check_properties(args: argparse.Namespace, stdin: TextIO | None) -> str:
         raise UsageError(
             "check-properties needs hypothesis: pip install 'missing_protocol[testing]'"
         ) from exc
+    from hypothesis.configuration import set_hypothesis_home_dir  # noqa: PLC0415
+
     protocol = load_protocol(args.rules, limits=limits_of(args))
     lines, failed = [], 0
-    for name in LAWS:
-        failure = check_law(protocol, name, profile=args.profile)
+    # hypothesis keeps a cache in ./.hypothesis unless told otherwise: write nothing the
+    # user did not ask for (a temporary folder, removed after), or use --cache-dir
+    with tempfile.TemporaryDirectory(prefix="missing-protocol-") as scratch:
+        set_hypothesis_home_dir(args.cache_dir or scratch)
+        try:
+            failures = [check_law(protocol, name, profile=args.profile) for name in LAWS]
+        finally:
+            set_hypothesis_home_dir(None)
+    for name, failure in zip(LAWS, failures, strict=True):
         if failure is None:
             lines.append(f"ok    {name}")
             continue
@@ -77,5 +87,10 @@ def register(sub: Subparsers[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("check-properties", help="run the consistency laws on generated timelines")
     p.add_argument("rules", help="bundled protocol id or rule file path")
     p.add_argument("--profile", choices=("quick", "thorough"), default="quick")
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where hypothesis may keep its cache (default: a temporary folder, removed after)",
+    )
     limit_args(p)
     p.set_defaults(run=cmd_check_properties)

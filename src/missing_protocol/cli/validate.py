@@ -53,13 +53,16 @@ def guess_kind(data: Any) -> tuple[str | None, str]:
 
 
 def _validate_one(name: str, data: bytes, kind: str | None, limits: Limits) -> str:
-    from missing_protocol.loading import parse_bytes, parse_timeline  # noqa: PLC0415 - needed by this command
+    from missing_protocol.loading import COUNTED_LISTS, parse_bytes, parse_timeline  # noqa: PLC0415 - needed by this command
     from missing_protocol.protocols import compile_text  # noqa: PLC0415
 
     why = "as asked (--kind)"
     if kind is None:
         # read without quoting anything: until the kind is known, it may be a child's timeline
-        parsed, _ = parse_bytes(data, name, error=InputError, show_source=False, limits=limits)
+        counted = {**COUNTED_LISTS["RuleFile"], **COUNTED_LISTS["Timeline"]}
+        parsed, _ = parse_bytes(
+            data, name, error=InputError, show_source=False, limits=limits, counted=counted
+        )
         kind, reason = guess_kind(parsed)
         if kind is None:
             raise InputError(
