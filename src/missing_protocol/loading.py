@@ -174,6 +174,7 @@ _OWN_WORDS = {
     "datetime_from_date_parsing": _MOMENT,
     "datetime_object_invalid": _MOMENT,
     "hashable_type": "expected text",
+    "recursion_depth_exceeded": "conditions nested too deep to check; write them with fewer levels",
 }
 
 _PATTERN_WORDS = {
@@ -323,7 +324,11 @@ def _message(err: Mapping[str, Any], field_name: str | int, echo: bool) -> str:
         msg = msg.split(", got")[0]
     if ", got" in msg or kind in {"operator_count", "too_short", "too_long"} or value is None:
         return msg
-    if kind.startswith("limit.") or kind in {"time_order", "date_range", "inconsistent"}:
+    if kind.startswith("limit.") or kind in {
+        "time_order",
+        "inconsistent",
+        "recursion_depth_exceeded",
+    }:
         return msg
     got = _shown(value) if echo else _describe(value)
     return f"{msg}, got {got}"
