@@ -44,6 +44,7 @@ from hypothesis import strategies as st
 from .calendar import LONDON, UTC, bank_holidays
 from .compiled import Protocol
 from .facts import AwayIncident, CaseStatus, ChildFlag, Concern, MissingFrom, PoliceRisk
+from .limits import DEFAULT_LIMITS
 from .schema import Outcome
 from .timeline import Child, Episode, RecordedEvent, Timeline
 from .vocabulary import ACTION_KINDS, ROLES
@@ -78,6 +79,12 @@ def _check_range(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.
         raise ValueError("start and end must be timezone-aware (use Europe/London)")
     if not start < end:
         raise ValueError(f"start ({start.isoformat()}) must be before end ({end.isoformat()})")
+    # children are born up to 18 years before ``start``; absences and events run up to
+    # a year past ``end``: both must stay in the years the model accepts
+    earliest = DEFAULT_LIMITS.earliest_year + 18
+    latest = DEFAULT_LIMITS.latest_year - 1
+    if start.year < earliest or end.year > latest:
+        raise ValueError(f"start and end must fall in the years {earliest} to {latest}")
     return start.astimezone(LONDON), end.astimezone(LONDON)
 
 
@@ -100,7 +107,9 @@ def _interesting_moments(start: dt.datetime, end: dt.datetime) -> list[dt.dateti
             for hour in (9, 17, 23):
                 eve = holiday - dt.timedelta(days=1)
                 found.append(dt.datetime.combine(eve, dt.time(hour, 0), LONDON))
-    return sorted(m for m in found if start <= m <= end)
+    # a wall-clock time in the spring gap does not exist: keep the real instant it stands for
+    real = {moment.astimezone(UTC) for moment in found}
+    return [m.astimezone(LONDON) for m in sorted(real) if start <= m <= end]
 
 
 def episode_moments(

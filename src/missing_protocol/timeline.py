@@ -22,9 +22,18 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_serializer,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from .facts import AwayIncident, CaseStatus, ChildFlag, Concern, MissingFrom, PoliceRisk
@@ -62,6 +71,11 @@ RecordId = Annotated[
         description="A record id: letters, digits and . _ : - (never a name).",
     ),
 ]
+
+
+def _sorted(values: frozenset[StrEnum]) -> list[str]:
+    """A set written out in a stable order (set iteration order changes with the hash seed)."""
+    return sorted(str(value) for value in values)
 
 
 def _age(born: dt.date, on: dt.date) -> int:
@@ -104,6 +118,10 @@ class Child(_Model):
     )
     flags: frozenset[ChildFlag] = frozenset()
 
+    @field_serializer("flags")
+    def _sorted_flags(self, flags: frozenset[ChildFlag]) -> list[str]:
+        return _sorted(flags)
+
     @model_validator(mode="after")
     def _placing_authority_needs_placement(self) -> Child:
         if self.placing_authority is not None and not self.placed_by_other_authority:
@@ -135,6 +153,10 @@ class Episode(_Model):
     returned_at: LondonDateTime | None = Field(default=None, description="Located or returned.")
     while_away: frozenset[AwayIncident] = frozenset()
     concerns: frozenset[Concern] = frozenset()
+
+    @field_serializer("while_away", "concerns")
+    def _sorted_sets(self, values: frozenset[AwayIncident] | frozenset[Concern]) -> list[str]:
+        return _sorted(values)
 
     @model_validator(mode="after")
     def _times_in_order(self) -> Episode:
