@@ -20,7 +20,7 @@ import yaml
 
 from missing_protocol import DEFAULT_LIMITS, Limits, RuleFileError, TimelineError, compile_text
 from missing_protocol.cli import main
-from missing_protocol.loading import parse_timeline
+from missing_protocol.loading import parse_timeline, parse_timeline_record
 from missing_protocol.verify import verify_protocol
 
 ROOT = Path(__file__).parent.parent
@@ -815,3 +815,21 @@ def test_limits_are_raised_explicitly_only() -> None:
         DEFAULT_LIMITS.with_values(episode=5000)
     with pytest.raises(ValueError, match="limit episodes must be a whole number of at least 1"):
         DEFAULT_LIMITS.with_values(episodes=0)
+
+
+def test_a_json_lines_record_is_bounded_and_located() -> None:
+    record = json.dumps(yaml.safe_load(EXAMPLE), default=str).encode()
+    assert parse_timeline_record(record, "caseload.jsonl", 7).child.id == "C-1001"
+    with pytest.raises(TimelineError) as caught:
+        parse_timeline_record(record.replace(b'"C-1001"', b'"C 1001"'), "caseload.jsonl", 7)
+    assert caught.value.problems[0].format() == (
+        "caseload.jsonl:7:39: child.id: expected a record id: letters, digits and . _ : - (no "
+        "spaces; an id, never a name), got text [schema.invalid_identifier]"
+    )
+    small = DEFAULT_LIMITS.with_values(record_bytes=100)
+    with pytest.raises(TimelineError) as caught:
+        parse_timeline_record(record, "caseload.jsonl", 7, limits=small)
+    assert caught.value.problems[0].format() == (
+        "caseload.jsonl:7: a record of more than 100 bytes: over the limit record_bytes; raise "
+        "it with --limit record_bytes=N if this record is genuine [limit.record_bytes]"
+    )

@@ -15,6 +15,7 @@ short value and the offending line, never more of the file.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,6 +44,8 @@ __all__ = [
     "parse_bytes",
     "parse_document",
     "parse_timeline",
+    "parse_timeline_located",
+    "parse_timeline_record",
     "read_document",
     "read_source",
     "validate_document",
@@ -490,6 +493,39 @@ def parse_timeline_located(
         Timeline, parsed, smap, error=TimelineError, echo_values=False, limits=limits
     )
     return timeline, smap
+
+
+def parse_timeline_record(
+    record: bytes, name: str, line: int, *, limits: Limits = DEFAULT_LIMITS
+) -> Timeline:
+    """One JSON Lines record (one child's timeline on line ``line`` of ``name``).
+
+    For a caseload reader: the record is bounded by ``limits.record_bytes``
+    (``limit.record_bytes``) and read by the guarded reader; every problem is
+    located at ``name:line:column``.
+    """
+    if len(record) > limits.record_bytes:
+        raise TimelineError(
+            [
+                Problem(
+                    "limit.record_bytes",
+                    f"a record of more than {limits.record_bytes:,} bytes: over the limit "
+                    "record_bytes; raise it with --limit record_bytes=N if this record is genuine",
+                    name,
+                    "",
+                    line,
+                )
+            ]
+        )
+    try:
+        return parse_timeline(record, name, limits=limits)
+    except TimelineError as exc:
+        raise TimelineError(
+            [
+                replace(problem, line=line if problem.line is None else line + problem.line - 1)
+                for problem in exc.problems
+            ]
+        ) from None
 
 
 def load_timeline(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Timeline:
