@@ -111,10 +111,13 @@ def test_usage_error_exits_2() -> None:
     assert "the following arguments are required: timeline" in err
 
 
-def test_bad_as_of() -> None:
+def test_bad_as_of_is_a_command_line_error() -> None:
     code, out, err = run("evaluate", str(EXAMPLE), "--as-of", "yesterday")
-    assert (code, out) == (1, "")
-    assert "--as-of: expected an ISO 8601 date-time" in err
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: --as-of: expected an ISO 8601 date-time such as 2024-04-05T12:00 (London time) "
+        "or 2024-04-05T12:00+01:00, got 'yesterday'\n"
+    )
 
 
 def test_unknown_protocol() -> None:

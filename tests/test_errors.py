@@ -29,6 +29,7 @@ def test_schema_problems_all_at_once() -> None:
     assert (code, out) == (1, "")
     assert err == (
         "error: 4 problems in the input:\n"
+        "bad_values.yaml: read as a rule file because it has protocol, risk, rules\n"
         "bad_values.yaml:22:24: rules[0].deadline.within: expected a duration such as "
         "'72 hours', '5 days', '6 weeks', '3 months' or '10 working days', got '3 dayz' "
         "[schema.invalid_duration]\n"
@@ -54,7 +55,11 @@ def test_schema_problems_all_at_once() -> None:
 def test_compile_problems_all_at_once() -> None:
     code, _, err = validate("bad_names.yaml")
     assert code == 1
-    lines = [line for line in err.splitlines() if line.startswith("bad_names.yaml")]
+    lines = [
+        line
+        for line in err.splitlines()
+        if line.startswith("bad_names.yaml:") and "read as" not in line
+    ]
     assert lines == [
         "bad_names.yaml:18:13: rules[0].action: unknown action kind 'report_to_polce'; did you "
         "mean 'report_to_police'? (declare new kinds under extra_action_kinds) "
@@ -77,8 +82,8 @@ def test_yaml_syntax_error() -> None:
     _, _, err = validate("bad_syntax.yaml")
     assert err == (
         "error: 1 problem in the input:\n"
-        "bad_syntax.yaml:5:1: not valid YAML or JSON: expected ',' or ']', but got "
-        "'<stream end>' [yaml.syntax]\n"
+        "bad_syntax.yaml:5:1: not valid YAML or JSON: did not find expected ',' or ']' "
+        "[yaml.syntax]\n"
     )
 
 
@@ -86,10 +91,11 @@ def test_timeline_problems_do_not_echo_values() -> None:
     _, _, err = validate("bad_timeline.yaml")
     assert err == (
         "error: 3 problems in the input:\n"
-        "bad_timeline.yaml:3:18: child.date_of_birth: expected a valid date or datetime, day "
-        "value is outside expected range, got a str [schema.date_from_datetime_parsing]\n"
+        "bad_timeline.yaml: read as a timeline because it has child, episodes, events\n"
+        "bad_timeline.yaml:3:18: child.date_of_birth: expected a date such as 2024-03-29 (no "
+        "such day in the calendar), got text [schema.invalid_date]\n"
         "bad_timeline.yaml:4:16: child.case_status: expected 'none', 'early_help', "
-        "'child_in_need', 'child_protection_plan', 'looked_after' or 'care_leaver', got a str "
+        "'child_in_need', 'child_protection_plan', 'looked_after' or 'care_leaver', got text "
         "[schema.invalid_choice]\n"
         "bad_timeline.yaml:8:18: episodes[0].returned_at: returned_at is before started_at "
         "(last seen); check both [schema.time_order]\n"

@@ -33,6 +33,7 @@ from .errors import (
 )
 from .evaluate import evaluate
 from .explain import explain_action
+from .limits import DEFAULT_LIMITS, Limits
 from .loading import load_timeline, parse_timeline
 from .protocols import bundled_protocol_ids, compile_text, load_protocol
 from .results import (
@@ -51,6 +52,7 @@ from .verify import Finding, check_citations, verify_protocol
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "RESULT_SCHEMA_VERSION",
     "ActionStatus",
     "Child",
@@ -59,6 +61,7 @@ __all__ = [
     "Evaluation",
     "Finding",
     "InputError",
+    "Limits",
     "MissingProtocolError",
     "Problem",
     "Protocol",

@@ -64,9 +64,24 @@ class Problem:
         head = f"{where}: {self.path + ': ' if self.path else ''}{self.message} [{self.code}]"
         if self.source_line is None or self.column is None:
             return head
-        text = self.source_line.rstrip("\n")
-        caret = " " * (self.column - 1) + "^"
+        text, column = _window(self.source_line.rstrip("\n"), self.column)
+        caret = " " * (column - 1) + "^"
         return f"{head}\n    {text}\n    {caret}"
+
+
+_WIDTH = 100
+
+
+def _window(text: str, column: int) -> tuple[str, int]:
+    """At most about ``_WIDTH`` characters of a line around ``column`` (a JSON file may be
+    one long line: the whole file is never shown), and the column within them."""
+    if len(text) <= _WIDTH:
+        return text, column
+    start = max(0, min(column - 1 - _WIDTH // 2, len(text) - _WIDTH))
+    shown = text[start : start + _WIDTH]
+    prefix = "..." if start > 0 else ""
+    suffix = "..." if start + _WIDTH < len(text) else ""
+    return prefix + shown + suffix, column - start + len(prefix)
 
 
 class MissingProtocolError(Exception):
@@ -80,8 +95,10 @@ class InputError(MissingProtocolError, ValueError):
 
     kind = "the input"
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], *, notes: Iterable[str] = ()) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=Problem.sort_key))
+        self.notes: tuple[str, ...] = tuple(notes)
+        """Context printed before the problems, such as how a file was read."""
         if not self.problems:
             raise ValueError("an InputError needs at least one problem")
         super().__init__(self._summary())
@@ -89,7 +106,7 @@ class InputError(MissingProtocolError, ValueError):
     def _summary(self) -> str:
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        body = "\n".join(p.format() for p in self.problems)
+        body = "\n".join([*self.notes, *(p.format() for p in self.problems)])
         return f"{count} {noun} in {self.kind}:\n{body}"
 
 

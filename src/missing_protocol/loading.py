@@ -1,262 +1,133 @@
-"""YAML or JSON text -> plain data with a source map -> validated pydantic models.
+"""YAML or JSON -> plain data with a source map -> validated pydantic models.
 
-PyYAML's ``safe_load`` is not enough for rule files written by people: it keeps
-the last of two duplicate keys without a word, reads ``on``, ``yes`` and ``no``
-as booleans (YAML 1.1), turns dates into ``datetime`` objects before our
-validation can see them, and forgets where each value came from. This module
-composes the node tree with a safe loader whose booleans are only
-``true``/``false`` and whose timestamps stay text, builds plain data itself
-while recording each value's 1-based line and column, reports duplicate keys
-and merge keys, and turns pydantic's errors into :class:`~.errors.Problem`
-objects that point at the line. All problems in a file are reported at once.
+Reading is :mod:`missing_protocol.reading`'s (the guarded reader: size, UTF-8,
+forbidden characters, plain-data tags only, YAML 1.2 scalars, nesting and alias
+bounds, duplicate and merge keys, every value's 1-based line and column). This
+module validates the data against a model and turns pydantic's errors into
+:class:`~.errors.Problem` objects in our own words, each at its line. All
+problems in a file are reported at once.
 
 Timeline errors never echo the values found (they may be a child's details):
-only the field path, position and what was expected.
+only the field path, position and what was expected. Rule-file errors quote a
+short value and the offending line, never more of the file.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, Problem, TimelineError
+from .limits import DEFAULT_LIMITS, Limits
+from .reading import (
+    Located,
+    PathKey,
+    SourceMap,
+    build_document,
+    decode_text,
+    format_path,
+    read_bytes,
+)
 from .timeline import Timeline
 
 __all__ = [
+    "COUNTED_LISTS",
     "Located",
     "SourceMap",
     "format_path",
     "load_model",
     "load_timeline",
+    "parse_bytes",
     "parse_document",
     "parse_timeline",
+    "parse_timeline_located",
+    "parse_timeline_record",
     "read_document",
     "read_source",
     "validate_document",
 ]
 
-PathKey = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A safe loader with YAML 1.2-like scalars: only true/false are booleans,
-    and timestamps stay strings for the schema to parse."""
-
-
-_StrictLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Located:
-    """A 1-based position in a file."""
-
-    line: int
-    column: int
-
-
-@dataclass(slots=True)
-class SourceMap:
-    """Where each value of a document came from, by its path."""
-
-    file: str
-    lines: tuple[str, ...]
-    positions: dict[PathKey, Located] = field(default_factory=dict)
-    key_positions: dict[PathKey, Located] = field(default_factory=dict)
-    pending: list[Problem] = field(default_factory=list)
-    """Problems found while reading (duplicate keys) that did not stop it; reported
-    together with the schema's problems."""
-
-    def locate(self, path: Sequence[str | int], *, key: bool = False) -> Located | None:
-        """The position of ``path``'s value (or its key), or of its nearest ancestor's."""
-        wanted = tuple(path)
-        if key and wanted in self.key_positions:
-            return self.key_positions[wanted]
-        while True:
-            found = self.positions.get(wanted)
-            if found is not None or not wanted:
-                return found
-            wanted = wanted[:-1]
-
-    def problem(
-        self,
-        code: str,
-        message: str,
-        path: Sequence[str | int],
-        *,
-        show_source: bool = True,
-        at_key: bool = False,
-    ) -> Problem:
-        where = self.locate(path, key=at_key)
-        source_line = None
-        if show_source and where is not None and 0 < where.line <= len(self.lines):
-            source_line = self.lines[where.line - 1]
-        return Problem(
-            code=code,
-            message=message,
-            file=self.file,
-            path=format_path(path),
-            line=where.line if where else None,
-            column=where.column if where else None,
-            source_line=source_line,
-        )
-
-
-def format_path(path: Sequence[str | int]) -> str:
-    """``('rules', 7, 'deadline')`` -> ``rules[7].deadline``."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else part
-    return text
-
-
-class _Builder:
-    def __init__(self, loader: _StrictLoader, smap: SourceMap, show_source: bool) -> None:
-        self.loader = loader
-        self.smap = smap
-        self.show_source = show_source
-        self.problems: list[Problem] = []
-
-    def _mark(self, node: yaml.Node, path: PathKey) -> None:
-        self.smap.positions[path] = Located(node.start_mark.line + 1, node.start_mark.column + 1)
-
-    def build(self, node: yaml.Node, path: PathKey) -> Any:
-        self._mark(node, path)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node)
-
-    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
-        result: dict[Any, Any] = {}
-        first_seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self._problem(
-                    key_node,
-                    "yaml.merge_key",
-                    "merge keys ('<<') are not supported; write the fields out",
-                    path,
-                )
-                continue
-            key = self.loader.construct_object(key_node)
-            if not isinstance(key, str | int):
-                self._problem(key_node, "yaml.bad_key", "expected a text key", path)
-                continue
-            if key in result:
-                self._problem(
-                    key_node,
-                    "yaml.duplicate_key",
-                    f"duplicate key {key!r} (first given at line {first_seen[key]}); "
-                    "keep one of them",
-                    (*path, key),
-                )
-                continue
-            first_seen[key] = key_node.start_mark.line + 1
-            here = (*path, key)
-            self.smap.key_positions[here] = Located(
-                key_node.start_mark.line + 1, key_node.start_mark.column + 1
-            )
-            result[key] = self.build(value_node, here)
-            # a block (mapping or list) is best shown at its key; a scalar at itself
-            if not isinstance(value_node, yaml.ScalarNode):
-                self.smap.positions[here] = self.smap.key_positions[here]
-        return result
-
-    def _problem(self, node: yaml.Node, code: str, message: str, path: PathKey) -> None:
-        where = Located(node.start_mark.line + 1, node.start_mark.column + 1)
-        source = self.smap.lines[where.line - 1] if self.show_source else None
-        self.problems.append(
-            Problem(
-                code, message, self.smap.file, format_path(path), where.line, where.column, source
-            )
-        )
-
-
 def parse_document(
-    text: str, file: str, *, error: type[InputError], show_source: bool = True
+    text: str,
+    file: str,
+    *,
+    error: type[InputError],
+    show_source: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Any, SourceMap]:
     """Parse YAML (or JSON) text into plain data and its source map.
 
-    Raises ``error`` for a syntax error. Duplicate and merge keys do not stop
-    the reading (the first value is kept); they wait in ``smap.pending`` and
-    :func:`validate_document` reports them with the schema's problems.
+    The same checks as :func:`parse_bytes` (the text is read as its UTF-8 bytes).
+    Raises ``error`` for a syntax error or a limit passed; duplicate keys, tags
+    and the like wait in ``smap.pending`` for :func:`validate_document` to
+    report with the schema's problems.
     """
-    smap = SourceMap(file=file, lines=tuple(text.splitlines()))
-    loader = _StrictLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise error([Problem("yaml.empty", "the document is empty", file)])
-        builder = _Builder(loader, smap, show_source)
-        data = builder.build(node, ())
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        source = smap.lines[line - 1] if show_source and line and line <= len(smap.lines) else None
-        reason = exc.problem or exc.context or "not valid YAML or JSON"
+    data = text.encode("utf-8", "surrogatepass")
+    return parse_bytes(data, file, error=error, show_source=show_source, limits=limits)
+
+
+def parse_bytes(
+    data: bytes,
+    file: str,
+    *,
+    error: type[InputError],
+    show_source: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
+    counted: Mapping[PathKey, str] | None = None,
+) -> tuple[Any, SourceMap]:
+    """Like :func:`parse_document` for raw bytes (a file, a request body, a JSON Lines record).
+
+    The bytes must be UTF-8 and at most ``limits.file_bytes`` long. ``counted``
+    names the lists bounded by a limit (:data:`COUNTED_LISTS`); reading stops at
+    the first item over it.
+    """
+    if len(data) > limits.file_bytes:
         raise error(
             [
                 Problem(
-                    "yaml.syntax",
-                    f"not valid YAML or JSON: {reason}",
+                    "limit.file_bytes",
+                    f"more than {limits.file_bytes:,} bytes: over the limit file_bytes; raise it "
+                    "with --limit file_bytes=N if this input is genuine",
                     file,
-                    "",
-                    line,
-                    column,
-                    source,
                 )
             ]
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise error([Problem("yaml.syntax", f"not valid YAML or JSON: {exc}", file)]) from exc
-    finally:
-        loader.dispose()
-    smap.pending.extend(builder.problems)
-    return data, smap
+        )
+    text = decode_text(data, file, error=error)
+    return build_document(
+        text, file, error=error, show_source=show_source, limits=limits, counted=counted
+    )
 
 
-def read_source(path: Path, *, error: type[InputError]) -> str:
-    """A file's text, or ``error`` with an ``io.unreadable`` problem naming the file."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        if isinstance(exc, OSError):
-            reason = exc.strerror or type(exc).__name__
-        else:
-            reason = "not UTF-8 text"
-        raise error(
-            [Problem("io.unreadable", f"cannot read the file: {reason}", str(path))]
-        ) from exc
+def read_source(path: Path, *, error: type[InputError], limits: Limits = DEFAULT_LIMITS) -> str:
+    """A file's checked text (size, UTF-8, characters), or ``error`` naming the file."""
+    data = read_bytes(path, str(path), error=error, limit=limits.file_bytes)
+    return decode_text(data, str(path), error=error)
 
 
-def read_document(path: Path, *, error: type[InputError]) -> tuple[Any, SourceMap]:
-    """Read and parse a file, reporting an unreadable file as a problem too."""
-    text = read_source(path, error=error)
-    return parse_document(text, str(path), error=error, show_source=error is not TimelineError)
+def read_document(
+    path: Path,
+    *,
+    error: type[InputError],
+    limits: Limits = DEFAULT_LIMITS,
+    counted: Mapping[PathKey, str] | None = None,
+) -> tuple[Any, SourceMap]:
+    """Read and parse a file through the guarded reader."""
+    data = read_bytes(path, str(path), error=error, limit=limits.file_bytes)
+    return parse_bytes(
+        data,
+        str(path),
+        error=error,
+        show_source=error is not TimelineError,
+        limits=limits,
+        counted=counted,
+    )
 
 
 # --- pydantic errors -> problems ---------------------------------------------
@@ -275,6 +146,45 @@ _CODES = {
     "invalid_responsible": "schema.invalid_responsible",
     "too_short": "schema.too_short",
     "too_long": "schema.too_long",
+}
+
+_DATE = "expected a date such as 2024-03-29"
+_MOMENT = "expected a date-time such as 2024-03-29T21:30 (London time) or 2024-03-29T21:30+01:00"
+_WHOLE = "expected a whole number"
+# Our own words for pydantic's error kinds (its wording never reaches a reader).
+_OWN_WORDS = {
+    "string_type": "expected text",
+    "int_type": _WHOLE,
+    "int_parsing": _WHOLE,
+    "int_from_float": _WHOLE,
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "dict_type": "expected a mapping of fields",
+    "model_type": "expected a mapping of fields",
+    "model_attributes_type": "expected a mapping of fields",
+    "list_type": "expected a list",
+    "set_type": "expected a list",
+    "frozen_set_type": "expected a list",
+    "tuple_type": "expected a list",
+    "date_type": _DATE,
+    "date_parsing": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE + " (a date of birth has no time)",
+    "datetime_type": _MOMENT,
+    "datetime_parsing": _MOMENT,
+    "datetime_from_date_parsing": _MOMENT,
+    "datetime_object_invalid": _MOMENT,
+    "hashable_type": "expected text",
+    "recursion_depth_exceeded": "conditions nested too deep to check; write them with fewer levels",
+}
+
+_PATTERN_WORDS = {
+    r"^[a-z][a-z0-9_]*$": "expected a snake_case name: lower-case letters, digits and _, "
+    "starting with a letter",
+    r"^[A-Za-z0-9][A-Za-z0-9._:-]*$": "expected a record id: letters, digits and . _ : - "
+    "(no spaces; an id, never a name)",
 }
 
 
@@ -312,61 +222,178 @@ def _child(current: Any, part: str | int) -> Any:
 def _strip_tags(loc: Sequence[str | int], data: Any) -> PathKey:
     """Drop the union tags pydantic inserts into ``loc``, following the real data.
 
-    A tag such as ``fact`` may also be a real key, so both readings are tried
-    and the one that follows the data furthest wins (skipping, on a tie).
+    A tag such as ``not`` may also be a real key, so both readings are tried
+    and the one that follows the data furthest wins (skipping, on a tie). The
+    readings are memoised by position in ``loc`` and in the data, so the work
+    is linear in the depth, not exponential (12 nested ``not`` took minutes).
     """
+    parts = tuple(loc)
+    memo: dict[tuple[int, int], tuple[int, PathKey]] = {}
+    nodes: list[Any] = []  # keeps the data walked alive, so ids stay unique
 
-    def walk(parts: tuple[str | int, ...], current: Any, found: bool) -> tuple[int, PathKey]:
-        if not parts:
+    def walk(index: int, current: Any) -> tuple[int, PathKey]:
+        if index == len(parts):
             return 0, ()
-        part, rest = parts[0], parts[1:]
+        key = (index, id(current))
+        if key in memo:
+            return memo[key]
+        nodes.append(current)
+        part = parts[index]
         options: list[tuple[int, PathKey]] = []
         if isinstance(part, str) and (part in _UNION_TAGS or part in _TYPE_TAGS or "[" in part):
-            options.append(walk(rest, current, found))
-        child = _child(current, part) if found else _ABSENT
+            options.append(walk(index + 1, current))
+        child = _child(current, part) if current is not _ABSENT else _ABSENT
         if child is not _ABSENT:
-            score, tail = walk(rest, child, True)
+            score, tail = walk(index + 1, child)
             options.append((score + 1, (part, *tail)))
         if not options:
-            _, tail = walk(rest, None, False)
+            _, tail = walk(index + 1, _ABSENT)
             options.append((0, (part, *tail)))
-        return max(options, key=lambda option: option[0])
+        memo[key] = best = max(options, key=lambda option: option[0])
+        return best
 
-    return walk(tuple(loc), data, True)[1]
+    return walk(0, data)[1]
 
 
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "true or false"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"a {type(value).__name__}"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a decimal number"
+    return "text"
 
 
-def _message(err: Mapping[str, Any], path: PathKey, echo: bool) -> str:
+def _shown(value: Any) -> str:
+    """A short rendering of a value found in a rule file (never of a timeline's)."""
+    if isinstance(value, dict | list) or value is None or isinstance(value, bool):
+        return _describe(value)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:56] + "...'"
+
+
+def _own_words(err: Mapping[str, Any]) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind in _OWN_WORDS:
+        return _OWN_WORDS[kind]
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        return _PATTERN_WORDS.get(pattern, "expected text in the documented form")
+    if kind in {"too_short", "too_long"}:
+        bound = ctx.get("min_length" if kind == "too_short" else "max_length", 1)
+        noun = "entry" if bound == 1 else "entries"
+        least = "at least" if kind == "too_short" else "at most"
+        return f"expected {least} {bound} {noun}, got {ctx.get('actual_length', 'none')}"
+    if kind in {"string_too_short", "string_too_long"}:
+        bound = ctx.get("min_length" if kind == "string_too_short" else "max_length")
+        least = "at least" if kind == "string_too_short" else "at most"
+        return f"expected text of {least} {bound} characters"
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        words = {
+            "greater_than_equal": "at least",
+            "greater_than": "more than",
+            "less_than_equal": "at most",
+            "less_than": "less than",
+        }[kind]
+        bound = next(iter(ctx.values()), "")
+        return f"expected a number {words} {bound}"
+    msg = str(err["msg"])
+    if msg.startswith("Input should be"):
+        return "expected" + msg[len("Input should be") :]
+    return msg.removeprefix("Value error, ")
+
+
+def _message(err: Mapping[str, Any], field_name: str | int, echo: bool) -> str:
     kind = err["type"]
     value = err.get("input")
     if kind == "missing":
-        return f"missing required field {path[-1]!r}; add it"
+        return f"missing required field {field_name!r}; add it"
     if kind == "extra_forbidden":
-        return f"unknown field {path[-1]!r}; remove it or check its spelling"
-    msg = str(err["msg"])
-    if kind in {"enum", "literal_error"}:
-        msg = msg.replace("Input should be", "expected")
-    elif msg.startswith("Input should be"):
-        msg = "expected" + msg[len("Input should be") :]
-    elif msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    if kind in {"invalid_duration"} and not echo:
+        if echo or (
+            isinstance(field_name, str) and field_name.isidentifier() and len(field_name) <= 40
+        ):
+            return f"unknown field {field_name!r}; remove it or check its spelling"
+        return "unknown field; remove it or check its spelling"
+    msg = _own_words(err)
+    if kind == "invalid_duration" and not echo:
         msg = msg.split(", got")[0]
-    if ", got" in msg or kind in {"operator_count", "missing"} or value is None:
+    if ", got" in msg or kind in {"operator_count", "too_short", "too_long"} or value is None:
         return msg
-    got = repr(value) if echo and not isinstance(value, dict | list) else _describe(value)
+    if kind.startswith("limit.") or kind in {
+        "time_order",
+        "inconsistent",
+        "recursion_depth_exceeded",
+    }:
+        return msg
+    got = _shown(value) if echo else _describe(value)
     return f"{msg}, got {got}"
+
+
+_DOCUMENTS = {
+    "RuleFile": (
+        "rule file",
+        ("schema_version", "protocol", "risk", "rules"),
+        "a rule file is a YAML mapping with schema_version, protocol, risk and rules "
+        "(see docs/rule-language.md)",
+    ),
+    "Timeline": (
+        "timeline",
+        ("schema_version", "child", "episodes", "events"),
+        "a timeline is a YAML or JSON mapping with schema_version, child, episodes and events "
+        "(see docs/timeline.md)",
+    ),
+}
+
+_COUNTED = {"RuleFile": ("rules",), "Timeline": ("episodes", "events")}
+COUNTED_LISTS: dict[str, dict[PathKey, str]] = {
+    kind: {(name,): name for name in names} for kind, names in _COUNTED.items()
+}
+"""The top-level lists each kind of document bounds with a limit, for :func:`parse_bytes`."""
+
+
+def _not_this_kind(model: type[BaseModel], data: Any, smap: SourceMap) -> Problem | None:
+    """A plain problem when ``data`` is not even shaped like ``model``'s document.
+
+    Nothing of the file is quoted: a file given by mistake (a note, a password
+    file) must not be printed back.
+    """
+    known = _DOCUMENTS.get(model.__name__)
+    if known is None:
+        return None
+    name, keys, shape = known
+    if isinstance(data, dict) and any(key in data for key in keys):
+        return None
+    return Problem(
+        f"schema.not_a_{name.replace(' ', '_')}", f"this is not a {name}: {shape}", smap.file
+    )
+
+
+def _over_counts(
+    model: type[BaseModel], data: Any, smap: SourceMap, limits: Limits
+) -> list[Problem]:
+    problems = []
+    for name in _COUNTED.get(model.__name__, ()):
+        items = data.get(name) if isinstance(data, dict) else None
+        bound: int = getattr(limits, name)
+        if isinstance(items, list) and len(items) > bound:
+            problems.append(
+                smap.problem(
+                    f"limit.{name}",
+                    f"more than {bound:,} {name} ({len(items):,}): over the limit {name}; raise "
+                    f"it with --limit {name}=N if this input is genuine",
+                    (name,),
+                    show_source=False,
+                )
+            )
+    return problems
 
 
 def validate_document(
@@ -376,17 +403,30 @@ def validate_document(
     *,
     error: type[InputError],
     echo_values: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> M:
     """Validate ``data`` against ``model``, raising ``error`` with every problem located."""
+    shape = _not_this_kind(model, data, smap)
+    if shape is not None:
+        raise error([shape])
+    over = _over_counts(model, data, smap, limits)
+    if over:
+        raise error([*smap.pending, *over])
     try:
-        validated = model.model_validate(data)
+        validated = model.model_validate(data, context={"limits": limits})
     except ValidationError as exc:
         problems = []
         seen: set[tuple[str, str]] = set()
         for err in exc.errors(include_url=False):
-            path = _strip_tags(err["loc"], data)
-            code = _CODES.get(err["type"], f"schema.{err['type']}")
-            message = _message(err, path, echo_values)
+            loc = tuple(err["loc"])
+            if err["type"] in {"missing", "extra_forbidden"} and loc:
+                # the last part is the field itself, even when it shares a union tag's name
+                path = (*_strip_tags(loc[:-1], data), loc[-1])
+            else:
+                path = _strip_tags(loc, data)
+            kind = err["type"]
+            code = kind if kind.startswith("limit.") else _CODES.get(kind, f"schema.{kind}")
+            message = _message(err, path[-1] if path else "", echo_values)
             if (format_path(path), message) in seen:
                 continue
             seen.add((format_path(path), message))
@@ -396,10 +436,16 @@ def validate_document(
                     message,
                     path,
                     show_source=echo_values,
-                    at_key=err["type"] == "extra_forbidden",
+                    at_key=kind == "extra_forbidden",
                 )
             )
-        raise error([*smap.pending, *_prefer_specific(problems)]) from exc
+        found = _prefer_specific(problems)
+        # a value the schema refuses needs no second word about how YAML reads it
+        refused = {p.path for p in found}
+        pending = [
+            p for p in smap.pending if p.code != "yaml.ambiguous_number" or p.path not in refused
+        ]
+        raise error([*pending, *found]) from None
     if smap.pending:
         raise error(smap.pending)
     return validated
@@ -412,20 +458,77 @@ def _prefer_specific(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.code not in vague or p.path not in paths_with_specific]
 
 
-def load_model(path: Path, model: type[M], *, error: type[InputError]) -> tuple[M, SourceMap]:
-    """Read ``path`` and validate it as ``model``."""
-    data, smap = read_document(path, error=error)
+def load_model(
+    path: Path, model: type[M], *, error: type[InputError], limits: Limits = DEFAULT_LIMITS
+) -> tuple[M, SourceMap]:
+    """Read ``path`` through the guarded reader and validate it as ``model``."""
+    data, smap = read_document(
+        path, error=error, limits=limits, counted=COUNTED_LISTS.get(model.__name__)
+    )
     echo = error is not TimelineError
-    return validate_document(model, data, smap, error=error, echo_values=echo), smap
+    return validate_document(model, data, smap, error=error, echo_values=echo, limits=limits), smap
 
 
-def parse_timeline(text: str, name: str = "<timeline>") -> Timeline:
-    """Parse and validate a timeline given as YAML or JSON text."""
-    data, smap = parse_document(text, name, error=TimelineError, show_source=False)
-    return validate_document(Timeline, data, smap, error=TimelineError, echo_values=False)
+def parse_timeline(
+    text: str | bytes, name: str = "<timeline>", *, limits: Limits = DEFAULT_LIMITS
+) -> Timeline:
+    """Parse and validate a timeline given as YAML or JSON text (or its UTF-8 bytes)."""
+    return parse_timeline_located(text, name, limits=limits)[0]
 
 
-def load_timeline(path: Path) -> Timeline:
+def parse_timeline_located(
+    text: str | bytes, name: str = "<timeline>", *, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Timeline, SourceMap]:
+    """:func:`parse_timeline`, with the source map for locating later problems."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    parsed, smap = parse_bytes(
+        data,
+        name,
+        error=TimelineError,
+        show_source=False,
+        limits=limits,
+        counted=COUNTED_LISTS["Timeline"],
+    )
+    timeline = validate_document(
+        Timeline, parsed, smap, error=TimelineError, echo_values=False, limits=limits
+    )
+    return timeline, smap
+
+
+def parse_timeline_record(
+    record: bytes, name: str, line: int, *, limits: Limits = DEFAULT_LIMITS
+) -> Timeline:
+    """One JSON Lines record (one child's timeline on line ``line`` of ``name``).
+
+    For a caseload reader: the record is bounded by ``limits.record_bytes``
+    (``limit.record_bytes``) and read by the guarded reader; every problem is
+    located at ``name:line:column``.
+    """
+    if len(record) > limits.record_bytes:
+        raise TimelineError(
+            [
+                Problem(
+                    "limit.record_bytes",
+                    f"a record of more than {limits.record_bytes:,} bytes: over the limit "
+                    "record_bytes; raise it with --limit record_bytes=N if this record is genuine",
+                    name,
+                    "",
+                    line,
+                )
+            ]
+        )
+    try:
+        return parse_timeline(record, name, limits=limits)
+    except TimelineError as exc:
+        raise TimelineError(
+            [
+                replace(problem, line=line if problem.line is None else line + problem.line - 1)
+                for problem in exc.problems
+            ]
+        ) from None
+
+
+def load_timeline(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Timeline:
     """Read and validate a timeline file (YAML or JSON)."""
-    timeline, _ = load_model(path, Timeline, error=TimelineError)
+    timeline, _ = load_model(path, Timeline, error=TimelineError, limits=limits)
     return timeline

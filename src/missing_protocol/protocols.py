@@ -8,7 +8,7 @@ immutable.
 
 from __future__ import annotations
 
-import hashlib
+import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -16,10 +16,18 @@ from pathlib import Path
 from .compile import compile_rule_file
 from .compiled import Protocol
 from .errors import RuleFileError, UnknownProtocolError
-from .loading import parse_document, validate_document
+from .limits import DEFAULT_LIMITS, Limits
+from .loading import COUNTED_LISTS, parse_bytes, validate_document
+from .reading import read_bytes
 from .schema import RuleFile
 
-__all__ = ["bundled_protocol_ids", "bundled_rule_path", "compile_text", "load_protocol"]
+__all__ = [
+    "bundled_protocol_ids",
+    "bundled_rule_path",
+    "compile_text",
+    "is_rule_file_path",
+    "load_protocol",
+]
 
 
 def _rules_dir() -> Path:
@@ -43,36 +51,53 @@ def bundled_rule_path(protocol_id: str) -> Path:
 
 
 @lru_cache(maxsize=32)
-def _compile_text(text: str, name: str, digest: str) -> Protocol:  # noqa: ARG001 - cache key
-    data, smap = parse_document(text, name, error=RuleFileError)
-    rule_file = validate_document(RuleFile, data, smap, error=RuleFileError)
+def _compile_bytes(data: bytes, name: str, limits: Limits) -> Protocol:
+    parsed, smap = parse_bytes(
+        data, name, error=RuleFileError, limits=limits, counted=COUNTED_LISTS["RuleFile"]
+    )
+    rule_file = validate_document(RuleFile, parsed, smap, error=RuleFileError, limits=limits)
     return compile_rule_file(rule_file, smap)
 
 
-def compile_text(text: str, name: str = "<rules>") -> Protocol:
-    """Compile rule-file text; ``name`` is used in error messages."""
-    return _compile_text(text, name, hashlib.sha256(text.encode()).hexdigest())
+def compile_text(
+    text: str | bytes, name: str = "<rules>", *, limits: Limits = DEFAULT_LIMITS
+) -> Protocol:
+    """Compile rule-file text (or its UTF-8 bytes); ``name`` is used in error messages.
+
+    The text goes through the guarded reader (:mod:`missing_protocol.reading`)
+    with ``limits``; compiled protocols are cached by content, name and limits.
+    """
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return _compile_bytes(data, name, limits)
 
 
-def load_protocol(id_or_path: str | Path) -> Protocol:
+def is_rule_file_path(id_or_path: str | Path) -> bool:
+    """Whether ``--protocol`` names a file rather than a bundled protocol id.
+
+    A path is a :class:`~pathlib.Path`, anything with a folder separator, or a
+    name ending in ``.yaml``, ``.yml`` or ``.json``.
+    """
+    text = str(id_or_path)
+    return (
+        isinstance(id_or_path, Path)
+        or Path(text).suffix.lower() in (".yaml", ".yml", ".json")
+        or "/" in text
+        or (os.sep != "/" and os.sep in text)
+    )
+
+
+def load_protocol(id_or_path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Protocol:
     """A bundled protocol by id (``"camden"``) or any rule file by path.
 
     Raises :class:`UnknownProtocolError` for an unknown id and
-    :class:`RuleFileError` (with every problem) for a bad file.
+    :class:`RuleFileError` (with every problem, or ``io.unreadable``) for a bad
+    or unreadable file. Every file is read within ``limits``.
     """
-    candidate = Path(id_or_path)
-    if (
-        isinstance(id_or_path, Path)
-        or candidate.suffix in (".yaml", ".yml")
-        or "/" in str(id_or_path)
-    ):
-        path = candidate
-        display = str(candidate)
+    if is_rule_file_path(id_or_path):
+        path = Path(id_or_path)
+        display = str(path)
     else:
         path = bundled_rule_path(str(id_or_path))
         display = f"rules/{path.name}"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UnknownProtocolError(f"cannot read rule file {display}: {exc.strerror}") from exc
-    return compile_text(text, display)
+    data = read_bytes(path, display, error=RuleFileError, limit=limits.file_bytes)
+    return _compile_bytes(data, display, limits)

@@ -18,7 +18,6 @@ names resolve and that each comparison suits its fact.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -30,14 +29,17 @@ from pydantic import (
     Discriminator,
     Field,
     PlainSerializer,
+    StrictInt,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from .calendar import DURATION_HELP, Duration, parse_duration
+from .calendar import DURATION_HELP, Duration, Unit, parse_duration
 from .facts import FactName, PoliceRisk
+from .moments import PlainDate, limits_in
 from .vocabulary import Obligation, Topic
 
 __all__ = [
@@ -78,23 +80,48 @@ Identifier = Annotated[
 ]
 
 
-def _duration(value: object) -> Duration:
+# The longest day count of one unit of each kind, to bound a duration whatever its unit.
+_DAYS_PER_UNIT = {
+    Unit.MINUTES: 1 / 1440,
+    Unit.HOURS: 1 / 24,
+    Unit.DAYS: 1,
+    Unit.WEEKS: 7,
+    Unit.MONTHS: 31,
+    Unit.WORKING_DAYS: 2,  # no run of England's working days is sparser than one in two
+}
+
+
+def _invalid_duration(value: object) -> PydanticCustomError:
+    return PydanticCustomError(
+        "invalid_duration",
+        "expected {help}, got {got}",
+        {"help": DURATION_HELP, "got": repr(value) if len(repr(value)) <= 60 else "text"},
+    )
+
+
+def _duration(value: object, info: ValidationInfo) -> Duration:
+    """A duration from its rule-file spelling, no longer than the limit ``duration_days``.
+
+    Checked here so that ``validate`` refuses what evaluation could not compute
+    (a deadline beyond the calendar's end).
+    """
     if isinstance(value, Duration):
-        return value
-    if not isinstance(value, str):
+        duration = value
+    elif not isinstance(value, str) or len(value) > 60:
+        raise _invalid_duration(value)
+    else:
+        try:
+            duration = parse_duration(value)
+        except ValueError:
+            raise _invalid_duration(value) from None
+    limits = limits_in(info)
+    if duration.amount * _DAYS_PER_UNIT[duration.unit] > limits.duration_days:
         raise PydanticCustomError(
-            "invalid_duration",
-            "expected {help}, got {got}",
-            {"help": DURATION_HELP, "got": repr(value)},
+            "limit.duration",
+            f"{duration} is longer than {limits.duration_days:,} days: over the limit "
+            "duration_days; no protocol sets so long a time (raise the limit if this one does)",
         )
-    try:
-        return parse_duration(value)
-    except ValueError:
-        raise PydanticCustomError(
-            "invalid_duration",
-            "expected {help}, got {got}",
-            {"help": DURATION_HELP, "got": repr(value)},
-        ) from None
+    return duration
 
 
 DurationField = Annotated[
@@ -133,7 +160,7 @@ class ProtocolInfo(_Model):
     title: str
     authorities: list[str] = Field(min_length=1)
     version: str
-    effective: dt.date | None = Field(default=None, description="Date the text took effect.")
+    effective: PlainDate | None = Field(default=None, description="Date the text took effect.")
     source_document: str = Field(description="The document the rules were read from.")
     source_text: str = Field(
         description="File name of the plain-text copy the quotes were checked against."
@@ -203,8 +230,8 @@ class EpisodeCount(_Model):
     """How many episodes (this one included) fall in a window."""
 
     episodes: EpisodeWindow
-    at_least: int | None = Field(default=None, ge=1)
-    exactly: int | None = Field(default=None, ge=1)
+    at_least: StrictInt | None = Field(default=None, ge=1)
+    exactly: StrictInt | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _one_bound(self) -> EpisodeCount:

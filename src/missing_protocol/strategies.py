@@ -24,6 +24,12 @@ A council testing its own rule file needs a few lines::
 Each strategy says what it shrinks towards: in general one episode, no
 events, the earliest allowed start, short absences, a child of the youngest
 age allowed, and no flags.
+
+Two promises hold for every example: the timeline model accepts it (times are
+added and compared as instants, in UTC, so the October hour that happens twice
+never puts a return "before" its start), and a seed replays the same examples
+in any process (every choice is drawn from a sorted sequence, never by
+iterating a set, so ``PYTHONHASHSEED`` does not matter).
 """
 
 from __future__ import annotations
@@ -31,12 +37,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from hypothesis import strategies as st
 
 from .calendar import LONDON, UTC, bank_holidays
 from .compiled import Protocol
 from .facts import AwayIncident, CaseStatus, ChildFlag, Concern, MissingFrom, PoliceRisk
+from .limits import DEFAULT_LIMITS
 from .schema import Outcome
 from .timeline import Child, Episode, RecordedEvent, Timeline
 from .vocabulary import ACTION_KINDS, ROLES
@@ -56,21 +64,19 @@ _LATEST = dt.datetime(2030, 12, 31, tzinfo=LONDON)
 _THRESHOLDS_MIN = (60, 24 * 60, 48 * 60, 72 * 60, 5 * 1440, 7 * 1440, 28 * 1440, 84 * 1440)
 
 
-def _instant(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(UTC)
+def _after(moment: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    """``moment`` plus elapsed time, as a London time: added in UTC, never on the wall clock."""
+    return (moment.astimezone(UTC) + delta).astimezone(LONDON)
 
 
-def _later(moment: dt.datetime, elapsed: dt.timedelta) -> dt.datetime:
-    """``moment`` plus elapsed time, as London time (adding to a London time directly
-    is wall-clock arithmetic, which goes backwards across the October fold)."""
-    return (moment.astimezone(UTC) + elapsed).astimezone(LONDON)
+def _latest(*moments: dt.datetime) -> dt.datetime:
+    """The latest of some moments, compared as instants."""
+    return max(moments, key=lambda moment: moment.astimezone(UTC))
 
 
-def _report(moment: dt.datetime, delay: int, returned: dt.datetime | None) -> dt.datetime:
-    """Reported ``delay`` minutes after ``moment``, but not after the return (nor after the
-    range's end, unless the episode itself starts later)."""
-    limit = returned if returned is not None else max(_LATEST, moment, key=_instant)
-    return min(_later(moment, dt.timedelta(minutes=delay)), limit, key=_instant)
+def _earliest(*moments: dt.datetime) -> dt.datetime:
+    """The earliest of some moments, compared as instants."""
+    return min(moments, key=lambda moment: moment.astimezone(UTC))
 
 
 def _check_range(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -78,6 +84,12 @@ def _check_range(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.
         raise ValueError("start and end must be timezone-aware (use Europe/London)")
     if not start < end:
         raise ValueError(f"start ({start.isoformat()}) must be before end ({end.isoformat()})")
+    # children are born up to 18 years before ``start``; absences and events run up to
+    # a year past ``end``: both must stay in the years the model accepts
+    earliest = DEFAULT_LIMITS.earliest_year + 18
+    latest = DEFAULT_LIMITS.latest_year - 1
+    if start.year < earliest or end.year > latest:
+        raise ValueError(f"start and end must fall in the years {earliest} to {latest}")
     return start.astimezone(LONDON), end.astimezone(LONDON)
 
 
@@ -100,7 +112,9 @@ def _interesting_moments(start: dt.datetime, end: dt.datetime) -> list[dt.dateti
             for hour in (9, 17, 23):
                 eve = holiday - dt.timedelta(days=1)
                 found.append(dt.datetime.combine(eve, dt.time(hour, 0), LONDON))
-    return sorted(m for m in found if start <= m <= end)
+    # a wall-clock time in the spring gap does not exist: keep the real instant it stands for
+    real = {moment.astimezone(UTC) for moment in found}
+    return [m.astimezone(LONDON) for m in sorted(real) if start <= m <= end]
 
 
 def episode_moments(
@@ -156,11 +170,18 @@ def children(
 _BOOL = st.booleans()
 _CHILD_NUMBER = st.integers(0, 999_999)
 _CASE_STATUS = st.sampled_from(list(CaseStatus))
-_FLAGS = st.frozensets(st.sampled_from(list(ChildFlag)), max_size=3)
 _MISSING_FROM = st.sampled_from(list(MissingFrom))
 _POLICE_RISK = st.one_of(st.none(), st.sampled_from(list(PoliceRisk)))
-_WHILE_AWAY = st.frozensets(st.sampled_from(list(AwayIncident)), max_size=2)
-_CONCERNS = st.frozensets(st.sampled_from(list(Concern)), max_size=2)
+
+
+def _sets(values: Sequence[str], max_size: int) -> st.SearchStrategy[frozenset[Any]]:
+    """Sets drawn as unique lists from an ordered sequence: no draw depends on set iteration."""
+    return st.lists(st.sampled_from(values), unique=True, max_size=max_size).map(frozenset)
+
+
+_FLAGS = _sets(list(ChildFlag), 3)
+_WHILE_AWAY = _sets(list(AwayIncident), 2)
+_CONCERNS = _sets(list(Concern), 2)
 _REPORT_DELAY = st.one_of(st.none(), st.integers(0, 6 * 60))
 _GAP_MINUTES = st.integers(1, 60 * 1440)
 _AGE_YEARS = st.sampled_from(range(18))
@@ -195,7 +216,7 @@ def _episodes(
     for number in range(1, count + 1):
         absence = draw(_ABSENCES)
         last = number == count
-        returned = None if last and draw(_BOOL) else _later(moment, absence)
+        returned = None if last and draw(_BOOL) else _after(moment, absence)
         reported = draw(_REPORT_DELAY)
         episodes.append(
             Episode(
@@ -205,7 +226,16 @@ def _episodes(
                 whereabouts_known=draw(_BOOL),
                 police_risk=draw(_POLICE_RISK),
                 started_at=moment,
-                reported_at=None if reported is None else _report(moment, reported, returned),
+                reported_at=(
+                    None
+                    if reported is None
+                    else _earliest(
+                        _after(moment, dt.timedelta(minutes=reported)),
+                        # not after the return, nor after the range's end unless the
+                        # episode itself starts later
+                        returned or _latest(moment, _LATEST),
+                    )
+                ),
                 returned_at=returned,
                 while_away=draw(_WHILE_AWAY),
                 concerns=draw(_CONCERNS),
@@ -214,7 +244,7 @@ def _episodes(
         if returned is None:
             break
         gap = draw(_GAP_MINUTES)
-        moment = _later(returned, dt.timedelta(minutes=gap))
+        moment = _after(returned, dt.timedelta(minutes=gap))
     return episodes
 
 
@@ -234,7 +264,7 @@ def _events(
         events.append(
             RecordedEvent(
                 action=draw(kinds),
-                at=_later(episode.started_at, dt.timedelta(minutes=draw(_EVENT_DELAY))),
+                at=_after(episode.started_at, dt.timedelta(minutes=draw(_EVENT_DELAY))),
                 episode=episode.id if draw(_BOOL) else None,
                 outcome=draw(_OUTCOME),
                 recipient=draw(_RECIPIENT),
@@ -252,7 +282,7 @@ def recorded_events(
     """
     if not episodes:
         raise ValueError("recorded_events needs at least one episode")
-    return _events(list(episodes), st.sampled_from(list(kinds or ACTION_KINDS)))
+    return _events(list(episodes), st.sampled_from(sorted(kinds or ACTION_KINDS)))
 
 
 def timelines(
@@ -318,6 +348,6 @@ def evaluations_inputs(
     def build(draw: st.DrawFn) -> tuple[Timeline, dt.datetime]:
         timeline = draw(histories)
         first = timeline.episodes[0].started_at
-        return timeline, _later(first, dt.timedelta(minutes=draw(delays)))
+        return timeline, _after(first, dt.timedelta(minutes=draw(delays)))
 
     return build()

@@ -5,24 +5,47 @@ only: no names), their missing episodes, and the events recorded against them
 (reports, checks, interviews, meetings, notifications), so that compliance with
 each required action can be judged.
 
-Datetimes are ISO 8601. A value without an offset is Europe/London wall-clock
-time (the hour repeated in October means its first occurrence); every datetime
-is held as an aware London time after validation. Consistency checks that span
-fields (a return before the start, overlapping episodes, an event naming an
-unknown episode) are made here too, and all reported together.
+Datetimes are ISO 8601 text (never a number: epoch seconds and YAML 1.1's
+sexagesimal are refused). A value without an offset is Europe/London wall-clock
+time (the hour repeated in October means its first occurrence, BST; give an
+offset, ``+00:00``, for the second); every datetime is held as an aware London
+time after validation, and compared as an instant (in UTC), never by its
+wall-clock fields. Dates are ``YYYY-MM-DD``. Every date and moment must fall in
+the years of :class:`~.limits.Limits` (1900 to 2100 by default), and the child
+must be no older than ``maximum_age`` at any episode. Booleans are only
+``true``/``false``. Consistency checks that span fields (a return before the
+start, overlapping episodes, an event naming an unknown episode) are made here
+too, and all reported together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_serializer,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from .calendar import LONDON, UTC
 from .facts import AwayIncident, CaseStatus, ChildFlag, Concern, MissingFrom, PoliceRisk
+from .moments import (
+    LondonDateTime,
+    PlainDate,
+    check_moment,
+    instant,
+    limits_in,
+    london_datetime,
+    parse_moment,
+)
 from .schema import Outcome
 
 __all__ = [
@@ -31,7 +54,10 @@ __all__ = [
     "Episode",
     "RecordedEvent",
     "Timeline",
+    "check_moment",
+    "instant",
     "london_datetime",
+    "parse_moment",
 ]
 
 TIMELINE_SCHEMA_VERSION = 1
@@ -47,26 +73,14 @@ RecordId = Annotated[
 ]
 
 
-def london_datetime(value: dt.datetime) -> dt.datetime:
-    """The instant as London time: a naive value is London wall-clock time.
-
-    A wall-clock time repeated in October means its first occurrence; one that
-    does not exist (skipped in March) means the instant that reading gives with
-    the winter offset, an hour later on the clock (01:30 is 02:30 BST). The
-    result is always a real London reading, so calendar arithmetic on it agrees
-    with arithmetic on the instant.
-    """
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LONDON, fold=0)
-    return value.astimezone(UTC).astimezone(LONDON)
+def _sorted(values: frozenset[StrEnum]) -> list[str]:
+    """A set written out in a stable order (set iteration order changes with the hash seed)."""
+    return sorted(str(value) for value in values)
 
 
-def _instant(moment: dt.datetime) -> dt.datetime:
-    """For comparing: London times sharing one tzinfo compare by wall clock, ignoring fold."""
-    return moment.astimezone(UTC)
-
-
-LondonDateTime = Annotated[dt.datetime, AfterValidator(london_datetime)]
+def _age(born: dt.date, on: dt.date) -> int:
+    """Age in whole years on a day."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _error(code: str, message: str, loc: tuple[str | int, ...]) -> InitErrorDetails:
@@ -87,22 +101,26 @@ class Child(_Model):
     """The child the timeline is about. Record id only; no names are needed."""
 
     id: RecordId
-    date_of_birth: dt.date
+    date_of_birth: PlainDate
     case_status: CaseStatus = CaseStatus.NONE
-    known_to_social_care: bool = False
-    has_allocated_worker: bool = False
-    attends_school: bool = False
-    attends_secondary_school: bool = False
-    placed_by_other_authority: bool = Field(
+    known_to_social_care: StrictBool = False
+    has_allocated_worker: StrictBool = False
+    attends_school: StrictBool = False
+    attends_secondary_school: StrictBool = False
+    placed_by_other_authority: StrictBool = Field(
         default=False, description="Looked after by another authority and placed in this area."
     )
     placing_authority: str | None = Field(
         default=None, max_length=100, description="Which authority placed the child, if another."
     )
-    placed_out_of_area: bool = Field(
+    placed_out_of_area: StrictBool = Field(
         default=False, description="Looked after by this area and placed outside it."
     )
     flags: frozenset[ChildFlag] = frozenset()
+
+    @field_serializer("flags")
+    def _sorted_flags(self, flags: frozenset[ChildFlag]) -> list[str]:
+        return _sorted(flags)
 
     @model_validator(mode="after")
     def _placing_authority_needs_placement(self) -> Child:
@@ -126,7 +144,7 @@ class Episode(_Model):
         pattern=r"^[a-z][a-z0-9_]*$",
         description="The area's own category; omit to let the protocol derive it.",
     )
-    whereabouts_known: bool = False
+    whereabouts_known: StrictBool = False
     police_risk: PoliceRisk | None = Field(
         default=None, description="The police risk level assessed; omit if not assessed."
     )
@@ -136,12 +154,16 @@ class Episode(_Model):
     while_away: frozenset[AwayIncident] = frozenset()
     concerns: frozenset[Concern] = frozenset()
 
+    @field_serializer("while_away", "concerns")
+    def _sorted_sets(self, values: frozenset[AwayIncident] | frozenset[Concern]) -> list[str]:
+        return _sorted(values)
+
     @model_validator(mode="after")
     def _times_in_order(self) -> Episode:
         errors = []
         for name in ("reported_at", "returned_at"):
             moment = getattr(self, name)
-            if moment is not None and _instant(moment) < _instant(self.started_at):
+            if moment is not None and instant(moment) < instant(self.started_at):
                 errors.append(
                     _error(
                         "time_order",
@@ -181,8 +203,9 @@ class Timeline(_Model):
     events: list[RecordedEvent] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _consistent(self) -> Timeline:
+    def _consistent(self, info: ValidationInfo) -> Timeline:
         errors: list[InitErrorDetails] = []
+        oldest = limits_in(info).maximum_age
         first_index: dict[str, int] = {}
         for index, episode in enumerate(self.episodes):
             if episode.id in first_index:
@@ -204,12 +227,21 @@ class Timeline(_Model):
                         ("episodes", index, "started_at"),
                     )
                 )
+            elif _age(self.child.date_of_birth, episode.started_at.date()) > oldest:
+                errors.append(
+                    _error(
+                        "limit.age",
+                        f"the child would be over {oldest} at episode {episode.id}: no protocol "
+                        "covers that age; check the date of birth, or raise the limit maximum_age",
+                        ("episodes", index, "started_at"),
+                    )
+                )
         order = sorted(
-            range(len(self.episodes)), key=lambda i: _instant(self.episodes[i].started_at)
+            range(len(self.episodes)), key=lambda i: instant(self.episodes[i].started_at)
         )
         for before, after in itertools.pairwise(order):
             earlier, later = self.episodes[before], self.episodes[after]
-            if earlier.returned_at is None or _instant(earlier.returned_at) > _instant(
+            if earlier.returned_at is None or instant(earlier.returned_at) > instant(
                 later.started_at
             ):
                 errors.append(

@@ -36,9 +36,10 @@ finding then carries that reason):
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TypeVar
 
 from .calendar import approximate_hours
 from .compiled import (
@@ -271,6 +272,26 @@ def _both_apply(a: Rule, b: Rule, categories: Sequence[str]) -> Point | None:
     return _first([a.when, b.when], categories, lambda p: _holds(a.when, p) and _holds(b.when, p))
 
 
+_T = TypeVar("_T")
+
+
+def _pairs(items: Sequence[_T], key: Callable[[_T], Hashable]) -> Iterator[tuple[_T, _T]]:
+    """Every pair of items sharing ``key``, in file order: the pairs worth comparing.
+
+    Grouping first keeps the work to the pairs that can matter (rules of one
+    action), not every pair of the file; the number of rules is bounded too
+    (:attr:`~.limits.Limits.rules`).
+    """
+    groups: dict[Hashable, list[int]] = {}
+    for index, item in enumerate(items):
+        groups.setdefault(key(item), []).append(index)
+    pairs = sorted(
+        pair for indices in groups.values() for pair in itertools.combinations(indices, 2)
+    )
+    for first, second in pairs:
+        yield items[first], items[second]
+
+
 def verify_protocol(protocol: Protocol) -> list[Finding]:
     """Every static finding for ``protocol``, errors first, in rule-file order."""
     cats = [c.id for c in protocol.categories]
@@ -322,9 +343,7 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
                     )
                 )
 
-    for a, b in itertools.combinations(protocol.rules, 2):
-        if a.action != b.action or a.trigger != b.trigger:
-            continue
+    for a, b in _pairs(protocol.rules, lambda rule: (rule.action, rule.trigger)):
         if not set(a.recipients) & set(b.recipients):
             continue
         if (a.responsible, a.allocation) != (b.responsible, b.allocation):
@@ -345,9 +364,9 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
                 )
             )
 
-    timed = [(r, _due_hours_from_start(r)) for r in protocol.rules]
-    for (a, due_a), (b, due_b) in itertools.combinations(timed, 2):
-        if a.action != b.action or due_a is None or due_b is None:
+    timed = [(r, due) for r in protocol.rules if (due := _due_hours_from_start(r)) is not None]
+    for (a, due_a), (b, due_b) in _pairs(timed, lambda pair: pair[0].action):
+        if due_a is None or due_b is None:
             continue
         assert isinstance(a.trigger, ElapsedTrigger)
         assert isinstance(b.trigger, ElapsedTrigger)

@@ -64,14 +64,29 @@ def main(
             args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    run: Callable[[argparse.Namespace, TextIO], str] = args.run
+    run: Callable[[argparse.Namespace, TextIO | None], str] = args.run
     try:
         text = run(args, stdin or sys.stdin)
     except FindingsError as exc:
-        out.write(exc.report)
-        return exc.exit_code
+        text, code = exc.report, exc.exit_code
     except MissingProtocolError as exc:
-        err.write(f"error: {exc}\n")
+        _write(err, f"error: {exc}\n")
         return exc.exit_code
-    out.write(text)
-    return 0
+    else:
+        code = 0
+    if not _write(out, text):
+        _write(err, "error: cannot write to standard output (it is closed); nothing was written\n")
+        return 1
+    return code
+
+
+def _write(stream: TextIO | None, text: str) -> bool:
+    """Write and flush ``text``; ``False`` if the stream is closed or gone (a broken pipe)."""
+    if stream is None:
+        return False
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        return False
+    return True

@@ -1,4 +1,4 @@
-"""What several subcommands share: reading ``--as-of``, a timeline and a protocol."""
+"""What several subcommands share: reading ``--as-of``, ``--limit``, a timeline and a protocol."""
 
 from __future__ import annotations
 
@@ -7,20 +7,26 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from missing_protocol.errors import MissingProtocolError, Problem, TimelineError, UsageError
+from missing_protocol.errors import MissingProtocolError, TimelineError, UsageError
 
 if TYPE_CHECKING:
     from missing_protocol.compiled import Protocol
+    from missing_protocol.limits import Limits
+    from missing_protocol.reading import SourceMap
     from missing_protocol.timeline import Timeline
 
 __all__ = [
     "FindingsError",
     "Subparsers",
     "as_of",
+    "limit_args",
+    "limits_of",
     "only_format",
     "read_protocol",
     "read_timeline",
+    "read_timeline_located",
     "timeline_args",
+    "timeline_for",
 ]
 
 # argparse gives the type of ``add_subparsers()`` no public name.
@@ -35,35 +41,106 @@ class FindingsError(MissingProtocolError):
         self.report = report
 
 
-def as_of(text: str | None) -> dt.datetime:
-    """``--as-of`` as an aware London time; now when not given."""
+def limit_args(p: argparse.ArgumentParser) -> None:
+    """``--limit NAME=N``, repeatable: raise (or lower) one of the documented limits."""
+    p.add_argument(
+        "--limit",
+        action="append",
+        metavar="NAME=N",
+        help="raise a limit for this run, e.g. episodes=5000 (see docs/limits-and-safety.md)",
+    )
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    """The limits in force: the defaults, with each ``--limit`` applied."""
+    from missing_protocol.limits import parse_limit_option  # noqa: PLC0415 - imported when a command needs it
+
+    try:
+        return parse_limit_option(getattr(args, "limit", None))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def as_of(text: str | None, limits: Limits | None = None) -> dt.datetime:
+    """``--as-of`` as an aware London time; now when not given.
+
+    A value that is not an ISO 8601 date-time, or outside the years of the
+    limits, is a command-line error (exit code 2) naming the option.
+    """
     from missing_protocol.calendar import LONDON  # noqa: PLC0415 - imported when a command needs it
-    from missing_protocol.timeline import london_datetime  # noqa: PLC0415
+    from missing_protocol.limits import DEFAULT_LIMITS  # noqa: PLC0415
+    from missing_protocol.moments import check_moment, parse_moment  # noqa: PLC0415
 
     if text is None:
         return dt.datetime.now(LONDON)
+    shown = repr(text) if len(text) <= 40 else "a long text"
     try:
-        return london_datetime(dt.datetime.fromisoformat(text))
+        moment = parse_moment(text)
     except ValueError:
-        raise TimelineError(
-            [Problem("cli.bad_as_of", f"--as-of: expected an ISO 8601 date-time, got {text!r}")]
+        raise UsageError(
+            f"--as-of: expected an ISO 8601 date-time such as 2024-04-05T12:00 (London time) "
+            f"or 2024-04-05T12:00+01:00, got {shown}"
         ) from None
+    try:
+        return check_moment(moment, limits or DEFAULT_LIMITS)
+    except ValueError as exc:
+        raise UsageError(f"--as-of: {shown} is {exc}") from None
 
 
-def read_timeline(source: str, stdin: TextIO) -> Timeline:
-    """A timeline from a file, or from standard input for ``-``."""
-    from missing_protocol.loading import load_timeline, parse_timeline  # noqa: PLC0415
+def read_timeline_located(
+    source: str, stdin: TextIO | None, limits: Limits | None = None
+) -> tuple[Timeline, SourceMap]:
+    """A timeline and its source map, from a file or from standard input for ``-``.
 
+    Both go through the guarded reader, with the size cap of ``limits``.
+    """
+    from missing_protocol.limits import DEFAULT_LIMITS  # noqa: PLC0415
+    from missing_protocol.loading import parse_timeline_located  # noqa: PLC0415
+    from missing_protocol.reading import read_bytes, read_stream  # noqa: PLC0415
+
+    limits = limits or DEFAULT_LIMITS
     if source == "-":
-        return parse_timeline(stdin.read(), "<stdin>")
-    return load_timeline(Path(source))
+        data = read_stream(stdin, "<stdin>", error=TimelineError, limit=limits.file_bytes)
+        return parse_timeline_located(data, "<stdin>", limits=limits)
+    data = read_bytes(Path(source), source, error=TimelineError, limit=limits.file_bytes)
+    return parse_timeline_located(data, source, limits=limits)
+
+
+def read_timeline(source: str, stdin: TextIO | None, limits: Limits | None = None) -> Timeline:
+    """A timeline from a file, or from standard input for ``-``."""
+    return read_timeline_located(source, stdin, limits)[0]
 
 
 def read_protocol(args: argparse.Namespace) -> Protocol:
-    """The protocol named by ``--protocol``."""
+    """The protocol named by ``--protocol``, read within ``--limit``."""
     from missing_protocol.protocols import load_protocol  # noqa: PLC0415
 
-    return load_protocol(args.protocol)
+    return load_protocol(args.protocol, limits=limits_of(args))
+
+
+def timeline_for(protocol: Protocol, args: argparse.Namespace, stdin: TextIO | None) -> Timeline:
+    """``args.timeline`` read within ``--limit``, its categories checked against ``protocol``.
+
+    An episode's category the protocol does not have is reported at its line
+    and column (the evaluator, which has no source map, could only name the path).
+    """
+    timeline, smap = read_timeline_located(args.timeline, stdin, limits_of(args))
+    known = sorted(category.id for category in protocol.categories)
+    problems = [
+        smap.problem(
+            "timeline.unknown_category",
+            f"{episode.category!r} is not a category of protocol {protocol.id!r} "
+            f"({', '.join(known)}); use one of them, or omit category to have the protocol "
+            "derive it",
+            ("episodes", index, "category"),
+            show_source=False,
+        )
+        for index, episode in enumerate(timeline.episodes)
+        if episode.category is not None and episode.category not in known
+    ]
+    if problems:
+        raise TimelineError(problems)
+    return timeline
 
 
 def only_format(fmt: str | None, allowed: tuple[str, ...], what: str) -> str:
@@ -85,3 +162,4 @@ def timeline_args(p: argparse.ArgumentParser) -> None:
         help="bundled protocol id or rule file path (default: camden)",
     )
     p.add_argument("--as-of", help="ISO 8601 date-time; no offset means London time (default: now)")
+    limit_args(p)

@@ -4,16 +4,19 @@ an out-of-area placement, or what an amendment changes."""
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from missing_protocol.errors import UsageError
 
-from .common import Subparsers, as_of, only_format, read_timeline
+from .common import Subparsers, as_of, limit_args, limits_of, only_format, read_timeline
+
+if TYPE_CHECKING:
+    from missing_protocol.compiled import Protocol
 
 __all__ = ["cmd_compare", "register"]
 
 
-def cmd_compare(args: argparse.Namespace, stdin: TextIO) -> str:
+def cmd_compare(args: argparse.Namespace, stdin: TextIO | None) -> str:
     # Comparison is the heaviest part of the package to import: only this command pays for it.
     from missing_protocol.compare import (  # noqa: PLC0415
         compare,
@@ -32,7 +35,13 @@ def cmd_compare(args: argparse.Namespace, stdin: TextIO) -> str:
         render_scenario_text,
         render_witnesses_markdown,
     )
-    from missing_protocol.protocols import bundled_protocol_ids, load_protocol  # noqa: PLC0415
+    from missing_protocol.protocols import bundled_protocol_ids  # noqa: PLC0415
+    from missing_protocol.protocols import load_protocol as load_within  # noqa: PLC0415
+
+    limits = limits_of(args)
+
+    def load_protocol(name: str) -> Protocol:
+        return load_within(name, limits=limits)
 
     if args.diff:
         if args.protocols or args.timeline or args.placed_in:
@@ -50,8 +59,8 @@ def cmd_compare(args: argparse.Namespace, stdin: TextIO) -> str:
         placement = evaluate_placement(
             load_protocol(names[0]),
             load_protocol(args.placed_in),
-            read_timeline(args.timeline, stdin),
-            as_of(args.as_of),
+            read_timeline(args.timeline, stdin, limits),
+            as_of(args.as_of, limits),
         )
         if fmt == "text":
             return render_placement_text(placement)
@@ -60,7 +69,7 @@ def cmd_compare(args: argparse.Namespace, stdin: TextIO) -> str:
     if args.timeline:
         fmt = only_format(args.format, ("text", "json"), "--timeline")
         scenario = compare_scenario(
-            protocols, read_timeline(args.timeline, stdin), as_of(args.as_of)
+            protocols, read_timeline(args.timeline, stdin, limits), as_of(args.as_of, limits)
         )
         return render_scenario_text(scenario) if fmt == "text" else comparison_json(scenario) + "\n"
     if args.as_of:
@@ -108,4 +117,5 @@ def register(sub: Subparsers[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="with the matrix: also search generated timelines for disagreements (slower)",
     )
+    limit_args(p)
     p.set_defaults(run=cmd_compare)

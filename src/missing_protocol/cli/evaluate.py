@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, TextIO
 
-from .common import Subparsers, as_of, read_protocol, read_timeline, timeline_args
+from .common import Subparsers, as_of, limits_of, read_protocol, timeline_args, timeline_for
 
 if TYPE_CHECKING:
     from missing_protocol.results import Evaluation
@@ -63,23 +63,25 @@ def table(evaluation: Evaluation) -> str:
     return "\n".join(lines) + "\n"
 
 
-def cmd_evaluate(args: argparse.Namespace, stdin: TextIO) -> str:
+def cmd_evaluate(args: argparse.Namespace, stdin: TextIO | None) -> str:
     from missing_protocol.evaluate import evaluate  # noqa: PLC0415
     from missing_protocol.results import to_json  # noqa: PLC0415
 
     protocol = read_protocol(args)
-    evaluation = evaluate(protocol, read_timeline(args.timeline, stdin), as_of(args.as_of))
+    moment = as_of(args.as_of, limits_of(args))
+    evaluation = evaluate(protocol, timeline_for(protocol, args, stdin), moment)
     if args.format == "table":
         return table(evaluation)
     return to_json(evaluation) + "\n"
 
 
-def cmd_explain(args: argparse.Namespace, stdin: TextIO) -> str:
+def cmd_explain(args: argparse.Namespace, stdin: TextIO | None) -> str:
     from missing_protocol.evaluate import evaluate  # noqa: PLC0415
     from missing_protocol.explain import explain_action  # noqa: PLC0415
 
     protocol = read_protocol(args)
-    evaluation = evaluate(protocol, read_timeline(args.timeline, stdin), as_of(args.as_of))
+    moment = as_of(args.as_of, limits_of(args))
+    evaluation = evaluate(protocol, timeline_for(protocol, args, stdin), moment)
     return explain_action(protocol, evaluation, args.action_id)
 
 

@@ -11,7 +11,7 @@ from .common import Subparsers
 __all__ = ["cmd_protocols", "cmd_schema", "register"]
 
 
-def cmd_protocols(args: argparse.Namespace, stdin: TextIO) -> str:  # noqa: ARG001
+def cmd_protocols(args: argparse.Namespace, stdin: TextIO | None) -> str:  # noqa: ARG001
     from missing_protocol.protocols import bundled_protocol_ids, load_protocol  # noqa: PLC0415
 
     rows = [("ID", "VERSION", "EFFECTIVE", "RULES", "TITLE")]
@@ -29,7 +29,7 @@ def cmd_protocols(args: argparse.Namespace, stdin: TextIO) -> str:  # noqa: ARG0
     return "\n".join(lines) + "\n"
 
 
-def cmd_schema(args: argparse.Namespace, stdin: TextIO) -> str:  # noqa: ARG001
+def cmd_schema(args: argparse.Namespace, stdin: TextIO | None) -> str:  # noqa: ARG001
     from missing_protocol.results import evaluation_json_schema  # noqa: PLC0415
     from missing_protocol.schema import RuleFile  # noqa: PLC0415
     from missing_protocol.timeline import Timeline  # noqa: PLC0415
