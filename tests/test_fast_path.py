@@ -31,8 +31,9 @@ from missing_protocol import (
 )
 from missing_protocol.calendar import LONDON
 from missing_protocol.compiled import Protocol
-from missing_protocol.evaluate import MAX_OCCURRENCES, evaluate_compact
+from missing_protocol.evaluate import evaluate_compact
 from missing_protocol.facts import FactName
+from missing_protocol.limits import DEFAULT_LIMITS
 from missing_protocol.loading import parse_document, validate_document
 from missing_protocol.plan import allocator, fact_tuple
 from missing_protocol.strategies import evaluations_inputs
@@ -177,6 +178,7 @@ rules:
 
 
 def test_a_recurrence_that_would_explode_stops_with_a_named_problem() -> None:
+    cap = DEFAULT_LIMITS.occurrences_per_rule
     protocol = compile_text(MINUTELY, "minutely.yaml")
     timeline = Timeline.model_validate(
         {
@@ -187,18 +189,18 @@ def test_a_recurrence_that_would_explode_stops_with_a_named_problem() -> None:
     with pytest.raises(TimelineError) as raised:
         evaluate(protocol, timeline, dt.datetime(2024, 1, 1, tzinfo=LONDON))
     (problem,) = raised.value.problems
-    assert problem.code == "evaluation.too_many_occurrences"
+    assert problem.code == "limit.occurrences_per_rule"
     assert problem.path == "episodes[0]"
     assert problem.message == (
-        f"rule review_every_minute would require more than {MAX_OCCURRENCES} occurrences "
-        "for episode E-1 by the time evaluated; record the return, or evaluate as at an "
-        "earlier moment"
+        f"rule review_every_minute would require more than {cap} occurrences for episode "
+        "E-1 by the time evaluated; record the return, evaluate as at an earlier moment, or "
+        "raise the limit occurrences_per_rule"
     )
     # Just under the cap is fine: the last allowed occurrence, and the next one upcoming.
-    as_of = dt.datetime(2014, 1, 1, tzinfo=LONDON) + dt.timedelta(minutes=MAX_OCCURRENCES)
+    as_of = dt.datetime(2014, 1, 1, tzinfo=LONDON) + dt.timedelta(minutes=cap)
     result = evaluate(protocol, timeline, as_of)
-    assert len(result.actions) == MAX_OCCURRENCES
-    assert [u.occurrence for u in result.upcoming] == [MAX_OCCURRENCES + 1]
+    assert len(result.actions) == cap
+    assert [u.occurrence for u in result.upcoming] == [cap + 1]
 
 
 def test_the_allocation_step_alone_chooses_as_evaluation_does() -> None:
@@ -247,3 +249,23 @@ def test_the_allocation_step_alone_chooses_as_evaluation_does() -> None:
         result = evaluate(protocol, timeline, dt.datetime(2024, 3, 10, tzinfo=LONDON))
         (rhi,) = [a for a in result.actions if a.kind == "return_home_interview"]
         assert allocate(values) == rhi.responsible
+
+
+def test_an_evaluation_far_past_the_first_episode_is_refused() -> None:
+    timeline = Timeline.model_validate(
+        {
+            "child": {"id": "C-1", "date_of_birth": "2009-02-01"},
+            "episodes": [{"id": "E-1", "started_at": "2014-01-01T00:00"}],
+        }
+    )
+    protocol = load_protocol("camden")
+    with pytest.raises(TimelineError) as raised:
+        evaluate(protocol, timeline, dt.datetime(2024, 6, 1, tzinfo=LONDON))
+    (problem,) = raised.value.problems
+    assert (problem.code, problem.path) == ("limit.evaluation_span", "episodes[0].started_at")
+    assert problem.message == (
+        "evaluating 3803 days after the first episode began is more than the limit of 3660 "
+        "days; evaluate as at an earlier moment, or raise the limit evaluation_span_days"
+    )
+    longer = DEFAULT_LIMITS.with_values(evaluation_span_days=4000)
+    assert evaluate(protocol, timeline, dt.datetime(2024, 6, 1, tzinfo=LONDON), limits=longer)

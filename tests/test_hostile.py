@@ -8,6 +8,7 @@ the class of the issue it keeps fixed.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import shlex
@@ -431,11 +432,6 @@ def test_file_over_the_size_limit(write) -> None:  # type: ignore[no-untyped-def
     assert (code, err) == (0, "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the evaluator (issue 8, the lead's) does not take limits yet: evaluate(..., "
-    "limits=) should refuse a rule past occurrences_per_rule (limit.occurrences_per_rule)",
-)
 def test_recurring_rule_occurrences_are_bounded_by_the_evaluator() -> None:
     from missing_protocol import evaluate  # noqa: PLC0415 - the evaluator's contract under test
 
@@ -443,7 +439,7 @@ def test_recurring_rule_occurrences_are_bounded_by_the_evaluator() -> None:
     timeline = parse_timeline(timeline_with("    returned_at: 2024-03-31T09:15\n", ""))
     limits = DEFAULT_LIMITS.with_values(occurrences_per_rule=100)
     with pytest.raises(TimelineError) as caught:
-        evaluate(protocol, timeline, "2024-03-30T12:00", limits=limits)  # type: ignore[call-arg, arg-type]
+        evaluate(protocol, timeline, dt.datetime(2024, 3, 30, 12, 0), limits=limits)
     assert [p.code for p in caught.value.problems] == ["limit.occurrences_per_rule"]
 
 

@@ -46,6 +46,7 @@ from .compiled import (
 from .conditions import EpisodeStub, Facts, FactValue
 from .errors import Problem, TimelineError
 from .facts import FactName, PoliceRisk
+from .limits import DEFAULT_LIMITS, Limits
 from .plan import (
     EVENT,
     FACT_INDEX,
@@ -69,12 +70,7 @@ from .results import (
 )
 from .timeline import Episode, Timeline, london_datetime
 
-__all__ = ["MAX_OCCURRENCES", "episode_facts", "evaluate", "evaluate_compact"]
-
-#: The most occurrences one recurring rule may yield for one episode in one
-#: evaluation (a weekly review over 19 years). Past it evaluation stops with
-#: the problem ``evaluation.too_many_occurrences``, naming the rule.
-MAX_OCCURRENCES = 1000
+__all__ = ["episode_facts", "evaluate", "evaluate_compact"]
 
 _RISKS = tuple(PoliceRisk)
 _MET, _MET_LATE, _DUE, _OVERDUE = (
@@ -403,7 +399,7 @@ def _missing_at(ep: _Episode, instant: dt.datetime) -> bool:
 
 
 def _firings(
-    rule: RulePlan, ep: _Episode, as_of_u: dt.datetime
+    rule: RulePlan, ep: _Episode, as_of_u: dt.datetime, cap: int
 ) -> tuple[list[_Firing], _Firing | None]:
     """Occurrences fired by ``as_of``, and the next one if the child is still missing."""
     anchor, anchor_u = ep.moments[rule.anchor]
@@ -424,7 +420,7 @@ def _firings(
         firing = _Firing(at, at_u, None)
         return ([firing], None) if at_u <= as_of_u else ([], firing)
     assert isinstance(trigger, RecurringTrigger)
-    return _recurring(rule, trigger, ep, anchor_u, as_of_u)
+    return _recurring(rule, trigger, ep, anchor_u, as_of_u=as_of_u, cap=cap)
 
 
 def _recurring(
@@ -432,7 +428,9 @@ def _recurring(
     trigger: RecurringTrigger,
     ep: _Episode,
     anchor_u: dt.datetime,
+    *,
     as_of_u: dt.datetime,
+    cap: int,
 ) -> tuple[list[_Firing], _Firing | None]:
     base, base_u = _shifted(anchor_u, trigger.first)
     stop_u = _shifted(anchor_u, trigger.until)[1] if trigger.until is not None else None
@@ -450,14 +448,15 @@ def _recurring(
         firing = _Firing(at, at_u, number + 1)
         if at_u > as_of_u:
             return fired, firing
-        if number >= MAX_OCCURRENCES:
+        if number >= cap:
             raise TimelineError(
                 [
                     Problem(
-                        "evaluation.too_many_occurrences",
-                        f"rule {rule.rule.id} would require more than {MAX_OCCURRENCES} "
-                        f"occurrences for episode {ep.source.id} by the time evaluated; "
-                        "record the return, or evaluate as at an earlier moment",
+                        "limit.occurrences_per_rule",
+                        f"rule {rule.rule.id} would require more than {cap} occurrences for "
+                        f"episode {ep.source.id} by the time evaluated; record the return, "
+                        "evaluate as at an earlier moment, or raise the limit "
+                        "occurrences_per_rule",
                         path=f"episodes[{ep.index}]",
                     )
                 ]
@@ -577,11 +576,12 @@ def _episode_actions(
     as_of_u: dt.datetime,
     found: list[_Found],
     upcoming: list[_Upcoming],
+    cap: int,
 ) -> None:
     prefix = f"{plan.protocol.id}:{child_id}:{ep.source.id}:"
     for rule_plan in _applicable(plan, ep, history):
         rule = rule_plan.rule
-        fired, next_firing = _firings(rule_plan, ep, as_of_u)
+        fired, next_firing = _firings(rule_plan, ep, as_of_u, cap)
         if not fired and next_firing is None:
             continue
         responsible, reason = _responsible(rule_plan, ep.values, history, ep.position)
@@ -640,10 +640,29 @@ class _Run:
     upcoming: list[_Upcoming]
 
 
-def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> _Run:
+def _check_span(timeline: Timeline, as_of_u: dt.datetime, limits: Limits) -> None:
+    """Refuse an evaluation that would span more time than the limit allows."""
+    first = min(range(len(timeline.episodes)), key=lambda i: _utc(timeline.episodes[i].started_at))
+    span = as_of_u - _utc(timeline.episodes[first].started_at)
+    if span > dt.timedelta(days=limits.evaluation_span_days):
+        raise TimelineError(
+            [
+                Problem(
+                    "limit.evaluation_span",
+                    f"evaluating {span.days} days after the first episode began is more than "
+                    f"the limit of {limits.evaluation_span_days} days; evaluate as at an "
+                    "earlier moment, or raise the limit evaluation_span_days",
+                    path=f"episodes[{first}].started_at",
+                )
+            ]
+        )
+
+
+def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Limits) -> _Run:
     plan = plan_for(protocol)
     as_of = london_datetime(as_of)
     as_of_u = _utc(as_of)
+    _check_span(timeline, as_of_u, limits)
     views, history = _classify(plan, timeline, as_of_u)
     evidence = _evidence(timeline, views, as_of_u)
     found: list[_Found] = []
@@ -658,6 +677,7 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> _Run:
             as_of_u=as_of_u,
             found=found,
             upcoming=upcoming,
+            cap=limits.occurrences_per_rule,
         )
     found.sort(key=lambda f: (f.firing.at_u, f.rule.order, f.ep.source.id, f.id))
     upcoming.sort(key=lambda u: (u.firing.at_u, u.rule.order, u.ep.source.id))
@@ -761,16 +781,26 @@ def _upcoming(item: _Upcoming) -> UpcomingAction:
 # --- the public functions ---------------------------------------------------------
 
 
-def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Evaluation:
+def evaluate(
+    protocol: Protocol,
+    timeline: Timeline,
+    as_of: dt.datetime,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Evaluation:
     """Every action ``protocol`` requires for ``timeline``'s child, as at ``as_of``, explained.
 
     ``as_of`` may be naive (read as London wall-clock time) or aware. Episodes
     that start after ``as_of``, and events and returns recorded after it, are
     not yet known and play no part. Raises :class:`TimelineError` if an
     episode's category is not one of the protocol's and cannot be derived, or
-    if a recurring rule would exceed :data:`MAX_OCCURRENCES`.
+    past ``limits`` (see :mod:`.limits`): ``as_of`` more than
+    ``evaluation_span_days`` after the first episode began
+    (``limit.evaluation_span``), or a recurring rule with more than
+    ``occurrences_per_rule`` occurrences in one episode
+    (``limit.occurrences_per_rule``), so no input can make evaluation explode.
     """
-    run = _run(protocol, timeline, as_of)
+    run = _run(protocol, timeline, as_of, limits)
     return Evaluation(
         schema_version=RESULT_SCHEMA_VERSION,
         protocol_id=protocol.id,
@@ -784,7 +814,11 @@ def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Eval
 
 
 def evaluate_compact(
-    protocol: Protocol, timeline: Timeline, as_of: dt.datetime
+    protocol: Protocol,
+    timeline: Timeline,
+    as_of: dt.datetime,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> CompactEvaluation:
     """The same actions as :func:`evaluate`, as plain rows without their explanation.
 
@@ -792,7 +826,7 @@ def evaluate_compact(
     (ids, kind, who, when due, status). The explanation of any row is
     :func:`evaluate` of the same input, or ``missing-protocol explain``.
     """
-    run = _run(protocol, timeline, as_of)
+    run = _run(protocol, timeline, as_of, limits)
     rows = tuple(
         ActionRow(
             item.id,
