@@ -68,8 +68,9 @@ def cmd_evaluate(args: argparse.Namespace, stdin: TextIO | None) -> str:
     from missing_protocol.results import to_json  # noqa: PLC0415
 
     protocol = read_protocol(args)
-    moment = as_of(args.as_of, limits_of(args))
-    evaluation = evaluate(protocol, timeline_for(protocol, args, stdin), moment)
+    limits = limits_of(args)
+    moment = as_of(args.as_of, limits)
+    evaluation = evaluate(protocol, timeline_for(protocol, args, stdin), moment, limits=limits)
     if args.format == "table":
         return table(evaluation)
     return to_json(evaluation) + "\n"
@@ -80,8 +81,9 @@ def cmd_explain(args: argparse.Namespace, stdin: TextIO | None) -> str:
     from missing_protocol.explain import explain_action  # noqa: PLC0415
 
     protocol = read_protocol(args)
-    moment = as_of(args.as_of, limits_of(args))
-    evaluation = evaluate(protocol, timeline_for(protocol, args, stdin), moment)
+    limits = limits_of(args)
+    moment = as_of(args.as_of, limits)
+    evaluation = evaluate(protocol, timeline_for(protocol, args, stdin), moment, limits=limits)
     return explain_action(protocol, evaluation, args.action_id)
 
 
