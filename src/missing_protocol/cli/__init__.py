@@ -28,13 +28,13 @@ from typing import TextIO
 from missing_protocol import __version__
 from missing_protocol.errors import MissingProtocolError
 
-from . import checks, compare, evaluate, info, validate
+from . import batch, checks, compare, evaluate, info, validate
 from .common import FindingsError
 
 __all__ = ["main"]
 
 # Each module adds its subcommands, in the order ``--help`` lists them.
-_COMMANDS = (evaluate, validate, compare, checks, info)
+_COMMANDS = (evaluate, validate, compare, checks, info, batch)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,7 +66,9 @@ def main(
         return int(exc.code or 0)
     run: Callable[[argparse.Namespace, TextIO], str] = args.run
     try:
-        text = run(args, stdin or sys.stdin)
+        # A command that streams (batch) writes as it goes, to the same streams.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            text = run(args, stdin or sys.stdin)
     except FindingsError as exc:
         out.write(exc.report)
         return exc.exit_code
