@@ -127,7 +127,9 @@ def _episode(
     return episode
 
 
-def _events(rng: random.Random, child: dict[str, Any], episode: dict[str, Any]) -> list[dict[str, Any]]:
+def _events(
+    rng: random.Random, child: dict[str, Any], episode: dict[str, Any]
+) -> list[dict[str, Any]]:
     start = dt.datetime.fromisoformat(episode["started_at"])
     events: list[dict[str, Any]] = []
 
@@ -135,8 +137,11 @@ def _events(rng: random.Random, child: dict[str, Any], episode: dict[str, Any]) 
         events.append({"action": action, "at": _stamp(at), "episode": episode["id"], **extra})
 
     if child["has_allocated_worker"] and rng.random() < 0.7:
-        add("notify", start + dt.timedelta(minutes=rng.randrange(30, 18 * 60)),
-            recipient="allocated_social_worker")
+        add(
+            "notify",
+            start + dt.timedelta(minutes=rng.randrange(30, 18 * 60)),
+            recipient="allocated_social_worker",
+        )
     if episode.get("police_risk") in ("high", "immediate") and rng.random() < 0.5:
         add("strategy_meeting", start + dt.timedelta(hours=rng.randrange(4, 96)))
     if "returned_at" not in episode:
