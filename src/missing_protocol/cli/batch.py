@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,6 +61,12 @@ def _progress(show: bool | None, total: int | None) -> tqdm[NoReturn]:
     )
 
 
+def _stdout_gone() -> None:
+    """Standard output's reader has gone (``| head``): stop quietly, as other tools do."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # so that Python's final flush does not fail again
+
+
 def cmd_batch(args: argparse.Namespace, stdin: TextIO) -> str:
     import functools  # noqa: PLC0415
 
@@ -90,13 +97,20 @@ def cmd_batch(args: argparse.Namespace, stdin: TextIO) -> str:
         if args.format == "actions-csv":
             out.write(",".join(CSV_COLUMNS) + "\n")
         render = functools.partial(render_chunk, args.format)
-        for rendered in map_chunks(protocols, records, when, render, jobs=jobs):
-            out.write(rendered.text)
-            err.write(rendered.errors)
-            totals.add(rendered)
-            bar.update(rendered.records)
-        if args.format == "summary":
-            out.write(summary_table(totals, protocol_ids))
+        try:
+            for rendered in map_chunks(protocols, records, when, render, jobs=jobs):
+                out.write(rendered.text)
+                if rendered.errors and err is sys.stderr and not bar.disable:
+                    bar.write(rendered.errors, file=sys.stderr, end="")  # above the bar
+                else:
+                    err.write(rendered.errors)
+                totals.add(rendered)
+                bar.update(rendered.records)
+            if args.format == "summary":
+                out.write(summary_table(totals, protocol_ids))
+        except BrokenPipeError:
+            _stdout_gone()
+            return ""
     if totals.failed:
         where = args.errors or "standard error"
         raise FailedRecordsError(
