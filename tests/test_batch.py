@@ -315,6 +315,23 @@ def test_command_usage_errors_exit_2(sample: Path) -> None:
     assert err.endswith("error: one of the arguments --protocol/-p --all is required\n")
     code, out, err = run("batch", str(sample), "--all", "--jobs", "0")
     assert (code, out, err) == (2, "", "error: --jobs must be at least 1, got 0\n")
+    code, out, err = run("batch", str(EXAMPLE), "--all")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {EXAMPLE} looks like one timeline file; batch reads JSON Lines (one timeline "
+        "per line), a directory of timeline files, or -; use 'evaluate' for one timeline\n"
+    )
+
+
+def test_command_input_that_cannot_be_read_exits_1(tmp_path: Path) -> None:
+    missing = tmp_path / "none.jsonl"
+    code, out, err = run("batch", str(missing), "--all", "--output", str(tmp_path / "out.csv"))
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: 1 problem in timeline:\n"
+        f"{missing}: cannot read the file: No such file or directory [io.unreadable]\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_command_progress_is_on_standard_error_only_when_asked(sample: Path) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "read_jsonl",
     "read_lines",
     "record_id",
+    "timeline_files",
 ]
 
 TIMELINE_SUFFIXES = (".json", ".yaml", ".yml")

@@ -32,8 +32,8 @@ class FailedRecordsError(MissingProtocolError):
     """Some records could not be evaluated; the others were, and were written (exit code 1)."""
 
 
-def _records(source: str, stdin: TextIO) -> tuple[Iterator[Record], int | None]:
-    """The input's records, and how many there are when that is cheap to know."""
+def _records(source: str, stdin: TextIO, count: bool) -> tuple[Iterator[Record], int | None]:
+    """The input's records, and (if ``count``) how many there are when a file can tell."""
     from missing_protocol.batch import (  # noqa: PLC0415 - imported when the command runs
         count_lines,
         read_directory,
@@ -47,15 +47,19 @@ def _records(source: str, stdin: TextIO) -> tuple[Iterator[Record], int | None]:
         return read_lines(stream, "<stdin>"), None
     path = Path(source)
     if path.is_dir():
-        return read_directory(path), len(timeline_files(path))
-    return read_jsonl(path), count_lines(path)
+        return read_directory(path), len(timeline_files(path)) if count else None
+    if path.suffix in (".yaml", ".yml"):
+        raise UsageError(
+            f"{source} looks like one timeline file; batch reads JSON Lines (one timeline per "
+            "line), a directory of timeline files, or -; use 'evaluate' for one timeline"
+        )
+    return read_jsonl(path), count_lines(path) if count else None
 
 
-def _progress(show: bool | None, total: int | None) -> tqdm[NoReturn]:
+def _progress(enabled: bool, total: int | None) -> tqdm[NoReturn]:
     from tqdm import tqdm  # noqa: PLC0415 - only a batch shows progress
 
     tqdm.monitor_interval = 0  # no monitor thread: the pool's workers are forked
-    enabled = sys.stderr.isatty() if show is None else show
     return tqdm(
         total=total, unit="record", file=sys.stderr, disable=not enabled, dynamic_ncols=True
     )
@@ -88,12 +92,13 @@ def cmd_batch(args: argparse.Namespace, stdin: TextIO) -> str:
     protocols = [load_protocol(i) for i in ids]
     protocol_ids = tuple(p.id for p in protocols)
     when = as_of(args.as_of)
-    records, total = _records(args.input, stdin)
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    records, total = _records(args.input, stdin, count=show)
     totals = Totals()
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(atomic_file(Path(args.output))) if args.output else sys.stdout
         err = stack.enter_context(atomic_file(Path(args.errors))) if args.errors else sys.stderr
-        bar = stack.enter_context(_progress(args.progress, total))
+        bar = stack.enter_context(_progress(show, total))
         if args.format == "actions-csv":
             out.write(",".join(CSV_COLUMNS) + "\n")
         render = functools.partial(render_chunk, args.format)
