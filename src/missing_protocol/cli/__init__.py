@@ -10,11 +10,13 @@ Exit codes:
 * 1: an input is wrong (bad rule file or timeline, unknown protocol or action id):
   every problem is printed to standard error, and nothing to standard output;
   or ``verify`` / ``check-properties`` found errors (their report is printed);
+  or ``batch`` could not evaluate some records (reported; the others are written);
 * 2: the command line itself is wrong (argparse's usage error, or options that
   do not fit together).
 
 Output is built in full before anything is printed, so a failure never leaves
-half an answer on standard output.
+half an answer on standard output; ``batch`` alone streams (a caseload does not
+fit in memory), and with ``--output`` writes to a temporary file renamed at the end.
 """
 
 from __future__ import annotations
