@@ -520,12 +520,23 @@ def parse_timeline_record(
     try:
         return parse_timeline(record, name, limits=limits)
     except TimelineError as exc:
-        raise TimelineError(
-            [
-                replace(problem, line=line if problem.line is None else line + problem.line - 1)
-                for problem in exc.problems
-            ]
-        ) from None
+        raise TimelineError([_on_line(problem, record, line) for problem in exc.problems]) from None
+
+
+def _on_line(problem: Problem, record: bytes, line: int) -> Problem:
+    """A problem in a record placed on the record's line of the caseload.
+
+    A reader may find a problem just past the record's last line (an unclosed
+    bracket is found at the end of the stream): it is placed at the end of
+    the record's last line instead.
+    """
+    if problem.line is None:
+        return replace(problem, line=line)
+    lines = record.rstrip(b"\n").split(b"\n")
+    if problem.line > len(lines):
+        end = len(lines[-1].decode("utf-8", "replace")) + 1
+        return replace(problem, line=line + len(lines) - 1, column=end)
+    return replace(problem, line=line + problem.line - 1)
 
 
 def load_timeline(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Timeline:

@@ -11,7 +11,6 @@ in ``docs/reference/results.md``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -191,8 +190,13 @@ def to_jsonable(evaluation: Evaluation) -> dict[str, Any]:
 
 
 def to_json(evaluation: Evaluation, *, indent: int | None = 2) -> str:
-    """The evaluation as JSON text."""
-    return json.dumps(to_jsonable(evaluation), indent=indent, ensure_ascii=False)
+    """The evaluation as JSON text; ``indent=None`` for one compact line.
+
+    Serialised by pydantic's ``dump_json``: with an indent, byte for byte what
+    ``json.dumps(to_jsonable(e), indent=..., ensure_ascii=False)`` gives (a test
+    holds it to that on the golden cases); compact output has no spaces.
+    """
+    return _ADAPTER.dump_json(evaluation, indent=indent).decode()
 
 
 def evaluation_json_schema() -> dict[str, Any]:

@@ -10,11 +10,13 @@ Exit codes:
 * 1: an input is wrong (bad rule file or timeline, unknown protocol or action id):
   every problem is printed to standard error, and nothing to standard output;
   or ``verify`` / ``check-properties`` found errors (their report is printed);
+  or ``batch`` could not evaluate some records (reported; the others are written);
 * 2: the command line itself is wrong (argparse's usage error, or options that
   do not fit together).
 
 Output is built in full before anything is printed, so a failure never leaves
-half an answer on standard output.
+half an answer on standard output; ``batch`` alone streams (a caseload does not
+fit in memory), and with ``--output`` writes to a temporary file renamed at the end.
 """
 
 from __future__ import annotations
@@ -28,13 +30,13 @@ from typing import TextIO
 from missing_protocol import __version__
 from missing_protocol.errors import MissingProtocolError
 
-from . import checks, compare, evaluate, info, validate
+from . import batch, checks, compare, evaluate, info, validate
 from .common import FindingsError
 
 __all__ = ["main"]
 
 # Each module adds its subcommands, in the order ``--help`` lists them.
-_COMMANDS = (evaluate, validate, compare, checks, info)
+_COMMANDS = (evaluate, validate, compare, checks, info, batch)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,7 +68,9 @@ def main(
         return int(exc.code or 0)
     run: Callable[[argparse.Namespace, TextIO | None], str] = args.run
     try:
-        text = run(args, stdin or sys.stdin)
+        # A command that streams (batch) writes as it goes, to the same streams.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            text = run(args, stdin or sys.stdin)
     except FindingsError as exc:
         text, code = exc.report, exc.exit_code
     except MissingProtocolError as exc:

@@ -1,0 +1,515 @@
+"""The performance benchmark of issue 8: one run, side by side, ratios against a floor.
+
+    python benchmarks/run.py            # the full run (several minutes); writes docs/performance.md
+    python benchmarks/run.py --quick    # tiny sizes, a few seconds: proves it still runs
+
+Everything is measured in the same process run, so that the ratios compare
+like with like on a shared, noisy machine. In-process measures are CPU time
+(``time.process_time``), medians of interleaved rounds; commands run as
+subprocesses are timed by the wall clock, with their peak resident memory
+from ``os.wait4``. The floor is pydantic's validation of the same timelines
+(``Timeline.model_validate``): evaluating cannot cost less than reading.
+
+Not run as a timed test (tests/test_benchmark.py runs ``--quick`` and checks
+that every row is written, and asserts no time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import dataclasses
+import datetime as dt
+import importlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from caseload import AS_OF, caseload, child_with_episodes, write_jsonl
+from dateutil.relativedelta import relativedelta
+
+from missing_protocol import evaluate, load_protocol, parse_timeline
+from missing_protocol.timeline import Timeline, london_datetime
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "camden_looked_after_child.yaml"
+PROTOCOLS = ("camden", "pan_beds", "cumbria", "tower_hamlets", "brent")
+NATIONAL_EPISODES = 200_000
+RHI_GATE = frozenset({"missing", "concerning_absence", "absconded", "abducted"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Sizes:
+    children: int  # the realistic caseload (batch end to end)
+    sample: int  # children measured in process, per round
+    rounds: int
+    many_episodes: int  # the one child with many episodes
+    few_episodes: int
+    national_children: int  # the real run towards a national year
+    command_rounds: int
+
+
+FULL = Sizes(5000, 1000, 3, 1000, 10, 8200, 5)
+QUICK = Sizes(10, 8, 1, 12, 4, 10, 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    key: str
+    what: str
+    value: str
+    ratio: str
+    target: str
+    met: bool | None
+
+
+# --- timing -------------------------------------------------------------------
+
+
+def interleaved(measures: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Median CPU seconds of each measure, the measures taking turns round by round."""
+    times: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(rounds):
+        for name, measure in measures.items():
+            start = time.process_time()
+            measure()
+            times[name].append(time.process_time() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Ran:
+    wall: float
+    cpu: float
+    peak_rss_mb: float
+    stdout: bytes
+
+
+def run_command(argv: Sequence[str], stdin: bytes | None = None) -> Ran:
+    """Run a command to the end: wall time, CPU time and peak RSS (its children included)."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.DEVNULL
+        )
+        assert process.stdin is not None
+        process.stdin.write(stdin or b"")
+        process.stdin.close()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        data = out.read()
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"benchmark: {' '.join(argv)} exited {process.returncode}")
+    return Ran(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, data)
+
+
+def command() -> list[str]:
+    script = Path(sys.executable).parent / "missing-protocol"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "missing_protocol.cli"]
+
+
+# --- the hand-written return-interview allocation -------------------------------
+
+
+class EpisodeInputs(NamedTuple):
+    age: int
+    secondary: bool
+    known: bool
+    category: str
+    started_at: dt.datetime
+    unauthorised_starts: list[dt.datetime]  # the child's, sorted
+
+
+def rhi_by_hand(episode: EpisodeInputs) -> str | None:
+    """Camden 13.2 in plain Python: who offers the return interview, or None if none is owed."""
+    age, secondary, known, category, started_at, unauthorised_starts = episode
+    if category not in RHI_GATE:
+        since = started_at - relativedelta(months=1)
+        recent = bisect.bisect_right(unauthorised_starts, started_at) - bisect.bisect_right(
+            unauthorised_starts, since
+        )
+        if category != "unauthorised_absence" or recent < 3:
+            return None
+    if age >= 12 or (age == 11 and secondary):
+        return "childrens_society"
+    if known:
+        return "allocated_social_worker"
+    return "early_help_family_worker"
+
+
+def by_hand_inputs(timelines: Sequence[Timeline], as_of: dt.datetime) -> list[EpisodeInputs]:
+    """The hand-written function's arguments per episode, from Camden's public results."""
+    camden = load_protocol("camden")
+    inputs = []
+    for timeline in timelines:
+        episodes = evaluate(camden, timeline, as_of).episodes
+        unauthorised = sorted(
+            e.started_at for e in episodes if e.category == "unauthorised_absence"
+        )
+        child = timeline.child
+        inputs += [
+            EpisodeInputs(
+                e.age_at_start,
+                child.attends_secondary_school,
+                child.known_to_social_care,
+                e.category,
+                e.started_at,
+                unauthorised,
+            )
+            for e in episodes
+        ]
+    return inputs
+
+
+def project_allocation(
+    timelines: Sequence[Timeline], as_of: dt.datetime
+) -> tuple[str, Callable[[], object]]:
+    """The project's allocation step: ``evaluate.allocate`` if there is one, else ``evaluate``
+    restricted to Camden's return-interview rule (which also classifies every episode)."""
+    # the module, not the function of the same name that the package exports
+    evaluation = importlib.import_module("missing_protocol.evaluate")
+    camden = load_protocol("camden")
+    allocate = getattr(evaluation, "allocate", None)
+    if allocate is not None:
+        facts = [f for t in timelines for f in evaluation.episode_facts(camden, t, as_of).values()]
+        return "evaluate.allocate(camden, 'rhi_conductor', facts)", lambda: [
+            allocate(camden, "rhi_conductor", f) for f in facts
+        ]
+    only_rhi = dataclasses.replace(camden, rules=(camden.rule("return_interview_72h"),))
+    return "evaluate restricted to return_interview_72h (no allocate API)", lambda: [
+        evaluate(only_rhi, t, as_of) for t in timelines
+    ]
+
+
+# --- the measures ---------------------------------------------------------------
+
+
+def in_process(sizes: Sizes, data: list[dict[str, Any]], as_of: dt.datetime) -> dict[str, Any]:
+    """Per-episode CPU times on the sample: floor, parsing, allocation, evaluate per protocol."""
+    sample = data[: sizes.sample]
+    lines = [json.dumps(d, separators=(",", ":")) for d in sample]
+    timelines = [Timeline.model_validate(d) for d in sample]
+    episodes = sum(len(t.episodes) for t in timelines)
+    protocols = {pid: load_protocol(pid) for pid in PROTOCOLS}
+    hand = by_hand_inputs(timelines, as_of)
+    step_name, step = project_allocation(timelines, as_of)
+    measures: dict[str, Callable[[], object]] = {
+        "floor": lambda: [Timeline.model_validate(d) for d in sample],
+        "validate_json": lambda: [Timeline.model_validate_json(line) for line in lines],
+        "parse_timeline": lambda: [parse_timeline(line) for line in lines],
+        "by_hand": lambda: [rhi_by_hand(episode) for episode in hand],
+        "allocation": step,
+    }
+    for pid, protocol in protocols.items():
+        measures[pid] = lambda p=protocol: [evaluate(p, t, as_of) for t in timelines]
+    seconds = interleaved(measures, sizes.rounds)
+    return {
+        "episodes": episodes,
+        "children": len(sample),
+        "per_episode": {name: s / episodes for name, s in seconds.items()},
+        "allocation_name": step_name,
+    }
+
+
+def growth(sizes: Sizes) -> dict[str, float]:
+    """Per-episode time of one child with many episodes over one with few, per protocol."""
+    out = {}
+    for pid in PROTOCOLS:
+        protocol = load_protocol(pid)
+        per_episode = []
+        for count in (sizes.few_episodes, sizes.many_episodes):
+            timeline = Timeline.model_validate(child_with_episodes(count))
+            as_of = max(e.started_at for e in timeline.episodes) + dt.timedelta(days=90)
+            seconds = interleaved(
+                {"one": lambda p=protocol, t=timeline, a=as_of: evaluate(p, t, a)}, 1
+            )
+            per_episode.append(seconds["one"] / count)
+        out[pid] = per_episode[1] / per_episode[0]
+    return out
+
+
+def startup(rounds: int) -> dict[str, float]:
+    """Wall seconds: importing the package, a first evaluation's imports, and a cold command."""
+
+    def timed_import(statement: str) -> float:
+        code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        return float(result.stdout)
+
+    cold = [*command(), "evaluate", str(EXAMPLE), "--as-of", "2024-04-05T12:00"]
+    samples: dict[str, list[float]] = {"import": [], "import_evaluate": [], "cold_start": []}
+    for _ in range(rounds):
+        samples["import"].append(timed_import("import missing_protocol"))
+        samples["import_evaluate"].append(
+            timed_import("from missing_protocol import evaluate, load_protocol, load_timeline")
+        )
+        samples["cold_start"].append(run_command(cold).wall)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def batch_runs(sizes: Sizes, folder: Path, as_of: str) -> dict[str, Any]:
+    """The batch command end to end: the realistic caseload with 1 and 2 jobs, and a bigger one."""
+    realistic = folder / "caseload.jsonl"
+    with realistic.open("w", encoding="utf-8") as out:
+        realistic_episodes = write_jsonl(caseload(sizes.children), out)
+    national = folder / "national.jsonl"
+    with national.open("w", encoding="utf-8") as out:
+        national_episodes = write_jsonl(caseload(sizes.national_children, seed=1834), out)
+    base = [*command(), "batch", "--all", "--as-of", as_of, "--no-progress"]
+    csv = [*base, "--format", "actions-csv"]
+    one = run_command([*csv, str(realistic), "--jobs", "1"])
+    two = run_command([*csv, str(realistic), "--jobs", "2"])
+    if one.stdout != two.stdout:
+        raise SystemExit("benchmark: --jobs 2 wrote something different from --jobs 1")
+    big = run_command([*csv, str(national), "--jobs", "1"])
+    return {
+        "realistic_episodes": realistic_episodes,
+        "one": one,
+        "two": two,
+        "national_episodes": national_episodes,
+        "national": big,
+    }
+
+
+# --- the report -----------------------------------------------------------------
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.0f} µs"
+
+
+def _x(value: float) -> str:
+    return f"{value:.2f}x"
+
+
+def rows(
+    measured: dict[str, Any], runs: dict[str, Any], grow: dict[str, float], start: dict[str, float]
+) -> list[Row]:
+    per = measured["per_episode"]
+    floor = per["floor"]
+    out = [
+        Row(
+            "floor",
+            "Timeline.model_validate, per episode (the floor)",
+            _us(floor),
+            "1.00x",
+            "the floor: keep it",
+            None,
+        ),
+        Row(
+            "validate_json",
+            "Timeline.model_validate_json (bulk JSON Lines), per episode",
+            _us(per["validate_json"]),
+            _x(per["validate_json"] / floor),
+            "about the floor",
+            None,
+        ),
+        Row(
+            "parse_timeline",
+            "parse_timeline (the located loader), per episode",
+            _us(per["parse_timeline"]),
+            _x(per["parse_timeline"] / floor),
+            "only to explain a failed record",
+            None,
+        ),
+        Row(
+            "by_hand",
+            "hand-written return-interview allocation (Camden), per episode",
+            _us(per["by_hand"]),
+            _x(per["by_hand"] / floor),
+            "the pure-Python limit",
+            None,
+        ),
+        Row(
+            "allocation",
+            f"the project's allocation step: {measured['allocation_name']}",
+            _us(per["allocation"]),
+            f"{_x(per['allocation'] / per['by_hand'])} hand-written",
+            "<= 3x hand-written",
+            per["allocation"] / per["by_hand"] <= 3,
+        ),
+    ]
+    for pid in PROTOCOLS:
+        ratio = per[pid] / floor
+        out.append(
+            Row(
+                f"evaluate_{pid}",
+                f"evaluate, {pid}, per episode",
+                _us(per[pid]),
+                _x(ratio),
+                "<= 4x floor",
+                ratio <= 4,
+            )
+        )
+    per_year = (floor + sum(per[pid] for pid in PROTOCOLS)) * NATIONAL_EPISODES
+    out.append(
+        Row(
+            "national_estimate",
+            "a national year, 200,000 episodes x 5 protocols, one core, "
+            "validate + evaluate (from the per-episode rates)",
+            f"{per_year:,.0f} s",
+            "",
+            "< 60 s",
+            per_year < 60,
+        )
+    )
+    one, two, big = runs["one"], runs["two"], runs["national"]
+    scale = NATIONAL_EPISODES / runs["national_episodes"]
+    peak = max(one.peak_rss_mb, two.peak_rss_mb, big.peak_rss_mb)
+    out += [
+        Row(
+            "batch_jobs_1",
+            f"batch --jobs 1 --all, actions-csv, {runs['realistic_episodes']:,} episodes (wall)",
+            f"{one.wall:.1f} s",
+            _us(one.wall / runs["realistic_episodes"] / len(PROTOCOLS)) + " per episode x protocol",
+            "",
+            None,
+        ),
+        Row(
+            "batch_jobs_2",
+            "batch --jobs 2, same input (wall)",
+            f"{two.wall:.1f} s",
+            f"{_x(one.wall / two.wall)} faster",
+            ">= 1.8x",
+            one.wall / two.wall >= 1.8,
+        ),
+        Row(
+            "national_run",
+            f"batch --jobs 1 --all, actions-csv, {runs['national_episodes']:,} "
+            "episodes, scaled to 200,000 (wall)",
+            f"{big.wall:.1f} s -> {big.wall * scale:,.0f} s",
+            "",
+            "< 60 s",
+            big.wall * scale < 60,
+        ),
+        Row(
+            "national_output",
+            "its actions-csv output, scaled to 200,000 episodes",
+            f"{len(big.stdout) / 1e6:,.1f} MB -> {len(big.stdout) * scale / 1e9:.2f} GB",
+            "",
+            "< 2 GB",
+            len(big.stdout) * scale < 2e9,
+        ),
+        Row(
+            "peak_rss",
+            "peak RSS of batch (largest of the three runs)",
+            f"{peak:.0f} MB",
+            "",
+            "< 250 MB, flat",
+            peak < 250,
+        ),
+    ]
+    worst = max(grow, key=lambda pid: grow[pid])
+    out.append(
+        Row(
+            "growth",
+            "one child, per episode, many episodes vs few (worst protocol: "
+            f"{worst}; " + ", ".join(f"{p} {_x(g)}" for p, g in grow.items()) + ")",
+            _x(grow[worst]),
+            "",
+            "<= 1.2x (linear)",
+            grow[worst] <= 1.2,
+        )
+    )
+    out += [
+        Row(
+            "import",
+            "import missing_protocol",
+            f"{start['import'] * 1e3:.0f} ms",
+            "",
+            "< 80 ms",
+            start["import"] < 0.080,
+        ),
+        Row(
+            "import_evaluate",
+            "from missing_protocol import evaluate, load_protocol, load_timeline",
+            f"{start['import_evaluate'] * 1e3:.0f} ms",
+            "",
+            "",
+            None,
+        ),
+        Row(
+            "cold_start",
+            "missing-protocol evaluate, cold start (wall, interpreter included)",
+            f"{start['cold_start'] * 1e3:.0f} ms",
+            "",
+            "< 150 ms",
+            start["cold_start"] < 0.150,
+        ),
+    ]
+    return out
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cores} cores (nproc), {model}, Python {platform.python_version()}"
+
+
+def report(table: list[Row], sizes: Sizes, measured: dict[str, Any], quick: bool) -> str:
+    mark = {True: "yes", False: "**no**", None: ""}
+    lines = [
+        "# Performance",
+        "",
+        f"Written by `benchmarks/run.py`{' --quick (tiny sizes: not a measurement)' * quick} "
+        f"on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {machine()}.",
+        "",
+        f"In-process rows: CPU time, medians of {sizes.rounds} interleaved rounds over "
+        f"{measured['children']:,} children ({measured['episodes']:,} episodes) of the realistic "
+        "caseload (`benchmarks/caseload.py`). Batch rows: wall time of the command; peak RSS "
+        "from `os.wait4`. Ratios are against the floor measured in the same run unless they say "
+        "otherwise; targets are issue 8's.",
+        "",
+        "| key | what | measured | ratio | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.key} | {r.what} | {r.value} | {r.ratio} | {r.target} | {mark[r.met]} |"
+        for r in table
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Issue 8's benchmark; writes a Markdown table.")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, only to prove it runs")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    as_of = london_datetime(AS_OF)
+    data = list(caseload(sizes.sample))
+    print(f"benchmark: in process, {sizes.sample} children, {sizes.rounds} rounds", flush=True)
+    measured = in_process(sizes, data, as_of)
+    print("benchmark: one child, many episodes vs few", flush=True)
+    grow = growth(sizes)
+    print("benchmark: start-up", flush=True)
+    start = startup(sizes.command_rounds)
+    print("benchmark: batch end to end", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        runs = batch_runs(sizes, Path(folder), AS_OF.isoformat())
+    table = rows(measured, runs, grow, start)
+    text = report(table, sizes, measured, args.quick)
+    args.output.write_text(text, encoding="utf-8")
+    print(text, end="")
+
+
+if __name__ == "__main__":
+    main()
