@@ -32,7 +32,7 @@ from missing_protocol.compare import (
     evaluate_placement,
     find_disagreements,
 )
-from missing_protocol.compare_render import (
+from missing_protocol.compare.render import (
     comparison_jsonable,
     render_diff_text,
     render_matrix_csv,

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from missing_protocol import bundled_protocol_ids, load_protocol
-from missing_protocol.compare import compare, find_all_disagreements
-from missing_protocol.compare_render import (
+from missing_protocol.compare import compare, find_all_disagreements, standard_ladders, summarise
+from missing_protocol.compare.render import (
     render_matrix_html,
     render_matrix_markdown,
     render_witnesses_markdown,
@@ -51,11 +51,15 @@ def pages() -> dict[Path, str]:
     protocols = [load_protocol(i) for i in bundled_protocol_ids()]
     matrix = compare(protocols)
     witnesses = find_all_disagreements(protocols)
-    head, _, rest = render_matrix_markdown(matrix, TITLE).partition("\n\n")
+    summaries, ladders = summarise(matrix), standard_ladders(protocols)
+    markdown = render_matrix_markdown(matrix, TITLE, summaries=summaries, ladders=ladders)
+    head, _, rest = markdown.partition("\n\n")
     body = f"{head}\n\n{EXPLANATION}\n{rest}"
     cited = body.index("## Cited passages")
     body = body[:cited] + render_witnesses_markdown(witnesses) + "\n" + body[cited:]
     return {
         DOCS / "comparison.md": body,
-        DOCS / "comparison.html": render_matrix_html(matrix, TITLE, witnesses, HTML_INTRO),
+        DOCS / "comparison.html": render_matrix_html(
+            matrix, TITLE, witnesses, HTML_INTRO, summaries=summaries, ladders=ladders
+        ),
     }
