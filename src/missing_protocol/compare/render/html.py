@@ -45,7 +45,7 @@ td.none{color:#555;font-style:italic;background:#f3f3f3}
 color:#fff}
 .ob-must{background:#b71c1c}.ob-should{background:#e65100}.ob-consider{background:#0d47a1}
 .due,.who{display:block;color:#333}
-a.cite{font-weight:bold;white-space:nowrap}
+a.cite{font-weight:bold}
 ul.summary{margin:.2rem 0 .8rem;padding-left:1.2rem}ul.summary li{margin:.15rem 0}
 li{margin:.2rem 0}
 :target{outline:3px solid #f9a825;background:#fff8e1}
@@ -73,7 +73,10 @@ details summary{cursor:pointer;font-size:.85rem}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 @page{size:A4 landscape;margin:10mm}
 @media print{body{margin:0;font-size:8.5pt}table{font-size:7.5pt}
-thead{display:table-header-group}tr,figure.ladder{break-inside:avoid}
+thead{display:table-header-group}tr{break-inside:avoid}
+figure.ladder+figure.ladder,#protocols-table{break-before:page}
+svg.ladder{max-height:100mm;width:auto;max-width:100%;margin:0 auto}
+figure.ladder p.child,figcaption{font-size:7.5pt}
 h2,h3{break-after:avoid}a{color:inherit;text-decoration:none}
 nav,details{display:none}:target{outline:none;background:none}
 .ob{color:#000;background:none;border:1px solid #000}}
@@ -244,7 +247,8 @@ def render_matrix_html(
         )
         out += [_ladder_figure(lad, rows=True) for lad in ladders]
         out.append("</section>")
-    out.append('<table class="protocols"><thead><tr><th>area</th><th>protocol</th>')
+    out.append('<table class="protocols" id="protocols-table"><thead><tr><th>area</th>')
+    out.append("<th>protocol</th>")
     out.append("<th>version</th><th>rule file</th></tr></thead><tbody>")
     for p in matrix.protocols:
         out.append(

@@ -27,10 +27,12 @@ __all__ = ["SHAPES", "first_by_topic", "ladder_svg", "render_ladder_text", "sinc
 SHAPES = {"must": "■", "should": "▲", "consider": "○"}
 
 _WIDTH = 1000
-_X0, _X1 = 168, 985  # the plot, after the lane labels
+_X0, _X1 = 168, 970  # the plot, after the lane labels
+_GAP = 46  # the least distance between two axis labels
 _SIZE = 8  # a marker's width and height
 _STEP = 10  # vertical distance between stacked markers
 _AXIS = 34  # height of the axis labels under the lanes
+_HEAD = 18  # height of the axis labels above them
 _TICKS_HOURS = (
     (0, "0"),
     (1, "1 h"),
@@ -67,16 +69,27 @@ def _x(hours: float, horizon: float) -> float:
 
 
 def _ticks(ladder: Ladder) -> list[tuple[float, str]]:
+    """Axis ticks: hours and days, then calendar months, the end always; none too close."""
     horizon = ladder.horizon_hours
-    ticks: list[tuple[float, str]] = [(h, t) for h, t in _TICKS_HOURS if h < horizon * 0.97]
+    wanted: list[tuple[float, str]] = [(h, t) for h, t in _TICKS_HOURS if h < horizon]
     for months in (1, 2, 3, 6, 12):
         at = add_duration(ladder.started_at, Duration(months, Unit.MONTHS))
         hours = (at - ladder.started_at).total_seconds() / 3600
-        if 700 < hours <= horizon * 1.001:
-            ticks.append((hours, f"{months} month{'s' * (months > 1)}"))
-    if not ticks or ticks[-1][0] < horizon * 0.97:
-        ticks.append((horizon, since(horizon)))
-    return ticks
+        if hours <= horizon + 1:
+            wanted.append((hours, f"{months} month{'s' * (months > 1)}"))
+    wanted.sort()
+    end = (horizon, next((t for h, t in wanted if abs(h - horizon) < 1), since(horizon)))
+    kept: list[tuple[float, str]] = []
+    for tick in (t for t in wanted if t[0] < horizon - 1):
+        x = _x(tick[0], horizon)
+        if _x(end[0], horizon) - x < _GAP:
+            break
+        if kept and x - _x(kept[-1][0], horizon) < _GAP:
+            if tick[1].endswith(("month", "months")):
+                kept[-1] = tick  # a calendar month reads better than 4 weeks
+            continue
+        kept.append(tick)
+    return [*kept, end]
 
 
 def _shape(marker: LadderMarker, x: float, y: float, size: float) -> str:
@@ -169,30 +182,34 @@ def ladder_svg(ladder: Ladder) -> str:
     """The ladder as one inline SVG element (no scripts, no external resources)."""
     horizon = ladder.horizon_hours
     body: list[str] = []
-    top = 4.0
+    top = _HEAD
     for lane in ladder.lanes:
         lines, height = _lane(lane, top, horizon)
         body += lines
         top += height
     plot_bottom = top
-    grid: list[str] = []
+    grid: list[str] = [f'<line class="sep" x1="0" x2="{_WIDTH}" y1="{_HEAD}" y2="{_HEAD}"/>']
     for hours, label in _ticks(ladder):
         x = _x(hours, horizon)
-        grid.append(f'<line class="tick" x1="{x:.1f}" x2="{x:.1f}" y1="4" y2="{plot_bottom:.1f}"/>')
-        anchor = "end" if x > _X1 - 20 else "middle"
         grid.append(
-            f'<text class="tl" x="{x:.1f}" y="{plot_bottom + 14:.1f}" '
-            f'text-anchor="{anchor}">{_h(label)}</text>'
+            f'<line class="tick" x1="{x:.1f}" x2="{x:.1f}" y1="{_HEAD - 4}" '
+            f'y2="{plot_bottom:.1f}"/>'
         )
+        anchor = "middle"
+        for y in (_HEAD - 7, plot_bottom + 14):
+            grid.append(
+                f'<text class="tl" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">{_h(label)}</text>'
+            )
     if ladder.returned_at is not None:
         hours = (ladder.returned_at - ladder.started_at).total_seconds() / 3600
         x = _x(hours, horizon)
         grid.append(
-            f'<line class="ret" x1="{x:.1f}" x2="{x:.1f}" y1="4" y2="{plot_bottom:.1f}"/>'
+            f'<line class="ret" x1="{x:.1f}" x2="{x:.1f}" y1="{_HEAD - 4}" y2="{plot_bottom:.1f}"/>'
             f'<text class="tl" x="{x:.1f}" y="{plot_bottom + 27:.1f}" '
             f'text-anchor="middle">returned</text>'
         )
     grid.append(
+        f'<text class="tl" x="4" y="{_HEAD - 7}">since going missing</text>'
         f'<text class="tl" x="4" y="{plot_bottom + 14:.1f}">since going missing</text>'
         f'<text class="tl" x="4" y="{plot_bottom + 27:.1f}">'
         f"{_h(format_moment(ladder.started_at))}</text>"
