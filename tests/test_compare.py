@@ -25,6 +25,7 @@ from missing_protocol.compare import (
     DifferenceKind,
     GridPoint,
     PlacementSide,
+    Witness,
     compare,
     compare_scenario,
     default_grid,
@@ -310,54 +311,88 @@ def test_placement_without_hand_offs_says_none() -> None:
 # --- witnesses --------------------------------------------------------------------------
 
 
-def _last_episode_kinds(
-    protocol_text: str, point: GridPoint
-) -> dict[str, list[dt.datetime | None]]:
+Duty = tuple[str, str, str | None]  # episode, kind, recipient
+
+
+def _duties(protocol_text: str, point: GridPoint) -> dict[Duty, list[dt.datetime | None]]:
+    """What the protocol requires on every episode of the point's timeline, by recipient."""
     protocol = compile_text(protocol_text, "p.yaml")
     result = evaluate(protocol, point.timeline(), point.as_of())
-    out: dict[str, list[dt.datetime | None]] = {}
+    out: dict[Duty, list[dt.datetime | None]] = {}
     for action in result.actions:
-        if action.episode_id == f"E{point.episodes}":
-            out.setdefault(action.kind, []).append(action.due_at)
+        out.setdefault((action.episode_id, action.kind, action.recipient), []).append(action.due_at)
     return out
+
+
+def _earliest(dues: list[dt.datetime | None]) -> dt.datetime | None:
+    known = [d for d in dues if d is not None]
+    return min(known) if known else None
+
+
+def _shows(
+    w: Witness, a: dict[Duty, list[dt.datetime | None]], b: dict[Duty, list[dt.datetime | None]]
+) -> bool:
+    """Whether some episode of the point shows the witness's difference."""
+    episodes = {duty[0] for duty in (*a, *b)}
+    for episode in episodes:
+        duty = (episode, w.kind, w.recipient)
+        if w.difference is DifferenceKind.REQUIRED:
+            if (duty in a) == (w.only_in == "alpha") and (duty in b) == (w.only_in == "beta"):
+                return True
+        elif duty in a and duty in b and _earliest(a[duty]) != _earliest(b[duty]):
+            return True
+    return False
 
 
 def test_witnesses_really_differ_and_are_the_smallest_on_the_grid() -> None:
     grid = default_grid()
     pair = find_disagreements(ALPHA, BETA, grid=grid)
     assert pair.searched > 0
-    found = {(w.difference, w.kind, w.only_in): w for w in pair.witnesses}
-    meeting = found[(DifferenceKind.REQUIRED, "strategy_meeting", "alpha")]
+    found = {(w.difference, w.kind, w.recipient, w.only_in): w for w in pair.witnesses}
+    meeting = found[(DifferenceKind.REQUIRED, "strategy_meeting", None, "alpha")]
     # alpha meets after 24 hours, beta after 48: the smallest witness is back after 25 hours
     assert (meeting.point.episodes, meeting.point.hours, meeting.point.set_fields) == (1, 25, 0)
-    repeat = found[(DifferenceKind.REQUIRED, "professionals_meeting", "alpha")]
-    assert repeat.point.episodes == 3
+    repeat = found[(DifferenceKind.REQUIRED, "professionals_meeting", None, "alpha")]
+    assert (repeat.point.episodes, repeat.episode_id) == (3, "E3")
+    # recipients count: beta tells the parents of a looked after child, alpha does not
+    parents = found[(DifferenceKind.REQUIRED, "notify", "parents", "beta")]
+    assert parents.point.case_status is CaseStatus.LOOKED_AFTER
+    assert parents.detail == (
+        "notify to parents on E1: required by beta (notify_worker_and_parents); not by alpha"
+    )
+    assert (DifferenceKind.REQUIRED, "notify", "allocated_social_worker", "beta") not in found
     for w in pair.witnesses:
-        a = _last_episode_kinds(ALPHA_TEXT, w.point)
-        b = _last_episode_kinds(BETA_TEXT, w.point)
-        if w.difference is DifferenceKind.REQUIRED:
-            assert (w.kind in a) == (w.only_in == "alpha")
-            assert (w.kind in b) == (w.only_in == "beta")
-        else:
-            assert w.kind in a
-            assert w.kind in b
+        a, b = _duties(ALPHA_TEXT, w.point), _duties(BETA_TEXT, w.point)
+        assert _shows(w, a, b), w.detail
         # no smaller point on the grid shows the same difference
         for smaller in grid:
-            if smaller.size() >= w.point.size():
-                continue
-            sa = _last_episode_kinds(ALPHA_TEXT, smaller) if w.kind else {}
-            sb = _last_episode_kinds(BETA_TEXT, smaller)
-            if w.difference is DifferenceKind.REQUIRED:
-                assert not (
-                    (w.kind in sa) == (w.only_in == "alpha")
-                    and (w.kind in sb) == (w.only_in == "beta")
-                ), smaller
+            if smaller.size() < w.point.size():
+                sa, sb = _duties(ALPHA_TEXT, smaller), _duties(BETA_TEXT, smaller)
+                assert not _shows(w, sa, sb), smaller
+
+
+def test_witnesses_report_every_difference_on_every_episode() -> None:
+    grid = [
+        p
+        for p in default_grid()
+        if p.age == 15 and p.police_risk is None and (p.episodes == 3 or p.hours in (1, 25, 49))
+    ]
+    pair = find_disagreements(ALPHA, BETA, grid=grid)
+    wanted = set()
+    for point in grid:
+        a, b = _duties(ALPHA_TEXT, point), _duties(BETA_TEXT, point)
+        for duty in a.keys() | b.keys():
+            _, kind, recipient = duty
+            if duty in a and duty in b:
+                if _earliest(a[duty]) != _earliest(b[duty]):
+                    wanted.add((DifferenceKind.DEADLINE, kind, recipient, None))
             else:
-                assert not (
-                    w.kind in sa
-                    and w.kind in sb
-                    and min(sa[w.kind], key=str) != min(sb[w.kind], key=str)
-                ), smaller
+                wanted.add(
+                    (DifferenceKind.REQUIRED, kind, recipient, "alpha" if duty in a else "beta")
+                )
+    found = {(w.difference, w.kind, w.recipient, w.only_in) for w in pair.witnesses}
+    assert found == wanted
+    assert len(found) == 5
 
 
 def test_grid_points_describe_and_build_their_timelines() -> None:

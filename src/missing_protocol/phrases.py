@@ -489,13 +489,18 @@ def _duration(duration: Duration) -> str:
     return str(duration).removeprefix("1 ")
 
 
-def deadline_words(deadline: Deadline) -> str:
-    """``immediately``, ``within 72 hours of return``, ``no time limit stated``."""
+def deadline_words(deadline: Deadline, trigger: Trigger | None = None) -> str:
+    """``immediately``, ``within 72 hours of return``, ``no time limit stated``.
+
+    Counted from the moment that triggers the duty (``trigger``, when given,
+    is an event at that moment), it is just ``within 72 hours``.
+    """
     if deadline.kind is DeadlineKind.IMMEDIATELY:
         return "immediately"
     if deadline.kind is DeadlineKind.UNSPECIFIED:
         return "no time limit stated"
-    if deadline.anchor is Moment.TRIGGERED:
+    same = isinstance(trigger, EventTrigger) and trigger.on is deadline.anchor
+    if deadline.anchor is Moment.TRIGGERED or same:
         return f"within {deadline.within}"
     return f"within {deadline.within} of {MOMENT_LABELS[deadline.anchor.value]}"
 

@@ -173,14 +173,22 @@ def _rule_entry(protocol: Protocol, key: str, rule: Rule) -> Entry:
             condition,
             trigger + (f", if {condition}" if condition else ""),
             who_words(protocol, rule),
-            deadline_words(rule.deadline),
+            deadline_words(rule.deadline, rule.trigger),
         ),
     )
 
 
-def _plain(value: str, words: str, citation: CitationRef | None, note: str | None) -> Entry:
+def _plain(
+    value: str,
+    words: str,
+    citation: CitationRef | None,
+    note: str | None,
+    condition: str | None = None,
+) -> Entry:
     """An entry with no duty: a category, a floor, the risk levels."""
-    return Entry(value, None, None, None, citation, (), note, Words(None, None, words, None, None))
+    return Entry(
+        value, None, None, None, citation, (), note, Words(None, condition, words, None, None)
+    )
 
 
 def row_words(kind: str, recipient: str | None) -> str:
@@ -256,6 +264,7 @@ def _risk_section(protocols: Sequence[Protocol], keys: Sequence[str]) -> list[_R
                     f"{c.label}: police risk {risk_words or 'not specified'}; {derived_words}",
                     cite_ref(k, "category", c.id, c.citation, c.source),
                     c.note,
+                    derived_words + (f" (police risk {risk_words})" if risk_words else ""),
                 ),
             )
         for f in p.floors:
@@ -268,13 +277,15 @@ def _risk_section(protocols: Sequence[Protocol], keys: Sequence[str]) -> list[_R
             )
             raised = value_label("police_risk", f.raise_to.value)
             words = f"police risk {forbid_words} raised to {raised}"
+            floor_words = f"when {condition_words(f.when, p)}" if f.when is not None else "always"
             row(key, label, words, (2, 0, 0, key)).add(
                 k,
                 _plain(
                     f"applies when {describe(f.when)}" if f.when is not None else "always applies",
-                    f"when {condition_words(f.when, p)}" if f.when is not None else "always",
+                    floor_words,
                     cite_ref(k, "floor", f.id, f.citation, f.source),
                     f.note,
+                    floor_words,
                 ),
             )
     return list(rows.values())

@@ -41,7 +41,7 @@ def _ways(cell: MatrixCell) -> str:
     ways: list[str] = []
     for entry in sorted(cell.entries, key=lambda e: strength.get(e.obligation or "", 3)):
         w = entry.words
-        parts = [entry.obligation, w.trigger, w.deadline] if w.trigger else [w.value]
+        parts = [entry.obligation, w.trigger, w.deadline] if w.trigger else [w.condition or w.value]
         text = ", ".join(p for p in parts if p)
         if text not in ways:
             ways.append(text)
@@ -51,9 +51,13 @@ def _ways(cell: MatrixCell) -> str:
     return " or ".join(ways)
 
 
+def _count(n: int) -> str:
+    return _COUNTS[n] if n < len(_COUNTS) else str(n)
+
+
 def _names(names: Sequence[str], total: int) -> str:
-    if len(names) == total and total > 2:
-        return f"all {_COUNTS[total] if total < len(_COUNTS) else total}"
+    if len(names) == total and total > 1:
+        return "both" if total == 2 else f"all {_count(total)}"
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     if len(names) >= 3:
         return (
@@ -74,6 +78,13 @@ def _row_sentence(row: MatrixRow, names: dict[str, str]) -> str:
     ]
     if "" in groups:
         parts.append(f"not covered in {_names(groups[''], total)}")
+    elif len(groups) == 1:  # the same in these words: the difference is elsewhere
+        whos = {e.words.who for c in row.cells for e in c.entries}
+        parts[-1] += (
+            "; they differ on who does it"
+            if len(whos) > 1
+            else "; they differ on the conditions (see the table)"
+        )
     return f"{row.words[:1].upper()}{row.words[1:]}: " + "; ".join(parts) + "."
 
 

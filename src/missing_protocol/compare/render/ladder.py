@@ -182,7 +182,7 @@ def ladder_svg(ladder: Ladder) -> str:
     """The ladder as one inline SVG element (no scripts, no external resources)."""
     horizon = ladder.horizon_hours
     body: list[str] = []
-    top = _HEAD
+    top = float(_HEAD)
     for lane in ladder.lanes:
         lines, height = _lane(lane, top, horizon)
         body += lines
@@ -195,10 +195,9 @@ def ladder_svg(ladder: Ladder) -> str:
             f'<line class="tick" x1="{x:.1f}" x2="{x:.1f}" y1="{_HEAD - 4}" '
             f'y2="{plot_bottom:.1f}"/>'
         )
-        anchor = "middle"
         for y in (_HEAD - 7, plot_bottom + 14):
             grid.append(
-                f'<text class="tl" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">{_h(label)}</text>'
+                f'<text class="tl" x="{x:.1f}" y="{y:.1f}" text-anchor="middle">{_h(label)}</text>'
             )
     if ladder.returned_at is not None:
         hours = (ladder.returned_at - ladder.started_at).total_seconds() / 3600
