@@ -425,7 +425,12 @@ def _pred_words(pred: Pred, protocol: Protocol | None) -> str:
         return _AGE.get(pred.op, "aged {}").format(pred.value)
     if fact is FactName.POLICE_RISK and pred.op in _RISK:
         return _RISK[pred.op].format(label(pred.value))
-    values = sorted(pred.value) if isinstance(pred.value, frozenset) else [pred.value]
+    domain = FACTS[fact].domain or ()
+
+    def order(v: object) -> tuple[int, str]:
+        return (domain.index(str(v)), "") if str(v) in domain else (len(domain), str(v))
+
+    values = sorted(pred.value, key=order) if isinstance(pred.value, frozenset) else [pred.value]
     words = [label(v) for v in values]
     negated = pred.op in ("not_in", "has_none")
     prefix = _PREFIXES.get(fact)
