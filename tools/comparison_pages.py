@@ -36,7 +36,26 @@ behind each rule are in [ambiguities.md](ambiguities.md).
 
 The same comparison is available as a self-contained page,
 [comparison.html](comparison.html), and from the command line:
-`missing-protocol compare --format md|html|csv|json`.
+`missing-protocol compare --format md|html|csv|json`; `missing-protocol compare
+--ladder TIMELINE` draws the escalation ladder for any child.
+
+The HTML page opens with the escalation ladders: for each standard child, one
+lane per area and a mark at each moment a duty becomes required (■ must,
+▲ should, ○ consider), on a time scale stretched so the first hours can be
+read; under it, a table of how soon each topic's first duty arises. Above
+each topic's table, generated sentences say where the areas differ. It fits a
+1,280 x 800 screen without scrolling sideways and prints on A4 landscape
+(checked by tests/test_compare_page.py; screenshots by tools/screenshots.py):
+
+| on screen (1,280 x 800) | printed (A4 landscape) |
+|---|---|
+| ![the first ladder on screen][screen] | ![the first printed page][print-1] |
+| ![a topic's summary and table on screen][topic] | ![the ladder's table, printed][print-2] |
+
+[screen]: images/comparison-screen.png
+[topic]: images/comparison-screen-topic.png
+[print-1]: images/comparison-print-1.png
+[print-2]: images/comparison-print-2.png
 """
 
 

@@ -214,7 +214,8 @@ class _RowBuilder:
 
 def _finish(builders: Iterable[_RowBuilder], keys: Sequence[str]) -> tuple[MatrixRow, ...]:
     rows = []
-    for b in sorted(builders, key=lambda b: b.order):
+    # within a kind of row, the items most protocols cover first
+    for b in sorted(builders, key=lambda b: (b.order[0], -len(b.entries), b.order)):
         cells = tuple(
             MatrixCell(k, bool(b.entries.get(k)), tuple(b.entries.get(k, ()))) for k in keys
         )

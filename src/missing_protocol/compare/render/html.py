@@ -19,9 +19,8 @@ from missing_protocol.compare.matrix import Entry, Matrix, MatrixCell, row_words
 from missing_protocol.compare.summaries import TopicSummary
 from missing_protocol.compare.witnesses import PairWitnesses
 from missing_protocol.explain import format_moment
-from missing_protocol.phrases import TOPIC_LABELS
 
-from .ladder import SHAPES, first_by_topic, ladder_svg, since
+from .ladder import SHAPES, column_label, first_duties, ladder_svg, since
 from .markdown import LEGEND
 
 __all__ = ["render_ladder_html", "render_matrix_html"]
@@ -153,8 +152,8 @@ def _legend() -> list[str]:
 
 
 def _firsts_html(ladder: Ladder) -> str:
-    topics, firsts = first_by_topic(ladder)
-    head = "".join(f'<th scope="col">{_h(TOPIC_LABELS[t])}</th>' for t in topics)
+    columns, firsts = first_duties(ladder)
+    head = "".join(f'<th scope="col">{_h(column_label(c))}</th>' for c in columns)
     out = [
         '<table class="firsts"><caption class="sr">First duty of each topic, '
         "time since going missing</caption>",
@@ -162,8 +161,8 @@ def _firsts_html(ladder: Ladder) -> str:
     ]
     for lane, first in zip(ladder.lanes, firsts, strict=True):
         cells = []
-        for topic in topics:
-            m = first.get(topic)
+        for column in columns:
+            m = first.get(column)
             if m is None:
                 cells.append("<td>–</td>")
                 continue

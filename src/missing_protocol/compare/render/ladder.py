@@ -18,13 +18,23 @@ import math
 from collections.abc import Sequence
 
 from missing_protocol.calendar import Duration, Unit, add_duration
+from missing_protocol.compare.common import kind_order
 from missing_protocol.compare.ladder import Ladder, LadderLane, LadderMarker
 from missing_protocol.explain import format_moment
+from missing_protocol.phrases import TOPIC_LABELS, kind_label
 from missing_protocol.vocabulary import Topic
 
-__all__ = ["SHAPES", "first_by_topic", "ladder_svg", "render_ladder_text", "since"]
+__all__ = [
+    "SHAPES",
+    "column_label",
+    "first_duties",
+    "ladder_svg",
+    "render_ladder_text",
+    "since",
+]
 
 SHAPES = {"must": "■", "should": "▲", "consider": "○"}
+_ANY_TOPICS = (Topic.ESCALATION, Topic.REVIEWS_WHILE_MISSING)
 
 _WIDTH = 1000
 _X0, _X1 = 168, 970  # the plot, after the lane labels
@@ -271,23 +281,41 @@ def render_ladder_text(ladder: Ladder) -> str:
     return "\n".join(lines) + "\n"
 
 
-def first_by_topic(ladder: Ladder) -> tuple[tuple[str, ...], list[dict[str, LadderMarker]]]:
-    """The topics any lane has, in vocabulary order, and per lane each topic's first duty.
+def first_duties(ladder: Ladder) -> tuple[tuple[str, ...], list[dict[str, LadderMarker]]]:
+    """The ladder in one table: columns, and per lane the first duty of each column.
 
-    Of the duties that arise first in a topic, the most strongly put is kept.
+    The columns are the action kinds that at least half the lanes require for
+    this child (in vocabulary order), then, for the duties areas name
+    differently, any senior escalation and any recurring review while
+    missing. Of the duties that arise first in a column, the most strongly
+    put is kept.
     """
     strength = {"must": 0, "should": 1, "consider": 2}
+    evaluated = [lane for lane in ladder.lanes if not lane.problems]
+    counts: dict[str, int] = {}
+    for lane in evaluated:
+        for kind in {m.kind for m in lane.markers}:
+            counts[kind] = counts.get(kind, 0) + 1
+    kinds = sorted((k for k, n in counts.items() if 2 * n >= len(evaluated)), key=kind_order)
+    columns = (*kinds, *(f"topic:{t.value}" for t in _ANY_TOPICS))
     per_lane: list[dict[str, LadderMarker]] = []
     for lane in ladder.lanes:
         first: dict[str, LadderMarker] = {}
         for m in lane.markers:
-            best = first.get(m.topic)
-            if best is None or (m.hours, strength.get(m.obligation, 3)) < (
-                best.hours,
-                strength.get(best.obligation, 3),
-            ):
-                first[m.topic] = m
+            for column in (m.kind, f"topic:{m.topic}"):
+                best = first.get(column)
+                if column in columns and (
+                    best is None
+                    or (m.hours, strength.get(m.obligation, 3))
+                    < (best.hours, strength.get(best.obligation, 3))
+                ):
+                    first[column] = m
         per_lane.append(first)
-    present = {t for lane in per_lane for t in lane}
-    topics = tuple(t.value for t in Topic if t.value in present)
-    return topics, per_lane
+    return columns, per_lane
+
+
+def column_label(column: str) -> str:
+    """A column of :func:`first_duties` in words, e.g. ``any senior escalation``."""
+    if column.startswith("topic:"):
+        return "any " + TOPIC_LABELS[column.removeprefix("topic:")].lower()
+    return "tell anyone" if column == "notify" else kind_label(column)

@@ -14,9 +14,8 @@ from missing_protocol.compare.ladder import Ladder
 from missing_protocol.compare.matrix import Entry, Matrix, MatrixCell, row_words
 from missing_protocol.compare.summaries import TopicSummary
 from missing_protocol.compare.witnesses import PairWitnesses
-from missing_protocol.phrases import TOPIC_LABELS
 
-from .ladder import SHAPES, first_by_topic, since
+from .ladder import SHAPES, column_label, first_duties, since
 
 __all__ = [
     "LEGEND",
@@ -70,15 +69,15 @@ def _quote_line_md(ref: CitationRef) -> str:
 
 def ladder_table_markdown(ladder: Ladder, *, links: bool = True) -> list[str]:
     """When each topic's first duty arises, per area: the ladder in one table."""
-    topics, firsts = first_by_topic(ladder)
+    columns, firsts = first_duties(ladder)
     lines = [
-        "| area | " + " | ".join(TOPIC_LABELS[t] for t in topics) + " |",
-        "|---" * (len(topics) + 1) + "|",
+        "| area | " + " | ".join(column_label(c) for c in columns) + " |",
+        "|---" * (len(columns) + 1) + "|",
     ]
     for lane, first in zip(ladder.lanes, firsts, strict=True):
         cells = []
-        for topic in topics:
-            m = first.get(topic)
+        for column in columns:
+            m = first.get(column)
             if m is None:
                 cells.append("–")
                 continue
