@@ -10,13 +10,22 @@ import csv
 import datetime as dt
 import io
 import json
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from chromium import run_chromium
-from missing_protocol import Timeline, compile_text, evaluate
+from compare_data import (
+    ALPHA,
+    ALPHA_TEXT,
+    BETA,
+    BETA_TEXT,
+    DATA,
+    Page,
+    golden,
+    looked_after_timeline,
+)
+from missing_protocol import compile_text, evaluate
 from missing_protocol.calendar import LONDON
 from missing_protocol.cli import main
 from missing_protocol.compare import (
@@ -42,49 +51,7 @@ from missing_protocol.compare.render import (
 )
 from missing_protocol.facts import CaseStatus, MissingFrom
 
-DATA = Path(__file__).parent / "data" / "compare"
-ALPHA_TEXT = (DATA / "alpha.yaml").read_text(encoding="utf-8")
-BETA_TEXT = (DATA / "beta.yaml").read_text(encoding="utf-8")
-ALPHA = compile_text(ALPHA_TEXT, "tests/data/compare/alpha.yaml")
-BETA = compile_text(BETA_TEXT, "tests/data/compare/beta.yaml")
 AS_OF = dt.datetime(2024, 5, 10, 12, 0, tzinfo=LONDON)
-
-
-def golden(name: str) -> str:
-    return (DATA / name).read_text(encoding="utf-8")
-
-
-def looked_after_timeline() -> Timeline:
-    return Timeline.model_validate(
-        {
-            "child": {
-                "id": "C-7",
-                "date_of_birth": "2011-02-01",
-                "case_status": "looked_after",
-                "known_to_social_care": True,
-                "has_allocated_worker": True,
-            },
-            "episodes": [
-                {
-                    "id": "E1",
-                    "missing_from": "care_placement",
-                    "category": "missing",
-                    "police_risk": "low",
-                    "started_at": "2024-05-01T22:00",
-                    "reported_at": "2024-05-01T22:30",
-                    "returned_at": "2024-05-03T12:00",
-                }
-            ],
-            "events": [
-                {
-                    "action": "notify",
-                    "recipient": "allocated_social_worker",
-                    "at": "2024-05-02T09:00",
-                },
-                {"action": "return_home_interview", "outcome": "offered", "at": "2024-05-04T10:00"},
-            ],
-        }
-    )
 
 
 # --- the matrix -------------------------------------------------------------------
@@ -155,29 +122,9 @@ def test_matrix_json_is_versioned_plain_data() -> None:
 # --- HTML ---------------------------------------------------------------------------
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.ids: set[str] = set()
-        self.hrefs: list[str] = []
-        self.tags: set[str] = set()
-        self.sources: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        for name, value in attrs:
-            if name == "id" and value:
-                self.ids.add(value)
-            if name == "href" and value:
-                self.hrefs.append(value)
-            if name == "src" and value:
-                self.sources.append(value)
-
-
 def test_html_is_self_contained_and_every_link_resolves() -> None:
     page = render_matrix_html(compare([ALPHA, BETA]))
-    parser = _Links()
-    parser.feed(page)
+    parser = Page(page)
     assert "script" not in parser.tags
     assert "link" not in parser.tags
     assert parser.sources == []
@@ -192,8 +139,7 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     page = tmp_path / "comparison.html"
     page.write_text(render_matrix_html(compare([ALPHA, BETA])), encoding="utf-8")
     dom_text = run_chromium(tmp_path, "--dump-dom", page.as_uri())
-    dom = _Links()
-    dom.feed(dom_text)
+    dom = Page(dom_text)
     assert "table" in dom.tags
     assert dom_text.count("<table") == 1 + len(compare([ALPHA, BETA]).sections)
     internal = {h[1:] for h in dom.hrefs if h.startswith("#")}

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from missing_protocol import Timeline, bundled_protocol_ids, compile_text, load_protocol
+from compare_data import ALPHA, BETA, BETA_TEXT, DATA, Page, golden, looked_after_timeline
+from missing_protocol import bundled_protocol_ids, compile_text, load_protocol
 from missing_protocol.calendar import LONDON, Duration, Unit
 from missing_protocol.cli import main
 from missing_protocol.compare import (
@@ -55,36 +55,7 @@ from missing_protocol.phrases import (
     unlabelled,
 )
 
-DATA = Path(__file__).parent / "data" / "compare"
-ALPHA_TEXT = (DATA / "alpha.yaml").read_text(encoding="utf-8")
-BETA_TEXT = (DATA / "beta.yaml").read_text(encoding="utf-8")
-ALPHA = compile_text(ALPHA_TEXT, "tests/data/compare/alpha.yaml")
-BETA = compile_text(BETA_TEXT, "tests/data/compare/beta.yaml")
 BUNDLED = [load_protocol(i) for i in bundled_protocol_ids()]
-
-
-def still_missing() -> Timeline:
-    """A looked after 13-year-old missing from care since 22:00 on 1 May 2024, never back."""
-    return Timeline.model_validate(
-        {
-            "child": {
-                "id": "C-7",
-                "date_of_birth": "2011-02-01",
-                "case_status": "looked_after",
-                "known_to_social_care": True,
-                "has_allocated_worker": True,
-            },
-            "episodes": [
-                {
-                    "id": "E1",
-                    "missing_from": "care_placement",
-                    "police_risk": "low",
-                    "started_at": "2024-05-01T22:00",
-                    "reported_at": "2024-05-01T22:30",
-                }
-            ],
-        }
-    )
 
 
 # --- the phrasebook -----------------------------------------------------------------
@@ -203,7 +174,7 @@ def test_summaries_of_the_bundled_protocols_name_every_area_they_compare() -> No
 
 
 def test_ladder_places_each_duty_when_it_becomes_required() -> None:
-    drawn = ladder([ALPHA, BETA], still_missing())
+    drawn = ladder([ALPHA, BETA], looked_after_timeline(returned=False))
     assert drawn.as_of == dt.datetime(2024, 8, 1, 22, 0, tzinfo=LONDON)
     assert drawn.horizon_hours == 2208.0
     alpha, beta = drawn.lanes
@@ -224,47 +195,13 @@ def test_ladder_places_each_duty_when_it_becomes_required() -> None:
 
 
 def test_ladder_text_golden() -> None:
-    text = render_ladder_text(ladder([ALPHA, BETA], still_missing()))
-    assert text == (DATA / "ladder.txt.golden").read_text(encoding="utf-8")
-
-
-class _Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.ids: set[str] = set()
-        self.hrefs: list[str] = []
-        self.tags: set[str] = set()
-        self.titles: list[str] = []
-        self.text: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        if tag in ("style", "title"):
-            self._skip += 1
-        for name, value in attrs:
-            if name == "id" and value:
-                self.ids.add(value)
-            if name == "href" and value:
-                self.hrefs.append(value)
-            if name == "title" and value:
-                self.titles.append(value)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "title"):
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.text.append(data)
-        elif self.lasttag == "title":  # an SVG mark's tooltip
-            self.titles.append(data)
+    text = render_ladder_text(ladder([ALPHA, BETA], looked_after_timeline(returned=False)))
+    assert text == golden("ladder.txt.golden")
 
 
 def test_matrix_html_speaks_words_and_keeps_codes_on_hover() -> None:
     matrix = compare([ALPHA, BETA])
-    page = _Page()
-    page.feed(render_matrix_html(matrix, summaries=summarise(matrix)))
+    page = Page(render_matrix_html(matrix, summaries=summarise(matrix)))
     tables = "".join(page.text).rsplit("Cited passages", 1)[0]
     for code in ("case_status", "allocated_social_worker", "placed_by_other_authority", "→"):
         assert code not in tables
@@ -284,9 +221,8 @@ def test_matrix_html_speaks_words_and_keeps_codes_on_hover() -> None:
 
 
 def test_ladder_html_is_self_contained_and_every_mark_links_to_its_passage() -> None:
-    drawn = ladder([ALPHA, BETA], still_missing())
-    page = _Page()
-    page.feed(render_ladder_html(drawn))
+    drawn = ladder([ALPHA, BETA], looked_after_timeline(returned=False))
+    page = Page(render_ladder_html(drawn))
     assert "script" not in page.tags
     assert {"svg", "rect", "polygon"} <= page.tags
     assert page.hrefs
@@ -317,7 +253,7 @@ def test_standard_children_link_to_rows_and_passages_that_exist() -> None:
 
 
 def test_ladder_json_is_versioned_plain_data() -> None:
-    data = comparison_jsonable(ladder([ALPHA, BETA], still_missing()))
+    data = comparison_jsonable(ladder([ALPHA, BETA], looked_after_timeline(returned=False)))
     assert (data["schema_version"], data["comparison"]) == (1, "ladder")
     assert data["lanes"][0]["markers"][0]["kind"] == "notify"
     json.dumps(data)
@@ -334,10 +270,10 @@ def _run(argv: list[str]) -> tuple[int, str, str]:
 
 def test_compare_ladder_command(tmp_path: Path) -> None:
     path = tmp_path / "t.json"
-    path.write_text(still_missing().model_dump_json(), encoding="utf-8")
+    path.write_text(looked_after_timeline(returned=False).model_dump_json(), encoding="utf-8")
     alpha, beta = str(DATA / "alpha.yaml"), str(DATA / "beta.yaml")
     code, out, _ = _run(["--ladder", str(path), alpha, beta])
-    assert (code, out) == (0, (DATA / "ladder.txt.golden").read_text(encoding="utf-8"))
+    assert (code, out) == (0, golden("ladder.txt.golden"))
     code, out, _ = _run(["--ladder", str(path), alpha, beta, "--format", "html"])
     assert code == 0
     assert out.startswith("<!DOCTYPE html>")

@@ -20,7 +20,7 @@ from missing_protocol.compare.summaries import TopicSummary
 from missing_protocol.compare.witnesses import PairWitnesses
 from missing_protocol.explain import format_moment
 
-from .ladder import SHAPES, column_label, first_duties, ladder_svg, since
+from .ladder import SHAPES, column_label, first_duties, first_text, ladder_svg, since
 from .markdown import LEGEND
 
 __all__ = ["render_ladder_html", "render_matrix_html"]
@@ -151,25 +151,24 @@ def _legend() -> list[str]:
     return out
 
 
+def _first_cell(m: LadderMarker | None) -> str:
+    if m is None:
+        return "<td>–</td>"
+    tip = f"{m.obligation} {m.words}, by {m.who}"
+    return f'<td><a href="#{_h(m.anchor)}" title="{_h(tip)}">{_h(first_text(m))}</a></td>'
+
+
 def _firsts_html(ladder: Ladder) -> str:
-    columns, firsts = first_duties(ladder)
+    columns, rows = first_duties(ladder)
     head = "".join(f'<th scope="col">{_h(column_label(c))}</th>' for c in columns)
     out = [
-        '<table class="firsts"><caption class="sr">First duty of each topic, '
+        '<table class="firsts"><caption class="sr">How soon each duty first arises, '
         "time since going missing</caption>",
         f'<thead><tr><th scope="col">area</th>{head}</tr></thead><tbody>',
     ]
-    for lane, first in zip(ladder.lanes, firsts, strict=True):
-        cells = []
-        for column in columns:
-            m = first.get(column)
-            if m is None:
-                cells.append("<td>–</td>")
-                continue
-            text = f"{SHAPES.get(m.obligation, '')} {since(m.hours)}"
-            tip = f"{m.obligation} {m.words}, by {m.who}"
-            cells.append(f'<td><a href="#{_h(m.anchor)}" title="{_h(tip)}">{_h(text)}</a></td>')
-        out.append(f'<tr><th scope="row">{_h(lane.protocol.name)}</th>{"".join(cells)}</tr>')
+    for lane, firsts in rows:
+        cells = "".join(_first_cell(m) for m in firsts)
+        out.append(f'<tr><th scope="row">{_h(lane.protocol.name)}</th>{cells}</tr>')
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -242,7 +241,8 @@ def render_matrix_html(
         out.append(
             "<p>Each child below was evaluated under every protocol, three months after going "
             "missing and never returned. Each mark is a duty becoming required; the table under "
-            "each picture gives, per topic, how soon the first duty arises.</p>"
+            "each picture gives how soon each duty most areas share (and any senior escalation "
+            "or recurring review) first arises.</p>"
         )
         out += [_ladder_figure(lad, rows=True) for lad in ladders]
         out.append("</section>")

@@ -28,6 +28,7 @@ __all__ = [
     "SHAPES",
     "column_label",
     "first_duties",
+    "first_text",
     "ladder_svg",
     "render_ladder_text",
     "since",
@@ -281,8 +282,10 @@ def render_ladder_text(ladder: Ladder) -> str:
     return "\n".join(lines) + "\n"
 
 
-def first_duties(ladder: Ladder) -> tuple[tuple[str, ...], list[dict[str, LadderMarker]]]:
-    """The ladder in one table: columns, and per lane the first duty of each column.
+def first_duties(
+    ladder: Ladder,
+) -> tuple[tuple[str, ...], list[tuple[LadderLane, list[LadderMarker | None]]]]:
+    """The ladder in one table: columns, and per lane the first duty in each (or none).
 
     The columns are the action kinds that at least half the lanes require for
     this child (in vocabulary order), then, for the duties areas name
@@ -298,7 +301,7 @@ def first_duties(ladder: Ladder) -> tuple[tuple[str, ...], list[dict[str, Ladder
             counts[kind] = counts.get(kind, 0) + 1
     kinds = sorted((k for k, n in counts.items() if 2 * n >= len(evaluated)), key=kind_order)
     columns = (*kinds, *(f"topic:{t.value}" for t in _ANY_TOPICS))
-    per_lane: list[dict[str, LadderMarker]] = []
+    rows: list[tuple[LadderLane, list[LadderMarker | None]]] = []
     for lane in ladder.lanes:
         first: dict[str, LadderMarker] = {}
         for m in lane.markers:
@@ -310,8 +313,13 @@ def first_duties(ladder: Ladder) -> tuple[tuple[str, ...], list[dict[str, Ladder
                     < (best.hours, strength.get(best.obligation, 3))
                 ):
                     first[column] = m
-        per_lane.append(first)
-    return columns, per_lane
+        rows.append((lane, [first.get(c) for c in columns]))
+    return columns, rows
+
+
+def first_text(marker: LadderMarker) -> str:
+    """A cell of :func:`first_duties`: the shape and the time, e.g. ``■ 24 h``."""
+    return f"{SHAPES.get(marker.obligation, '')} {since(marker.hours)}"
 
 
 def column_label(column: str) -> str:

@@ -15,7 +15,7 @@ from missing_protocol.compare.matrix import Entry, Matrix, MatrixCell, row_words
 from missing_protocol.compare.summaries import TopicSummary
 from missing_protocol.compare.witnesses import PairWitnesses
 
-from .ladder import SHAPES, column_label, first_duties, since
+from .ladder import SHAPES, column_label, first_duties, first_text
 
 __all__ = [
     "LEGEND",
@@ -67,22 +67,15 @@ def _quote_line_md(ref: CitationRef) -> str:
     )
 
 
-def ladder_table_markdown(ladder: Ladder, *, links: bool = True) -> list[str]:
-    """When each topic's first duty arises, per area: the ladder in one table."""
-    columns, firsts = first_duties(ladder)
+def ladder_table_markdown(ladder: Ladder) -> list[str]:
+    """How soon each duty first arises, per area: the ladder in one table."""
+    columns, rows = first_duties(ladder)
     lines = [
         "| area | " + " | ".join(column_label(c) for c in columns) + " |",
         "|---" * (len(columns) + 1) + "|",
     ]
-    for lane, first in zip(ladder.lanes, firsts, strict=True):
-        cells = []
-        for column in columns:
-            m = first.get(column)
-            if m is None:
-                cells.append("–")
-                continue
-            text = f"{SHAPES.get(m.obligation, '')} {since(m.hours)}"
-            cells.append(f"[{text}](#{m.anchor})" if links else text)
+    for lane, firsts in rows:
+        cells = ["–" if m is None else f"[{first_text(m)}](#{m.anchor})" for m in firsts]
         name = lane.protocol.name + (" (cannot evaluate)" if lane.problems else "")
         lines.append(f"| {_md(name)} | " + " | ".join(cells) + " |")
     return lines
@@ -107,9 +100,10 @@ def render_matrix_markdown(
         lines += [
             "## When each area's duties arise",
             "",
-            "For each child below, how long after going missing the first duty of each topic",
-            "becomes required in each area (■ must, ▲ should, ○ consider), from evaluating the",
-            "child under every protocol three months on. Each time links to the quoted passage.",
+            "For each child below, how long after going missing each duty most areas share (and",
+            "any senior escalation or recurring review) first becomes required in each area",
+            "(■ must, ▲ should, ○ consider), from evaluating the child under every protocol",
+            "three months on, never returned. Each time links to the quoted passage.",
             "",
         ]
         for lad in ladders:
