@@ -62,7 +62,7 @@ svg.ladder line.ret{stroke:#000;stroke-dasharray:4 3}
 svg.ladder .m{stroke:#000;stroke-width:1}
 svg.ladder .m-must{fill:#b71c1c}svg.ladder .m-should{fill:#ffb74d}
 svg.ladder .m-consider{fill:#fff;stroke:#0d47a1;stroke-width:1.5}
-svg.ladder line.rep{stroke:#444;stroke-width:1}
+svg.ladder path.rep{stroke:#444;stroke-width:1;fill:none}
 figcaption{font-size:.8rem;margin:.3rem 0}
 table.firsts td,table.firsts th{text-align:center}
 table.firsts th:first-child,table.firsts td:first-child{text-align:left;width:12%}

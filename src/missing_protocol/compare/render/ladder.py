@@ -163,7 +163,7 @@ def _lane(lane: LadderLane, top: float, horizon: float) -> tuple[list[str], floa
     out.append(f'<text class="cat" x="4" y="{top + 29:.1f}">{_h(detail[:30])}</text>')
     out.append(
         f'<text class="cat" x="4" y="{top + 41:.1f}">{len(firsts)} duties'
-        + (f", {len(repeats)} repeats" if repeats else "")
+        + (f", {len(repeats)} repeat{'s' * (len(repeats) != 1)}" if repeats else "")
         + "</text>"
     )
     for marker, x, level in sorted(
@@ -174,12 +174,19 @@ def _lane(lane: LadderLane, top: float, horizon: float) -> tuple[list[str], floa
             f'<a href="#{_h(marker.anchor)}">{_shape(marker, x, y, _SIZE)}>'
             f"<title>{_h(_tooltip(marker, name))}</title></{_tag(marker)}></a>"
         )
+    series: dict[tuple[str, str | None], list[LadderMarker]] = {}
     for marker in repeats:
-        x = _x(marker.hours, horizon)
+        series.setdefault((marker.rule_id, marker.recipient), []).append(marker)
+    foot = f"{top + height - 5:.1f}"
+    for later in series.values():
+        ticks = " ".join(f"M{_x(m.hours, horizon):.1f} {foot}v4" for m in later)
+        tip = (
+            f"{name}: {later[0].words} again {len(later)} times, from "
+            f"{since(later[0].hours)} to {since(later[-1].hours)}; § {later[0].section}"
+        )
         out.append(
-            f'<a href="#{_h(marker.anchor)}"><line class="rep rep-{_h(marker.obligation)}" '
-            f'x1="{x:.1f}" x2="{x:.1f}" y1="{top + height - 5:.1f}" y2="{top + height - 1:.1f}">'
-            f"<title>{_h(_tooltip(marker, name))}</title></line></a>"
+            f'<a href="#{_h(later[0].anchor)}"><path class="rep" d="{ticks}">'
+            f"<title>{_h(tip)}</title></path></a>"
         )
     out.append("</g>")
     return out, height
