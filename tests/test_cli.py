@@ -58,11 +58,20 @@ def test_explain_shows_rule_facts_citation_and_arithmetic() -> None:
     assert code == 0
     assert out.splitlines()[:4] == [
         "Action camden:C-1001:E-1:return_interview_72h",
-        "  return_home_interview (must), episode E-1",
-        "  responsible: childrens_society (rhi_conductor option 1: age >= 12)",
+        "  return home interview (must), episode E-1 [return_home_interview]",
+        "  responsible: the Children's Society [childrens_society]"
+        " (rhi_conductor option 1: age >= 12)",
         "  status as at Fri 05 Apr 2024 12:00 BST: met_late (done Wed 03 Apr 2024 11:00 BST)",
     ]
-    assert "    - category is one of [abducted, absconded, concerning_absence, missing] " in out
+    assert (
+        "    - category: ‘Missing’ (tested: category is one of "
+        "[abducted, absconded, concerning_absence, missing])\n"
+    ) in out
+    assert (
+        "  in words: on return, if classed as ‘Abducted’, ‘Absconded’, ‘Concerning absence’ "
+        "or ‘Missing’ or at least 3 ‘Unauthorised absence’ episodes in 1 month, this one "
+        "included\n"
+    ) in out
     assert "  rule: within 72 hours of triggered" in out
     assert "  arithmetic: elapsed hours" in out
     assert "  due: Wed 03 Apr 2024 09:15 BST" in out

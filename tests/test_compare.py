@@ -10,21 +10,29 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import shutil
-import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from missing_protocol import Timeline, compile_text, evaluate
+from chromium import run_chromium
+from compare_data import (
+    ALPHA,
+    ALPHA_TEXT,
+    BETA,
+    BETA_TEXT,
+    DATA,
+    Page,
+    golden,
+    looked_after_timeline,
+)
+from missing_protocol import compile_text, evaluate
 from missing_protocol.calendar import LONDON
 from missing_protocol.cli import main
 from missing_protocol.compare import (
     DifferenceKind,
     GridPoint,
     PlacementSide,
+    Witness,
     compare,
     compare_scenario,
     default_grid,
@@ -32,7 +40,7 @@ from missing_protocol.compare import (
     evaluate_placement,
     find_disagreements,
 )
-from missing_protocol.compare_render import (
+from missing_protocol.compare.render import (
     comparison_jsonable,
     render_diff_text,
     render_matrix_csv,
@@ -43,49 +51,7 @@ from missing_protocol.compare_render import (
 )
 from missing_protocol.facts import CaseStatus, MissingFrom
 
-DATA = Path(__file__).parent / "data" / "compare"
-ALPHA_TEXT = (DATA / "alpha.yaml").read_text(encoding="utf-8")
-BETA_TEXT = (DATA / "beta.yaml").read_text(encoding="utf-8")
-ALPHA = compile_text(ALPHA_TEXT, "tests/data/compare/alpha.yaml")
-BETA = compile_text(BETA_TEXT, "tests/data/compare/beta.yaml")
 AS_OF = dt.datetime(2024, 5, 10, 12, 0, tzinfo=LONDON)
-
-
-def golden(name: str) -> str:
-    return (DATA / name).read_text(encoding="utf-8")
-
-
-def looked_after_timeline() -> Timeline:
-    return Timeline.model_validate(
-        {
-            "child": {
-                "id": "C-7",
-                "date_of_birth": "2011-02-01",
-                "case_status": "looked_after",
-                "known_to_social_care": True,
-                "has_allocated_worker": True,
-            },
-            "episodes": [
-                {
-                    "id": "E1",
-                    "missing_from": "care_placement",
-                    "category": "missing",
-                    "police_risk": "low",
-                    "started_at": "2024-05-01T22:00",
-                    "reported_at": "2024-05-01T22:30",
-                    "returned_at": "2024-05-03T12:00",
-                }
-            ],
-            "events": [
-                {
-                    "action": "notify",
-                    "recipient": "allocated_social_worker",
-                    "at": "2024-05-02T09:00",
-                },
-                {"action": "return_home_interview", "outcome": "offered", "at": "2024-05-04T10:00"},
-            ],
-        }
-    )
 
 
 # --- the matrix -------------------------------------------------------------------
@@ -156,29 +122,9 @@ def test_matrix_json_is_versioned_plain_data() -> None:
 # --- HTML ---------------------------------------------------------------------------
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.ids: set[str] = set()
-        self.hrefs: list[str] = []
-        self.tags: set[str] = set()
-        self.sources: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        for name, value in attrs:
-            if name == "id" and value:
-                self.ids.add(value)
-            if name == "href" and value:
-                self.hrefs.append(value)
-            if name == "src" and value:
-                self.sources.append(value)
-
-
 def test_html_is_self_contained_and_every_link_resolves() -> None:
     page = render_matrix_html(compare([ALPHA, BETA]))
-    parser = _Links()
-    parser.feed(page)
+    parser = Page(page)
     assert "script" not in parser.tags
     assert "link" not in parser.tags
     assert parser.sources == []
@@ -189,40 +135,13 @@ def test_html_is_self_contained_and_every_link_resolves() -> None:
     assert "not covered" in page
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed, and CI needs this test to run")
-        pytest.skip("chromium is not installed")
     page = tmp_path / "comparison.html"
     page.write_text(render_matrix_html(compare([ALPHA, BETA])), encoding="utf-8")
-    done = subprocess.run(
-        [
-            str(CHROMIUM) if CHROMIUM.exists() else "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    dom = _Links()
-    dom.feed(done.stdout)
+    dom_text = run_chromium(tmp_path, "--dump-dom", page.as_uri())
+    dom = Page(dom_text)
     assert "table" in dom.tags
-    assert done.stdout.count("<table") == 1 + len(compare([ALPHA, BETA]).sections)
+    assert dom_text.count("<table") == 1 + len(compare([ALPHA, BETA]).sections)
     internal = {h[1:] for h in dom.hrefs if h.startswith("#")}
     assert internal
     assert internal <= dom.ids
@@ -310,54 +229,88 @@ def test_placement_without_hand_offs_says_none() -> None:
 # --- witnesses --------------------------------------------------------------------------
 
 
-def _last_episode_kinds(
-    protocol_text: str, point: GridPoint
-) -> dict[str, list[dt.datetime | None]]:
+Duty = tuple[str, str, str | None]  # episode, kind, recipient
+
+
+def _duties(protocol_text: str, point: GridPoint) -> dict[Duty, list[dt.datetime | None]]:
+    """What the protocol requires on every episode of the point's timeline, by recipient."""
     protocol = compile_text(protocol_text, "p.yaml")
     result = evaluate(protocol, point.timeline(), point.as_of())
-    out: dict[str, list[dt.datetime | None]] = {}
+    out: dict[Duty, list[dt.datetime | None]] = {}
     for action in result.actions:
-        if action.episode_id == f"E{point.episodes}":
-            out.setdefault(action.kind, []).append(action.due_at)
+        out.setdefault((action.episode_id, action.kind, action.recipient), []).append(action.due_at)
     return out
+
+
+def _earliest(dues: list[dt.datetime | None]) -> dt.datetime | None:
+    known = [d for d in dues if d is not None]
+    return min(known) if known else None
+
+
+def _shows(
+    w: Witness, a: dict[Duty, list[dt.datetime | None]], b: dict[Duty, list[dt.datetime | None]]
+) -> bool:
+    """Whether some episode of the point shows the witness's difference."""
+    episodes = {duty[0] for duty in (*a, *b)}
+    for episode in episodes:
+        duty = (episode, w.kind, w.recipient)
+        if w.difference is DifferenceKind.REQUIRED:
+            if (duty in a) == (w.only_in == "alpha") and (duty in b) == (w.only_in == "beta"):
+                return True
+        elif duty in a and duty in b and _earliest(a[duty]) != _earliest(b[duty]):
+            return True
+    return False
 
 
 def test_witnesses_really_differ_and_are_the_smallest_on_the_grid() -> None:
     grid = default_grid()
     pair = find_disagreements(ALPHA, BETA, grid=grid)
     assert pair.searched > 0
-    found = {(w.difference, w.kind, w.only_in): w for w in pair.witnesses}
-    meeting = found[(DifferenceKind.REQUIRED, "strategy_meeting", "alpha")]
+    found = {(w.difference, w.kind, w.recipient, w.only_in): w for w in pair.witnesses}
+    meeting = found[(DifferenceKind.REQUIRED, "strategy_meeting", None, "alpha")]
     # alpha meets after 24 hours, beta after 48: the smallest witness is back after 25 hours
     assert (meeting.point.episodes, meeting.point.hours, meeting.point.set_fields) == (1, 25, 0)
-    repeat = found[(DifferenceKind.REQUIRED, "professionals_meeting", "alpha")]
-    assert repeat.point.episodes == 3
+    repeat = found[(DifferenceKind.REQUIRED, "professionals_meeting", None, "alpha")]
+    assert (repeat.point.episodes, repeat.episode_id) == (3, "E3")
+    # recipients count: beta tells the parents of a looked after child, alpha does not
+    parents = found[(DifferenceKind.REQUIRED, "notify", "parents", "beta")]
+    assert parents.point.case_status is CaseStatus.LOOKED_AFTER
+    assert parents.detail == (
+        "notify to parents on E1: required by beta (notify_worker_and_parents); not by alpha"
+    )
+    assert (DifferenceKind.REQUIRED, "notify", "allocated_social_worker", "beta") not in found
     for w in pair.witnesses:
-        a = _last_episode_kinds(ALPHA_TEXT, w.point)
-        b = _last_episode_kinds(BETA_TEXT, w.point)
-        if w.difference is DifferenceKind.REQUIRED:
-            assert (w.kind in a) == (w.only_in == "alpha")
-            assert (w.kind in b) == (w.only_in == "beta")
-        else:
-            assert w.kind in a
-            assert w.kind in b
+        a, b = _duties(ALPHA_TEXT, w.point), _duties(BETA_TEXT, w.point)
+        assert _shows(w, a, b), w.detail
         # no smaller point on the grid shows the same difference
         for smaller in grid:
-            if smaller.size() >= w.point.size():
-                continue
-            sa = _last_episode_kinds(ALPHA_TEXT, smaller) if w.kind else {}
-            sb = _last_episode_kinds(BETA_TEXT, smaller)
-            if w.difference is DifferenceKind.REQUIRED:
-                assert not (
-                    (w.kind in sa) == (w.only_in == "alpha")
-                    and (w.kind in sb) == (w.only_in == "beta")
-                ), smaller
+            if smaller.size() < w.point.size():
+                sa, sb = _duties(ALPHA_TEXT, smaller), _duties(BETA_TEXT, smaller)
+                assert not _shows(w, sa, sb), smaller
+
+
+def test_witnesses_report_every_difference_on_every_episode() -> None:
+    grid = [
+        p
+        for p in default_grid()
+        if p.age == 15 and p.police_risk is None and (p.episodes == 3 or p.hours in (1, 25, 49))
+    ]
+    pair = find_disagreements(ALPHA, BETA, grid=grid)
+    wanted = set()
+    for point in grid:
+        a, b = _duties(ALPHA_TEXT, point), _duties(BETA_TEXT, point)
+        for duty in a.keys() | b.keys():
+            _, kind, recipient = duty
+            if duty in a and duty in b:
+                if _earliest(a[duty]) != _earliest(b[duty]):
+                    wanted.add((DifferenceKind.DEADLINE, kind, recipient, None))
             else:
-                assert not (
-                    w.kind in sa
-                    and w.kind in sb
-                    and min(sa[w.kind], key=str) != min(sb[w.kind], key=str)
-                ), smaller
+                wanted.add(
+                    (DifferenceKind.REQUIRED, kind, recipient, "alpha" if duty in a else "beta")
+                )
+    found = {(w.difference, w.kind, w.recipient, w.only_in) for w in pair.witnesses}
+    assert found == wanted
+    assert len(found) == 5
 
 
 def test_grid_points_describe_and_build_their_timelines() -> None:

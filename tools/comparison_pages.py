@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from missing_protocol import bundled_protocol_ids, load_protocol
-from missing_protocol.compare import compare, find_all_disagreements
-from missing_protocol.compare_render import (
+from missing_protocol.compare import compare, find_all_disagreements, standard_ladders, summarise
+from missing_protocol.compare.render import (
     render_matrix_html,
     render_matrix_markdown,
     render_witnesses_markdown,
@@ -36,7 +36,26 @@ behind each rule are in [ambiguities.md](ambiguities.md).
 
 The same comparison is available as a self-contained page,
 [comparison.html](comparison.html), and from the command line:
-`missing-protocol compare --format md|html|csv|json`.
+`missing-protocol compare --format md|html|csv|json`; `missing-protocol compare
+--ladder TIMELINE` draws the escalation ladder for any child.
+
+The HTML page opens with the escalation ladders: for each standard child, one
+lane per area and a mark at each moment a duty becomes required (■ must,
+▲ should, ○ consider), on a time scale stretched so the first hours can be
+read; under it, a table of how soon each topic's first duty arises. Above
+each topic's table, generated sentences say where the areas differ. It fits a
+1,280 x 800 screen without scrolling sideways and prints on A4 landscape
+(checked by tests/test_compare_page.py; screenshots by tools/screenshots.py):
+
+| on screen (1,280 x 800) | printed (A4 landscape) |
+|---|---|
+| ![the first ladder on screen][screen] | ![the first printed page][print-1] |
+| ![a topic's summary and table on screen][topic] | ![the ladder's table, printed][print-2] |
+
+[screen]: images/comparison-screen.png
+[topic]: images/comparison-screen-topic.png
+[print-1]: images/comparison-print-1.png
+[print-2]: images/comparison-print-2.png
 """
 
 
@@ -51,11 +70,15 @@ def pages() -> dict[Path, str]:
     protocols = [load_protocol(i) for i in bundled_protocol_ids()]
     matrix = compare(protocols)
     witnesses = find_all_disagreements(protocols)
-    head, _, rest = render_matrix_markdown(matrix, TITLE).partition("\n\n")
+    summaries, ladders = summarise(matrix), standard_ladders(protocols)
+    markdown = render_matrix_markdown(matrix, TITLE, summaries=summaries, ladders=ladders)
+    head, _, rest = markdown.partition("\n\n")
     body = f"{head}\n\n{EXPLANATION}\n{rest}"
     cited = body.index("## Cited passages")
     body = body[:cited] + render_witnesses_markdown(witnesses) + "\n" + body[cited:]
     return {
         DOCS / "comparison.md": body,
-        DOCS / "comparison.html": render_matrix_html(matrix, TITLE, witnesses, HTML_INTRO),
+        DOCS / "comparison.html": render_matrix_html(
+            matrix, TITLE, witnesses, HTML_INTRO, summaries=summaries, ladders=ladders
+        ),
     }

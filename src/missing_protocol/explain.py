@@ -1,7 +1,9 @@
 """Why an action is required: the rule, the facts, the citation, the deadline arithmetic.
 
 Explanation only reads what evaluation recorded (the :class:`RequiredAction`)
-and the compiled protocol it came from; it never re-evaluates.
+and the compiled protocol it came from; it never re-evaluates. It speaks in
+the phrasebook's words (:mod:`missing_protocol.phrases`), with each code in
+brackets beside them so the account can be matched to the rule file.
 """
 
 from __future__ import annotations
@@ -11,7 +13,16 @@ import datetime as dt
 from .calendar import bank_holidays, to_london
 from .compiled import Protocol
 from .errors import UnknownActionError
-from .results import Evaluation, RequiredAction
+from .phrases import (
+    FACT_LABELS,
+    TOPIC_LABELS,
+    condition_words,
+    kind_label,
+    role_label,
+    trigger_words,
+    value_label,
+)
+from .results import Evaluation, FactUsed, RequiredAction
 
 __all__ = ["explain_action", "format_moment"]
 
@@ -31,6 +42,11 @@ def _skipped(day: dt.date) -> str:
     return f"{day:%a %d %b %Y} (weekend)"
 
 
+def _fact_line(protocol: Protocol, fact: FactUsed) -> str:
+    label = FACT_LABELS.get(fact.fact, fact.fact.replace("_", " "))
+    return f"    - {label}: {value_label(fact.fact, fact.value, protocol)} (tested: {fact.test})"
+
+
 def explain_action(protocol: Protocol, evaluation: Evaluation, action_id: str) -> str:
     """A plain-text account of one required action."""
     try:
@@ -42,22 +58,26 @@ def explain_action(protocol: Protocol, evaluation: Evaluation, action_id: str) -
     rule = protocol.rule(action.rule_id)
     lines = [
         f"Action {action.id}",
-        f"  {action.kind} ({action.obligation}), episode {action.episode_id}",
-        f"  responsible: {action.responsible} ({action.responsible_reason})",
+        f"  {kind_label(action.kind)} ({action.obligation}), episode {action.episode_id}"
+        f" [{action.kind}]",
+        f"  responsible: {role_label(action.responsible)} [{action.responsible}]"
+        f" ({action.responsible_reason})",
     ]
     if action.recipient:
-        lines.append(f"  recipient: {action.recipient}")
+        lines.append(f"  recipient: {role_label(action.recipient)} [{action.recipient}]")
     lines += [
         f"  status as at {format_moment(evaluation.as_of)}: {action.status.value}"
         + (f" (done {format_moment(action.met_at)})" if action.met_at else ""),
         "",
         f"Rule {rule.id} ({rule.source})",
-        f"  topic: {rule.topic.value}",
+        f"  topic: {TOPIC_LABELS.get(rule.topic.value, rule.topic.value)}",
         f"  triggered: {action.trigger}",
+        f"  in words: {trigger_words(rule.trigger)}"
+        + (f", if {condition_words(rule.when, protocol)}" if rule.when is not None else ""),
     ]
     if action.facts:
         lines.append("  because:")
-        lines += [f"    - {fact.test} (value: {fact.value})" for fact in action.facts]
+        lines += [_fact_line(protocol, fact) for fact in action.facts]
     else:
         lines.append("  because: the rule applies to every episode")
     trace = action.deadline

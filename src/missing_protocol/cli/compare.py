@@ -1,5 +1,6 @@
 """``compare``: protocols side by side (the rules matrix), one timeline under each,
-an out-of-area placement, or what an amendment changes."""
+the escalation ladder of one timeline, an out-of-area placement, or what an
+amendment changes."""
 
 from __future__ import annotations
 
@@ -24,10 +25,15 @@ def cmd_compare(args: argparse.Namespace, stdin: TextIO | None) -> str:
         diff_protocols,
         evaluate_placement,
         find_all_disagreements,
+        ladder,
+        standard_ladders,
+        summarise,
     )
-    from missing_protocol.compare_render import (  # noqa: PLC0415
+    from missing_protocol.compare.render import (  # noqa: PLC0415
         comparison_json,
         render_diff_text,
+        render_ladder_html,
+        render_ladder_text,
         render_matrix_csv,
         render_matrix_html,
         render_matrix_markdown,
@@ -44,8 +50,8 @@ def cmd_compare(args: argparse.Namespace, stdin: TextIO | None) -> str:
         return load_within(name, limits=limits)
 
     if args.diff:
-        if args.protocols or args.timeline or args.placed_in:
-            raise UsageError("--diff takes no other protocols, --timeline or --placed-in")
+        if args.protocols or args.timeline or args.placed_in or args.ladder:
+            raise UsageError("--diff takes no other protocols, --timeline, --ladder or --placed-in")
         fmt = only_format(args.format, ("text", "json"), "--diff")
         diff = diff_protocols(load_protocol(args.diff[0]), load_protocol(args.diff[1]))
         return render_diff_text(diff) if fmt == "text" else comparison_json(diff) + "\n"
@@ -66,6 +72,20 @@ def cmd_compare(args: argparse.Namespace, stdin: TextIO | None) -> str:
             return render_placement_text(placement)
         return comparison_json(placement) + "\n"
     protocols = [load_protocol(name) for name in names]
+    if args.ladder:
+        if args.timeline or args.witnesses:
+            raise UsageError("--ladder takes no --timeline or --witnesses")
+        fmt = only_format(args.format, ("text", "html", "json"), "--ladder")
+        drawn = ladder(
+            protocols,
+            read_timeline(args.ladder, stdin),
+            as_of(args.as_of) if args.as_of else None,
+        )
+        if fmt == "text":
+            return render_ladder_text(drawn)
+        if fmt == "html":
+            return render_ladder_html(drawn, f"Escalation ladder: {drawn.title}")
+        return comparison_json(drawn) + "\n"
     if args.timeline:
         fmt = only_format(args.format, ("text", "json"), "--timeline")
         scenario = compare_scenario(
@@ -79,11 +99,13 @@ def cmd_compare(args: argparse.Namespace, stdin: TextIO | None) -> str:
         raise UsageError("--witnesses is not available with --format csv")
     matrix = compare(protocols)
     witnesses = find_all_disagreements(protocols) if args.witnesses else ()
+    if fmt in ("md", "html"):
+        summaries, ladders = summarise(matrix), standard_ladders(protocols)
     if fmt == "md":
-        text = render_matrix_markdown(matrix)
+        text = render_matrix_markdown(matrix, summaries=summaries, ladders=ladders)
         return text + ("\n" + render_witnesses_markdown(witnesses) if witnesses else "")
     if fmt == "html":
-        return render_matrix_html(matrix, witnesses=witnesses)
+        return render_matrix_html(matrix, witnesses=witnesses, summaries=summaries, ladders=ladders)
     if fmt == "csv":
         return render_matrix_csv(matrix)
     return comparison_json(matrix, witnesses) + "\n"
@@ -101,9 +123,16 @@ def register(sub: Subparsers[argparse.ArgumentParser]) -> None:
         "--format",
         "-f",
         choices=("md", "html", "csv", "json", "text"),
-        help="md (default), html, csv or json for the matrix; text (default) or json otherwise",
+        help="md (default), html, csv or json for the matrix; text (default), html (--ladder) "
+        "or json otherwise",
     )
     p.add_argument("--timeline", help="compare what each protocol requires for this timeline")
+    p.add_argument(
+        "--ladder",
+        metavar="TIMELINE",
+        help="draw when each duty becomes required for this timeline's latest episode, under "
+        "each protocol (text, html or json; --as-of defaults to 3 months after it started)",
+    )
     p.add_argument("--as-of", help="ISO 8601 date-time; no offset means London time")
     p.add_argument(
         "--placed-in",

@@ -1,0 +1,558 @@
+"""The phrasebook: every code of the rule language in the words a practitioner would write.
+
+Rule files and results speak in codes (``case_status``, ``looked_after``,
+``allocated_social_worker``, ``return_home_interview``). People reading a
+comparison should not have to: this module gives a label for every fact and
+fact value, role, action kind, topic, obligation and moment, and says
+conditions, triggers and deadlines in words built from those labels
+("looked after or a care leaver", "still missing after 48 hours", "within 3
+working days of return").
+
+The Markdown and HTML comparisons and ``explain`` use these words; CSV and
+JSON keep the codes. :func:`unlabelled` lists the codes of a protocol that
+have no label here, and a test keeps it empty for every bundled rule file.
+A code with no label is shown with its underscores as spaces, never hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+from typing import Final
+
+from missing_protocol.calendar import Duration
+from missing_protocol.compiled import (
+    AllOf,
+    AnyOf,
+    Cond,
+    CountEpisodes,
+    Deadline,
+    DeadlineKind,
+    ElapsedTrigger,
+    EventTrigger,
+    Moment,
+    Pred,
+    Protocol,
+    RecurringTrigger,
+    Trigger,
+)
+from missing_protocol.conditions import atoms
+from missing_protocol.facts import (
+    FACTS,
+    AwayIncident,
+    CaseStatus,
+    ChildFlag,
+    Concern,
+    FactName,
+    FactType,
+    MissingFrom,
+    PoliceRisk,
+)
+from missing_protocol.vocabulary import Obligation, Topic
+
+__all__ = [
+    "FACT_LABELS",
+    "KIND_LABELS",
+    "MOMENT_LABELS",
+    "OBLIGATION_LABELS",
+    "ROLE_LABELS",
+    "TOPIC_LABELS",
+    "VALUE_LABELS",
+    "condition_words",
+    "deadline_words",
+    "kind_label",
+    "role_label",
+    "trigger_words",
+    "unlabelled",
+    "value_label",
+]
+
+TOPIC_LABELS: Final = MappingProxyType(
+    {
+        Topic.REPORTING.value: "Reporting to the police",
+        Topic.RISK.value: "Risk",
+        Topic.NOTIFICATION.value: "Telling people",
+        Topic.SAFE_AND_WELL.value: "Safe and well check",
+        Topic.RETURN_HOME_INTERVIEW.value: "Return home interview",
+        Topic.STRATEGY_MEETING.value: "Strategy meetings",
+        Topic.REPEAT_EPISODES.value: "Repeat episodes",
+        Topic.ESCALATION.value: "Senior escalation",
+        Topic.REVIEWS_WHILE_MISSING.value: "Recurring reviews while missing",
+        Topic.FOLLOW_UP_ON_RETURN.value: "Follow-up on return",
+        Topic.MEDIA.value: "Media",
+        Topic.OTHER.value: "Other duties",
+    }
+)
+
+OBLIGATION_LABELS: Final = MappingProxyType(
+    {
+        Obligation.MUST.value: "must",
+        Obligation.SHOULD.value: "should",
+        Obligation.CONSIDER.value: "consider",
+    }
+)
+
+MOMENT_LABELS: Final = MappingProxyType(
+    {
+        Moment.STARTED.value: "going missing",
+        Moment.REPORTED.value: "the report to the police",
+        Moment.RETURNED.value: "return",
+        Moment.TRIGGERED.value: "the duty arising",
+    }
+)
+
+FACT_LABELS: Final = MappingProxyType(
+    {
+        FactName.AGE.value: "age",
+        FactName.CASE_STATUS.value: "status with children's services",
+        FactName.KNOWN_TO_SOCIAL_CARE.value: "known to children's social care",
+        FactName.HAS_ALLOCATED_WORKER.value: "has an allocated worker",
+        FactName.ATTENDS_SCHOOL.value: "at school",
+        FactName.ATTENDS_SECONDARY_SCHOOL.value: "at secondary school",
+        FactName.PLACED_BY_OTHER_AUTHORITY.value: "placed here by another authority",
+        FactName.PLACED_OUT_OF_AREA.value: "placed out of area",
+        FactName.CHILD_FLAGS.value: "known risks",
+        FactName.MISSING_FROM.value: "missing from",
+        FactName.CATEGORY.value: "category",
+        FactName.WHEREABOUTS_KNOWN.value: "whereabouts",
+        FactName.REPORTED_TO_POLICE.value: "reported to the police",
+        FactName.POLICE_RISK.value: "police risk",
+        FactName.WHILE_AWAY.value: "what happened while away",
+        FactName.CONCERNS.value: "concerns",
+        "episode_count": "number of episodes",
+        "condition": "condition",
+    }
+)
+
+_BOOLEANS: Mapping[FactName, tuple[str, str]] = {
+    FactName.KNOWN_TO_SOCIAL_CARE: (
+        "known to children's social care",
+        "not known to children's social care",
+    ),
+    FactName.HAS_ALLOCATED_WORKER: ("has an allocated worker", "has no allocated worker"),
+    FactName.ATTENDS_SCHOOL: ("at school", "not at school"),
+    FactName.ATTENDS_SECONDARY_SCHOOL: ("at secondary school", "not at secondary school"),
+    FactName.PLACED_BY_OTHER_AUTHORITY: (
+        "placed here by another authority",
+        "not placed here by another authority",
+    ),
+    FactName.PLACED_OUT_OF_AREA: ("placed out of area", "not placed out of area"),
+    FactName.WHEREABOUTS_KNOWN: ("whereabouts known", "whereabouts unknown"),
+    FactName.REPORTED_TO_POLICE: ("reported to the police", "not yet reported to the police"),
+}
+
+VALUE_LABELS: Final = MappingProxyType(
+    {
+        FactName.CASE_STATUS.value: {
+            CaseStatus.NONE.value: "with no open case",
+            CaseStatus.EARLY_HELP.value: "receiving early help",
+            CaseStatus.CHILD_IN_NEED.value: "a child in need",
+            CaseStatus.CHILD_PROTECTION_PLAN.value: "on a child protection plan",
+            CaseStatus.LOOKED_AFTER.value: "looked after",
+            CaseStatus.CARE_LEAVER.value: "a care leaver",
+        },
+        FactName.MISSING_FROM.value: {
+            MissingFrom.HOME.value: "missing from home",
+            MissingFrom.CARE_PLACEMENT.value: "missing from a care placement",
+            MissingFrom.EDUCATION.value: "missing from school",
+            MissingFrom.EXTERNAL_ACTIVITY.value: "missing from an activity or trip",
+        },
+        FactName.POLICE_RISK.value: {
+            PoliceRisk.NO_APPARENT_RISK.value: "no apparent risk",
+            PoliceRisk.LOW.value: "low",
+            PoliceRisk.MEDIUM.value: "medium",
+            PoliceRisk.HIGH.value: "high",
+            PoliceRisk.IMMEDIATE.value: "immediate",
+        },
+        FactName.CHILD_FLAGS.value: {
+            ChildFlag.CHILD_EXPLOITATION_RISK.value: "at risk of exploitation",
+            ChildFlag.CRIMINAL_ORDER_OR_BAIL.value: "on a criminal order or bail",
+            ChildFlag.UNACCOMPANIED_ASYLUM_SEEKING.value: "an unaccompanied asylum-seeking child",
+            ChildFlag.LEARNING_DISABILITY.value: "with a learning disability",
+            ChildFlag.MENTAL_HEALTH.value: "with mental health needs",
+            ChildFlag.PREGNANT.value: "pregnant",
+            ChildFlag.SECTION_47_ENQUIRY.value: "subject to a section 47 enquiry",
+            ChildFlag.TRAFFICKING_RISK.value: "at risk of trafficking",
+            ChildFlag.SUBSTANCE_MISUSE.value: "misusing drugs or alcohol",
+            ChildFlag.MEDICAL_NEEDS.value: "with medical needs",
+        },
+        FactName.WHILE_AWAY.value: {
+            AwayIncident.HARMED.value: "harmed while away",
+            AwayIncident.VICTIM_OF_CRIME.value: "a victim of crime while away",
+            AwayIncident.CRIMINAL_ACTIVITY.value: "involved in crime while away",
+            AwayIncident.CONTACT_WITH_PERSON_POSING_RISK.value: (
+                "in contact with someone who poses a risk"
+            ),
+        },
+        FactName.CONCERNS.value: {
+            Concern.SIGNIFICANT_HARM.value: "risk of significant harm",
+            Concern.SUSPICIOUS_CIRCUMSTANCES.value: "suspicious circumstances",
+            Concern.FAMILY_MISSING.value: "the whole family missing",
+            Concern.PERSON_POSING_RISK_IN_HOUSEHOLD.value: "someone posing a risk in the household",
+            Concern.UNBORN_CHILD_WELFARE.value: "concern for an unborn child",
+            Concern.REMOVED_CONTRARY_TO_CARE_PLAN.value: "removed against the care plan",
+            Concern.ABDUCTION.value: "suspected abduction",
+            Concern.DISCLOSURE_OF_HARM.value: "a disclosure of harm",
+            Concern.FAMILY_CONCERNS.value: "the family's concerns",
+            Concern.COMPLEX_RISK.value: "complex risk",
+            Concern.OUT_OF_CHARACTER.value: "out of character",
+        },
+        **{fact.value: {"true": yes, "false": no} for fact, (yes, no) in _BOOLEANS.items()},
+    }
+)
+
+KIND_LABELS: Final = MappingProxyType(
+    {
+        # the shared vocabulary
+        "report_to_police": "report to the police",
+        "notify": "tell",
+        "police_risk_review": "police review of the risk grading",
+        "risk_assessment": "multi-agency risk assessment",
+        "safe_and_well_check": "safe and well check",
+        "return_home_interview": "return home interview",
+        "strategy_meeting": "strategy meeting",
+        "stage_one_meeting": "first-stage repeat-missing meeting",
+        "stage_two_meeting": "second-stage repeat-missing meeting",
+        "child_protection_conference": "child protection conference",
+        "looked_after_review": "looked after review",
+        "professionals_meeting": "professionals meeting",
+        "reintegration_meeting": "return-to-school meeting",
+        "placement_discussion": "discussion of the placement",
+        "case_review_meeting": "case review meeting",
+        "strategic_director_review": "review by a strategic director",
+        "child_and_family_assessment": "child and family assessment",
+        "section_47_enquiry": "section 47 enquiry",
+        "mash_decision": "safeguarding hub decision",
+        "mash_referral": "referral to the safeguarding hub",
+        "alert_other_local_authorities": "alert other councils",
+        "joint_action_plan": "joint police and social care plan",
+        "trigger_plan": "plan for the next time missing",
+        "progress_update": "progress update",
+        "legal_advice_recovery_order": "legal advice on a recovery order",
+        "media_decision": "decision on using the media",
+        "escalation_to_manager": "escalation to a senior manager",
+        # kinds the bundled rule files add
+        "search_for_child": "search by the parent or carer",
+        "evidence_classification": "record why away, not missing",
+        "ascertain_wellbeing": "check on the child's wellbeing",
+        "high_risk_police_response": "high-risk police response",
+        "irm_review": "daily risk management meeting",
+        "panel_review": "vulnerable adolescents panel",
+        "refer_to_family_solutions": "referral to early help",
+        "early_help_assessment": "early help assessment",
+        "police_safeguarding_action": "police safeguarding action",
+        "check_merlin_for_brent_children": "check the police report for local children",
+        "request_rhi_from_responsible_authority": "ask the responsible council for the interview",
+        "request_risk_information": "ask the placing council about risks",
+        "review_support_work": "review the support work",
+        "update_plan": "update the child's plan",
+        "parenting_support": "parenting support",
+        "preliminary_checks": "checks before reporting",
+        "photo_consent": "consent to use a photograph",
+        "hub_report_review": "detective review of the report",
+        "appoint_polsa": "appoint a police search adviser",
+        "exploitation_risk_assessment": "exploitation risk assessment",
+        "radicalisation_risk_assessment": "radicalisation risk assessment",
+        "record_incident": "record the incident",
+        "information_sharing_decision": "decide what information to share",
+        "contact_attempt": "try to contact the child",
+        "iro_contact_attempt": "reviewing officer tries to contact the child",
+        "return_plan": "plan for the child's return",
+        "commission_return_interview": "request the return home interview",
+        "return_interview_form": "return interview form",
+        "rhi_review": "consider the return interview",
+        "ce_checklist": "child exploitation checklist",
+        "helpline_information": "give helpline information",
+        "care_plan_update": "update the care plan",
+        "family_support": "support for the family",
+        "reasonable_steps_to_locate": "reasonable steps to find the child",
+        "share_essential_information_form": "give the police the information form",
+        "police_investigation": "police investigation",
+        "police_record": "police missing person record",
+        "pnc_marker": "missing marker on the police computer",
+        "cmit_handover": "hand over to the police missing team",
+        "enquiry_contact": "ask those who may know where the child is",
+        "arrange_return": "arrange the child's return",
+        "child_protection_procedures": "child protection procedures",
+        "advise_child": "tell the child they will be asked about it",
+        "medical_discussion": "discuss medical needs on return",
+        "episode_report_for_review": "report for the next looked after review",
+        "follow_up_disclosure": "follow up a disclosure",
+        "discuss_with_iro": "discuss with the reviewing officer",
+        "harm_outside_home_risk_assessment": "harm outside the home assessment",
+        "early_help_step_up": "consider stepping up from early help",
+        "maintain_contact": "keep in touch with family and child",
+        "agree_rhc_conductor": "agree who holds the return conversation",
+        "record_missing_notification": "record the missing notification",
+        "form_87a_referral": "police referral form for the strategy meeting",
+        "agree_family_communication": "agree what the family is told",
+        "mace_panel_referral": "child exploitation panel",
+        "plan_review": "review the plan",
+        "assign_rhc": "assign the return conversation",
+        "record_rhc": "record the return conversation",
+        "police_deployment": "deploy police officers",
+        "appoint_investigating_officer": "appoint an investigating officer",
+    }
+)
+
+ROLE_LABELS: Final = MappingProxyType(
+    {
+        # the shared vocabulary
+        "police": "the police",
+        "parent_or_carer": "the parent or carer",
+        "parents": "the parents",
+        "carer": "the carer",
+        "allocated_social_worker": "the allocated social worker",
+        "lead_professional": "the lead professional",
+        "childrens_social_care": "children's social care",
+        "mash": "the safeguarding hub (MASH)",
+        "edt": "the out-of-hours social work team",
+        "early_help_family_worker": "the early help family worker",
+        "early_help": "early help",
+        "childrens_society": "the Children's Society",
+        "return_interview_service": "the return interview service",
+        "iro": "the independent reviewing officer",
+        "school": "the school",
+        "team_manager": "the team manager",
+        "service_manager": "the service manager",
+        "senior_manager": "a senior manager",
+        "assistant_director": "the assistant director",
+        "director": "the director of children's services",
+        "placing_authority": "the council that placed the child",
+        "host_authority": "the council where the child is placed",
+        "other_local_authorities": "other councils",
+        # roles the bundled rule files add
+        "family_solutions": "the early help service",
+        "missing_persons_coordinator": "the missing persons coordinator",
+        "head_of_service": "the head of service",
+        "operational_director": "the operational director",
+        "head_of_safeguarding_qa": "the head of safeguarding",
+        "missing_persons_bureau": "the UK Missing Persons Bureau",
+        "uk_missing_persons_bureau": "the UK Missing Persons Bureau",
+        "ceop": "CEOP (online child protection)",
+        "vulnerable_adolescents_panel": "the vulnerable adolescents panel",
+        "group_leader": "the trip or activity leader",
+        "registration_authority": "the home's regulator",
+        "mase_analyst": "the exploitation analyst",
+        "any_agency": "any agency that knows",
+        "complex_safeguarding_team": "the complex safeguarding team",
+        "cmr_sergeant": "the police control room sergeant",
+        "ccr_inspector": "the police control room inspector",
+        "metco": "the police exploitation coordinators",
+        "lead_member": "the lead councillor for children",
+        "corporate_parenting_board": "the corporate parenting board",
+        "designated_health_professionals": "the designated nurse and doctor",
+        "designated_education_professionals": "the virtual school",
+        "nhs_safeguarding_professionals": "NHS safeguarding professionals",
+        "organisation_senior_manager": "a senior manager of the organisation",
+        "relevant_organisations": "the agencies involved, jointly",
+        "concerned_agency": "whichever agency is concerned",
+        "independent_interviewer": "an independent interviewer",
+        "local_hospital": "local hospitals",
+        "detective_sergeant": "a detective sergeant",
+        "detective_inspector": "a detective inspector",
+        "detective_chief_inspector": "a detective chief inspector",
+        "exploitation_service": "the exploitation service",
+        "divisional_director": "the divisional director",
+        "professional_network": "the professionals around the child",
+        "other_practitioner": "any other practitioner",
+    }
+)
+
+
+def _fallback(code: str) -> str:
+    return code.replace("_", " ")
+
+
+def kind_label(kind: str) -> str:
+    """``return_home_interview`` -> ``return home interview``."""
+    return KIND_LABELS.get(kind, _fallback(kind))
+
+
+def role_label(role: str) -> str:
+    """``allocated_social_worker`` -> ``the allocated social worker``."""
+    return ROLE_LABELS.get(role, _fallback(role))
+
+
+def value_label(fact: str, value: str, protocol: Protocol | None = None) -> str:
+    """A fact's value in words; a category by its protocol's own label."""
+    if fact == FactName.CATEGORY.value and protocol is not None:
+        for category in protocol.categories:
+            if category.id == value:
+                return f"‘{category.label}’"
+    return VALUE_LABELS.get(fact, {}).get(value, _fallback(value))
+
+
+def _either(words: list[str], join: str = "or") -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {join} " + words[-1]
+
+
+def _none_of(words: list[str]) -> str:
+    if len(words) == 1:
+        return f"not {words[0]}"
+    if len(words) == 2:
+        return f"neither {words[0]} nor {words[1]}"
+    return "none of: " + ", ".join(words)
+
+
+_RISKS = tuple(PoliceRisk)
+_PREFIXES = {
+    FactName.CATEGORY: ("classed as", "not classed as"),
+    FactName.POLICE_RISK: ("police risk", "police risk not"),
+}
+_AGE = {"lt": "under {}", "le": "aged {} or under", "gt": "over {}", "ge": "aged {} or over"}
+_RISK = {
+    "lt": "police risk below {}",
+    "le": "police risk {} or lower",
+    "gt": "police risk above {}",
+    "ge": "police risk {} or higher",
+}
+
+
+def _pred_words(pred: Pred, protocol: Protocol | None) -> str:
+    fact = pred.fact
+
+    def label(v: object) -> str:
+        if fact is FactName.POLICE_RISK and isinstance(v, int):
+            v = _RISKS[v].value
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        return value_label(fact.value, str(v), protocol)
+
+    if fact is FactName.AGE:
+        return _AGE.get(pred.op, "aged {}").format(pred.value)
+    if fact is FactName.POLICE_RISK and pred.op in _RISK:
+        return _RISK[pred.op].format(label(pred.value))
+    domain = FACTS[fact].domain or ()
+
+    def order(v: object) -> tuple[int, str]:
+        return (domain.index(str(v)), "") if str(v) in domain else (len(domain), str(v))
+
+    values = sorted(pred.value, key=order) if isinstance(pred.value, frozenset) else [pred.value]
+    words = [label(v) for v in values]
+    negated = pred.op in ("not_in", "has_none")
+    prefix = _PREFIXES.get(fact)
+    if prefix is not None:
+        return f"{prefix[negated]} {_either(words)}"
+    return _none_of(words) if negated else _either(words)
+
+
+def _count_words(cond: CountEpisodes, protocol: Protocol | None) -> str:
+    what = "episodes"
+    if cond.categories is not None:
+        names = [value_label("category", c, protocol) for c in sorted(cond.categories)]
+        what = _either(names) + " episodes"
+    window = f" in {cond.within}" if cond.within else " in all"
+    bound = f"at least {cond.at_least}" if cond.at_least is not None else f"exactly {cond.exactly}"
+    return f"{bound} {what}{window}, this one included"
+
+
+def condition_words(cond: Cond, protocol: Protocol | None = None) -> str:
+    """A condition in words: ``looked after or a care leaver and whereabouts unknown``."""
+    if isinstance(cond, Pred):
+        return _pred_words(cond, protocol)
+    if isinstance(cond, CountEpisodes):
+        return _count_words(cond, protocol)
+    if isinstance(cond, AllOf | AnyOf):
+        join = " and " if isinstance(cond, AllOf) else " or "
+        parts = []
+        for item in cond.items:
+            text = condition_words(item, protocol)
+            nested = isinstance(item, AllOf | AnyOf) and len(item.items) > 1
+            parts.append(f"({text})" if nested else text)
+        return join.join(parts)
+    return f"not ({condition_words(cond.item, protocol)})"
+
+
+def _after(anchor: Moment) -> str:
+    return "" if anchor is Moment.STARTED else f" of {MOMENT_LABELS[anchor.value]}"
+
+
+def trigger_words(trigger: Trigger) -> str:
+    """``on going missing``, ``still missing after 48 hours``, ``every 7 days while missing``."""
+    if isinstance(trigger, EventTrigger):
+        return f"on {MOMENT_LABELS[trigger.on.value]}"
+    if isinstance(trigger, ElapsedTrigger):
+        if trigger.anchor is Moment.STARTED:
+            return f"still missing after {trigger.missing_for}"
+        return f"still missing {trigger.missing_for} after {MOMENT_LABELS[trigger.anchor.value]}"
+    assert isinstance(trigger, RecurringTrigger)
+    start = (
+        f"from {MOMENT_LABELS[trigger.anchor.value]}"
+        if trigger.first.amount == 0
+        else f"from {trigger.first}{_after(trigger.anchor)}"
+    )
+    text = f"every {_duration(trigger.every)} while missing, {start}"
+    if trigger.until is not None:
+        text += f", until {trigger.until}"
+    return text
+
+
+def _duration(duration: Duration) -> str:
+    return str(duration).removeprefix("1 ")
+
+
+def deadline_words(deadline: Deadline, trigger: Trigger | None = None) -> str:
+    """``immediately``, ``within 72 hours of return``, ``no time limit stated``.
+
+    Counted from the moment that triggers the duty (``trigger``, when given,
+    is an event at that moment), it is just ``within 72 hours``.
+    """
+    if deadline.kind is DeadlineKind.IMMEDIATELY:
+        return "immediately"
+    if deadline.kind is DeadlineKind.UNSPECIFIED:
+        return "no time limit stated"
+    same = isinstance(trigger, EventTrigger) and trigger.on is deadline.anchor
+    if deadline.anchor is Moment.TRIGGERED or same:
+        return f"within {deadline.within}"
+    return f"within {deadline.within} of {MOMENT_LABELS[deadline.anchor.value]}"
+
+
+def _codes(protocol: Protocol) -> Iterator[tuple[str, str]]:
+    for rule in protocol.rules:
+        yield "topic", rule.topic.value
+        yield "obligation", rule.obligation.value
+        yield "kind", rule.action
+        if rule.responsible is not None:
+            yield "role", rule.responsible
+        yield from (("role", r) for r in rule.recipients if r is not None)
+    for allocation in protocol.allocations.values():
+        yield from (("role", o.role) for o in allocation.options)
+    conditions = [r.when for r in protocol.rules] + [c.when for c in protocol.categories]
+    conditions += [f.when for f in protocol.floors]
+    conditions += [o.when for a in protocol.allocations.values() for o in a.options]
+    for cond in conditions:
+        for atom in atoms(cond):
+            if not isinstance(atom, Pred):
+                continue
+            yield "fact", atom.fact.value
+            spec = FACTS[atom.fact]
+            if spec.type in (FactType.NUMBER, FactType.CATEGORY, FactType.ORDERED):
+                continue
+            values = atom.value if isinstance(atom.value, frozenset) else {atom.value}
+            for v in values:
+                text = ("true" if v else "false") if isinstance(v, bool) else str(v)
+                yield "value", f"{atom.fact.value}={text}"
+    yield from (("value", f"police_risk={r.value}") for r in protocol.police_risk_levels)
+
+
+def unlabelled(protocol: Protocol) -> list[str]:
+    """Every code ``protocol`` uses that has no label here, as ``what: code``; sorted."""
+    tables: dict[str, Mapping[str, object]] = {
+        "topic": TOPIC_LABELS,
+        "obligation": OBLIGATION_LABELS,
+        "kind": KIND_LABELS,
+        "role": ROLE_LABELS,
+        "fact": FACT_LABELS,
+    }
+    missing = set()
+    for what, code in _codes(protocol):
+        if what == "value":
+            fact, _, value = code.partition("=")
+            if value not in VALUE_LABELS.get(fact, {}):
+                missing.add(f"{what}: {code}")
+        elif code not in tables[what]:
+            missing.add(f"{what}: {code}")
+    return sorted(missing)
