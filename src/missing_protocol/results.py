@@ -33,7 +33,7 @@ __all__ = [
     "to_jsonable",
 ]
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 2  # 2: due_at_latest, undetermined_reason, uncertain_moments, readings
 
 
 class ActionStatus(StrEnum):
@@ -43,6 +43,8 @@ class ActionStatus(StrEnum):
     MET_LATE = "met_late"  # a recorded event satisfied it after the deadline
     DUE = "due"  # not yet met; the deadline has not passed (or is not yet known)
     OVERDUE = "overdue"  # not met and the deadline has passed
+    # day-precision timelines only: the times the data allows give different statuses
+    UNDETERMINED = "undetermined"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,10 @@ class RequiredAction:
     deadline: DeadlineTrace
     citation: CitationOut
     note: str | None
+    # Day-precision timelines (precision.evaluate_bounded): due_at is then the earliest
+    # the deadline can be and due_at_latest the latest; why the status is undetermined.
+    due_at_latest: dt.datetime | None = None
+    undetermined_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +142,9 @@ class Evaluation:
     episodes: tuple[EpisodeResult, ...]
     actions: tuple[RequiredAction, ...]
     upcoming: tuple[UpcomingAction, ...]
+    # Day-precision timelines: the moments known only to the day, and the readings used.
+    uncertain_moments: tuple[str, ...] = ()
+    readings: tuple[str, ...] = ()
 
     def action(self, action_id: str) -> RequiredAction:
         """The action with that id (raises ``KeyError``)."""
