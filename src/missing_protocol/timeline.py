@@ -256,8 +256,8 @@ class Provenance(_Model):
     assumptions: tuple[str, ...] = Field(
         default=(), description="What the importer assumed where the source says nothing."
     )
-    not_recorded: frozenset[str] = Field(
-        default=frozenset(),
+    not_recorded: tuple[str, ...] = Field(
+        default=(),
         description="Action kinds whose doing the source cannot record: their status "
         "reflects the source's silence, not the work.",
     )
@@ -385,13 +385,10 @@ def timeline_to_jsonable(timeline: Timeline) -> dict[str, Any]:
     """
     data: dict[str, Any] = timeline.model_dump(mode="json", exclude_defaults=True)
     data["schema_version"] = timeline.schema_version
-    for key, models, names in (
-        ("episodes", timeline.episodes, _EPISODE_MOMENTS),
-        ("events", timeline.events, ("at",)),
-    ):
-        for item, model in zip(data.get(key, ()), models, strict=True):
-            item.pop("known_to_day", None)
-            for name in names:
-                if name in model.known_to_day:
-                    item[name] = getattr(model, name).date().isoformat()
+    models: list[Episode | RecordedEvent] = [*timeline.episodes, *timeline.events]
+    items = [*data.get("episodes", ()), *data.get("events", ())]
+    for item, model in zip(items, models, strict=True):
+        item.pop("known_to_day", None)
+        for name in model.known_to_day:
+            item[name] = getattr(model, name).date().isoformat()
     return data
