@@ -258,14 +258,18 @@ class Provenance(_Model):
     )
     not_recorded: tuple[str, ...] = Field(
         default=(),
-        description="Action kinds whose doing the source cannot record: their status "
-        "reflects the source's silence, not the work.",
+        description="Action kinds whose doing the source cannot record ('*': every kind): "
+        "their status reflects the source's silence, not the work.",
     )
     source_fields: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="Per episode id, source fields the timeline cannot carry (e.g. an "
         "undated 'return interview offered').",
     )
+
+    def silent_on(self, kind: str) -> bool:
+        """Whether the source cannot record that an action of ``kind`` was done."""
+        return "*" in self.not_recorded or kind in self.not_recorded
 
 
 class Timeline(_Model):

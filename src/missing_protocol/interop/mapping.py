@@ -16,7 +16,6 @@ from typing import Any
 
 from missing_protocol.interop.checks import SourceEpisode, chronological
 from missing_protocol.timeline import Timeline
-from missing_protocol.vocabulary import ACTION_KINDS
 
 __all__ = ["SourceProfile", "to_timeline"]
 
@@ -85,7 +84,7 @@ def to_timeline(profile: SourceProfile, episodes: Sequence[SourceEpisode]) -> Ti
             "file": profile.file,
             "rows": sorted(e.row for e in episodes),
             "assumptions": list(profile.assumptions),
-            "not_recorded": sorted(ACTION_KINDS),
+            "not_recorded": ["*"],
             "source_fields": source_fields,
         },
     }

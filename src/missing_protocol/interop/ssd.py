@@ -137,7 +137,7 @@ def import_ssd(
         "police risk not in the source: not assessed (police_risk omitted)",
         "police reports not in the source: reported_at omitted, as if not reported",
         "return interview offered/accepted have no date: kept in source_fields, not as "
-        "recorded events; every action kind is in not_recorded",
+        "recorded events; not_recorded is '*' (every action kind)",
     )
     profile = SourceProfile("SSD ssd_missing", missing.name, looked_after, assumptions)
     result = read_source(missing, fmt, profile, dob, _flags)

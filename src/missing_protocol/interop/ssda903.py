@@ -87,7 +87,7 @@ def import_ssda903(path: Path | str, *, collection_end: dt.date | None = None) -
         f"a blank MIS_END: still missing at the end of the collection year ({end}, {how})",
         "police risk not in the source: not assessed (police_risk omitted)",
         "police reports not in the source: reported_at omitted, as if not reported",
-        "no action is recorded in the source: every action kind is in not_recorded, so an "
+        "no action is recorded in the source: not_recorded is '*' (every action kind), so an "
         "action's status says what the data shows, not what was done",
     )
     profile = SourceProfile("SSDA903 Missing", path.name, True, assumptions)
