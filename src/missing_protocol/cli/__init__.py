@@ -28,13 +28,13 @@ from typing import TextIO
 from missing_protocol import __version__
 from missing_protocol.errors import MissingProtocolError
 
-from . import checks, compare, evaluate, info, validate
+from . import checks, compare, evaluate, export, importers, info, report, validate
 from .common import FindingsError
 
 __all__ = ["main"]
 
 # Each module adds its subcommands, in the order ``--help`` lists them.
-_COMMANDS = (evaluate, validate, compare, checks, info)
+_COMMANDS = (evaluate, validate, compare, checks, info, importers, report, export)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,7 +66,8 @@ def main(
         return int(exc.code or 0)
     run: Callable[[argparse.Namespace, TextIO], str] = args.run
     try:
-        text = run(args, stdin or sys.stdin)
+        with contextlib.redirect_stderr(err):  # commands may report progress on stderr
+            text = run(args, stdin or sys.stdin)
     except FindingsError as exc:
         out.write(exc.report)
         return exc.exit_code

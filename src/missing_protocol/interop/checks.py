@@ -227,8 +227,8 @@ def child_problems(fmt: SourceFormat, episodes: Sequence[SourceEpisode]) -> list
                     "start",
                     later.record_id,
                     f"child {later.child_id}: starts before the episode of row {earlier.row} "
-                    "ends; episodes of one child may touch (end the day the next starts) "
-                    "but not overlap",
+                    "ends; one episode may end as the next starts (with dates alone, on the "
+                    "day it starts) but not after",
                 )
             )
     return found

@@ -9,6 +9,7 @@ ids only, never a child's personal details (not even the date of birth found).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class ImportReport:
     children_rejected: int = 0
     episodes_imported: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
+    collection_end: dt.date | None = None  # SSDA903: the last day of the collection year
 
     @property
     def rows_rejected(self) -> int:

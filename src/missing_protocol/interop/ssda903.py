@@ -91,7 +91,9 @@ def import_ssda903(path: Path | str, *, collection_end: dt.date | None = None) -
         "action's status says what the data shows, not what was done",
     )
     profile = SourceProfile("SSDA903 Missing", path.name, True, assumptions)
-    return read_source(path, fmt, profile, _dob, _after_end(end))
+    result = read_source(path, fmt, profile, _dob, _after_end(end))
+    result.report.collection_end = end
+    return result
 
 
 def _after_end(end: dt.date | None) -> Extra:
