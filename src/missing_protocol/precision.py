@@ -9,6 +9,12 @@ readings* of those moments and merges the answers per action id:
 * **all latest**: every one at 23:59:59;
 * **longest absences**: starts and reports earliest, returns and events latest;
 * **shortest absences**: starts and reports latest, returns and events earliest;
+* **deadlines earliest, work latest**: starts and returns earliest (so every
+  deadline counted from them is as early as it can be), reports and events
+  latest (the work that meets an action as late as it can be): the reading in
+  which work is most likely late;
+* **deadlines latest, work earliest**: the reverse, in which work is most
+  likely on time (or, done before the rule can have fired, not counted);
 * for protocols that count episodes in a rolling window ("3 episodes in 90
   days"), and timelines with two or more day-only starts, one pair of readings
   per such start: that start latest and every other earliest, and the reverse,
@@ -71,7 +77,7 @@ def _describe(timeline: Timeline, where: str, index: int, name: str) -> str:
         return f"episode {episode.id} {name} (known only to {moment.date().isoformat()})"
     event = timeline.events[index]
     of = f" for episode {event.episode}" if event.episode else ""
-    return f"event {event.action}{of} at (known only to {event.at.date().isoformat()})"
+    return f"event {event.action}{of} (known only to {event.at.date().isoformat()})"
 
 
 def _slot(timeline: Timeline, where: str, index: int, name: str) -> _Slot:
@@ -169,6 +175,8 @@ def _readings(protocol: Protocol, timeline: Timeline) -> Iterator[tuple[str, _Ch
     yield "all latest", lambda _: True
     yield "longest absences", lambda slot: slot.name in ("returned_at", "at")
     yield "shortest absences", lambda slot: slot.name in ("started_at", "reported_at")
+    yield "deadlines earliest, work latest", lambda slot: slot.name in ("reported_at", "at")
+    yield "deadlines latest, work earliest", lambda slot: slot.name in ("started_at", "returned_at")
     starts = [
         i for i, episode in enumerate(timeline.episodes) if "started_at" in episode.known_to_day
     ]
