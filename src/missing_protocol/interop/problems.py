@@ -70,7 +70,8 @@ class ImportReport:
             f"{self.episodes_imported} episodes of {self.children_imported} children; "
             f"{self.rows_rejected} left out ({faulty} with a problem, "
             f"{self.rows_rejected - faulty} of the same children); "
-            f"{self.children_rejected} children left out"
+            f"{self.children_rejected} {'child' if self.children_rejected == 1 else 'children'} "
+            "left out"
         )
         if self.problems:
             lines.append(
