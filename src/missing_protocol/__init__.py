@@ -34,6 +34,7 @@ from .errors import (
 from .evaluate import evaluate
 from .explain import explain_action
 from .loading import load_timeline, parse_timeline
+from .precision import evaluate_bounded
 from .protocols import bundled_protocol_ids, compile_text, load_protocol
 from .results import (
     RESULT_SCHEMA_VERSION,
@@ -80,6 +81,7 @@ __all__ = [
     "compile_text",
     "diff_protocols",
     "evaluate",
+    "evaluate_bounded",
     "evaluate_placement",
     "evaluation_json_schema",
     "explain_action",

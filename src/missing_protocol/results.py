@@ -5,7 +5,8 @@ moment, each episode's classification and every required action with its
 deadline, status and reasons, and what will become required if nothing
 changes. :func:`to_json` and :func:`evaluation_json_schema` give the versioned
 JSON form (``RESULT_SCHEMA_VERSION``); field names and meanings are documented
-in ``docs/reference/results.md``.
+in ``docs/reference/results-schema.md``; version 2 added the day-precision fields
+(``docs/day-precision.md``).
 """
 
 from __future__ import annotations
