@@ -7,14 +7,13 @@ import datetime as dt
 import io
 import json
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser import CHROMIUM, dump_dom
 from missing_protocol import ActionStatus, Timeline, evaluate, load_protocol
 from missing_protocol.calendar import LONDON
 from missing_protocol.report import build_report, report_csv, report_html, report_json
@@ -175,36 +174,13 @@ class _Figures(HTMLParser):
                 self.figures[ident] += data
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
 def test_the_page_in_headless_chromium_shows_the_figures(tmp_path: Path) -> None:
-    assert CHROMIUM is not None
     report = build_report(MINI, CASELOAD, AS_OF)
     page = tmp_path / "report.html"
     page.write_text(report_html(report), encoding="utf-8")
-    done = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
     parser = _Figures()
-    parser.feed(done.stdout)
+    parser.feed(dump_dom(page, tmp_path / "profile"))
     figures = parser.figures
     assert figures["children"] == "5"
     assert figures["episodes"] == "7"

@@ -16,7 +16,7 @@ from .common import as_of
 if TYPE_CHECKING:
     from missing_protocol.timeline import Timeline
 
-__all__ = ["caseload_args", "progress", "read_caseload_args"]
+__all__ = ["caseload_args", "deliver", "progress", "read_caseload_args"]
 
 SOURCES = ("timelines", "ssda903", "ssd")
 
@@ -47,6 +47,18 @@ def caseload_args(p: argparse.ArgumentParser) -> None:
         "collection year with --from ssda903, else now)",
     )
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
+
+
+def deliver(data: str | bytes, output: str | None) -> str:
+    """What to print: ``data`` itself, or nothing once it is written to ``output``."""
+    if output is None:
+        return data if isinstance(data, str) else data.decode("utf-8")
+    path = Path(output)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return ""
 
 
 def parse_day(text: str | None, option: str) -> dt.date | None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TextIO
 
-from .caseload import caseload_args, progress, read_caseload_args
+from .caseload import caseload_args, deliver, progress, read_caseload_args
 from .common import Subparsers, read_protocol
 
 __all__ = ["cmd_export", "register"]
@@ -24,13 +23,8 @@ def cmd_export(args: argparse.Namespace, stdin: TextIO) -> str:
     timelines, moment = read_caseload_args(args)
     actions = open_actions(protocol, progress(timelines), moment)
     if args.format == "ical":
-        data = worklist_ical(actions, moment)
-    else:
-        data = worklist_csv(actions).encode("utf-8")
-    if args.output is None:
-        return data.decode("utf-8")
-    Path(args.output).write_bytes(data)
-    return ""
+        return deliver(worklist_ical(actions, moment), args.output)
+    return deliver(worklist_csv(actions), args.output)
 
 
 def register(sub: Subparsers[argparse.ArgumentParser]) -> None:

@@ -26,11 +26,11 @@ __all__ = ["cmd_import", "register"]
 def _write(result: ImportResult, output: str | None) -> str:
     from missing_protocol.interop import write_jsonl  # noqa: PLC0415 - imported when run
 
-    if output is None:
+    if output is None:  # built in full before printing, as every command's output is
         buffer = io.StringIO()
         write_jsonl(result.timelines, buffer)
         text = buffer.getvalue()
-    else:
+    else:  # streamed to the file, one child at a time
         with Path(output).open("w", encoding="utf-8") as handle:
             write_jsonl(result.timelines, handle)
         text = ""

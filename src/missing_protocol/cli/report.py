@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TextIO
 
-from .caseload import caseload_args, progress, read_caseload_args
+from .caseload import caseload_args, deliver, progress, read_caseload_args
 from .common import Subparsers, read_protocol
 
 __all__ = ["cmd_report", "register"]
@@ -25,11 +24,7 @@ def cmd_report(args: argparse.Namespace, stdin: TextIO) -> str:
     timelines, moment = read_caseload_args(args)
     report = build_report(protocol, timelines, moment, progress=progress)
     render = {"html": report_html, "csv": report_csv, "json": report_json}[args.format]
-    text = render(report)
-    if args.output is None:
-        return text
-    Path(args.output).write_text(text, encoding="utf-8")
-    return ""
+    return deliver(render(report), args.output)
 
 
 def register(sub: Subparsers[argparse.ArgumentParser]) -> None:

@@ -209,26 +209,17 @@ def child_problems(fmt: SourceFormat, episodes: Sequence[SourceEpisode]) -> list
             )
     for earlier, later in itertools.pairwise(chronological(episodes)):
         if earlier.end is None:
-            found.append(
-                fmt.problem(
-                    "overlap",
-                    later.row,
-                    "start",
-                    later.record_id,
-                    f"child {later.child_id}: starts while the episode of row {earlier.row} "
-                    "has no end; end that one first",
-                )
-            )
+            why = f"starts while the episode of row {earlier.row} has no end; end that one first"
         elif _before(later.start, earlier.end):
-            found.append(
-                fmt.problem(
-                    "overlap",
-                    later.row,
-                    "start",
-                    later.record_id,
-                    f"child {later.child_id}: starts before the episode of row {earlier.row} "
-                    "ends; one episode may end as the next starts (with dates alone, on the "
-                    "day it starts) but not after",
-                )
+            why = (
+                f"starts before the episode of row {earlier.row} ends; one episode may end as "
+                "the next starts (with dates alone, on the day it starts) but not after"
             )
+        else:
+            continue
+        found.append(
+            fmt.problem(
+                "overlap", later.row, "start", later.record_id, f"child {later.child_id}: {why}"
+            )
+        )
     return found
