@@ -116,3 +116,39 @@ def test_the_readme_examples_on_the_sample_files(tmp_path: Path) -> None:
     code, _, _ = run("report", str(SSDA903), "--from", "ssda903", "-p", "camden", "-o", str(page))
     assert code == 0
     assert '<strong id="children">61</strong>' in page.read_text(encoding="utf-8")
+
+
+FRIDAY = """schema_version: 2
+child: {id: C-13, date_of_birth: 2010-05-01, case_status: looked_after}
+episodes:
+  - {id: E-1, missing_from: care_placement, police_risk: medium, started_at: 2024-12-11T21:00,
+     reported_at: 2024-12-11T22:00, returned_at: 2024-12-13}
+"""
+
+
+def test_evaluate_and_explain_say_what_is_known_only_to_the_day() -> None:
+    code, out, _ = run(
+        "evaluate", "-", "-p", "camden", "--as-of", "2024-12-20T12:00", "-f", "table", stdin=FRIDAY
+    )
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[2] == (
+        "known only to the day (times shown are the day's start): episode E-1 returned_at "
+        "(known only to 2024-12-13)"
+    )
+    check = next(line for line in lines if line.endswith("safe_and_well_check_24h"))
+    assert check.startswith("overdue   Sat 14 Dec 2024 00:00 GMT to Sat 14 Dec 2024 23:59 GMT  ")
+    code, out, _ = run(
+        "explain",
+        "-",
+        "camden:C-13:E-1:return_interview_72h",
+        "-p",
+        "camden",
+        "--as-of",
+        "2024-12-20T12:00",
+        stdin=FRIDAY,
+    )
+    assert code == 0
+    assert (
+        "  due: Mon 16 Dec 2024 00:00 GMT\n  due at the latest: Mon 16 Dec 2024 23:59 GMT\n" in out
+    )
