@@ -15,6 +15,7 @@ wrongly. The report says how many rows that leaves out.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -90,7 +91,8 @@ def read_source(
             if extra is not None:
                 flags, more = extra(fmt, number, values, episode.record_id)
                 problems += more
-                episode = _with_extra(episode, flags)
+                if flags:
+                    episode = dataclasses.replace(episode, extra=flags)
         child = values["child"].strip()
         if problems:
             report.problems.extend(problems)
@@ -111,21 +113,6 @@ def read_source(
     report.children_imported = len(accepted)
     report.rows_imported = report.episodes_imported = sum(len(eps) for _, eps in accepted)
     return ImportResult(_timelines(profile, accepted), report)
-
-
-def _with_extra(episode: SourceEpisode, flags: dict[str, str]) -> SourceEpisode:
-    if not flags:
-        return episode
-    return SourceEpisode(
-        episode.row,
-        episode.child_id,
-        episode.record_id,
-        episode.kind,
-        episode.start,
-        episode.end,
-        episode.dob,
-        flags,
-    )
 
 
 def _timelines(
