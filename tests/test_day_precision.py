@@ -221,18 +221,18 @@ def test_an_episode_on_the_boundary_day_of_a_window_is_undetermined() -> None:
     assert third("2024-04-01") is None  # E1 outside whatever the times: not required
 
 
-def test_boundary_readings_are_added_only_where_episodes_are_counted() -> None:
+def test_boundary_readings_are_added_only_for_starts_with_another_on_a_boundary_day() -> None:
     episodes = [
         {"id": "E1", "started_at": "2024-01-01", "returned_at": "2024-01-01"},
         {"id": "E2", "started_at": "2024-03-31", "returned_at": "2024-03-31"},
     ]
     counted = evaluate_bounded(MINI, v2(*episodes), at("2024-06-01T12:00"))
     assert counted.readings[len(READINGS) :] == (
-        "episode E1 starts latest, the rest earliest",
-        "episode E1 starts earliest, the rest latest",
         "episode E2 starts latest, the rest earliest",
         "episode E2 starts earliest, the rest latest",
     )
+    inside = [episodes[0], {**episodes[1], "started_at": "2024-03-30", "returned_at": "2024-03-30"}]
+    assert evaluate_bounded(MINI, v2(*inside), at("2024-06-01T12:00")).readings == READINGS
     brent = load_protocol("brent")  # counts episodes, but in all time, not in a window
     assert evaluate_bounded(brent, v2(*episodes), at("2024-06-01T12:00")).readings == READINGS
 

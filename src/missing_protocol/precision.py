@@ -16,10 +16,10 @@ readings* of those moments and merges the answers per action id:
 * **deadlines latest, work earliest**: the reverse, in which work is most
   likely on time (or, done before the rule can have fired, not counted);
 * for protocols that count episodes in a rolling window ("3 episodes in 90
-  days"), and timelines with two or more day-only starts, one pair of readings
-  per such start: that start latest and every other earliest, and the reverse,
-  so that an episode on the boundary day of a window is counted in one reading
-  and not in the other.
+  days"), one pair of readings for each day-only start that has another
+  day-only start on the boundary day of such a window: that start latest and
+  every other earliest, and the reverse, so that the episode on the boundary
+  day is counted in one reading and not in the other.
 
 Every reading is a possible world: moments are kept inside their day and in
 order (a return is not before its start, an episode does not start before the
@@ -44,6 +44,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from missing_protocol.calendar import Duration, shift_back
 from missing_protocol.compiled import CountEpisodes, Protocol
 from missing_protocol.conditions import atoms
 from missing_protocol.evaluate import evaluate
@@ -159,15 +160,45 @@ def _read(timeline: Timeline, chains: list[list[_Slot]], late: _Choice) -> Timel
     return timeline.model_copy(update={"episodes": episodes, "events": events})
 
 
-def _counts_in_windows(protocol: Protocol) -> bool:
+def _windows(protocol: Protocol) -> set[Duration]:
+    """The rolling windows the protocol counts episodes in ("within 90 days")."""
     conditions = [rule.when for rule in protocol.rules]
     conditions += [category.when for category in protocol.categories]
     conditions += [floor.when for floor in protocol.floors]
-    return any(
-        isinstance(atom, CountEpisodes) and atom.within is not None
+    return {
+        atom.within
         for cond in conditions
         for atom in atoms(cond)
-    )
+        if isinstance(atom, CountEpisodes) and atom.within is not None
+    }
+
+
+def _on_boundaries(protocol: Protocol, timeline: Timeline) -> list[int]:
+    """Day-only starts with another day-only start that may be just inside or outside a window.
+
+    Episode ``j`` is in the window of ``i`` if it starts no earlier than ``i``'s
+    start less the window. When both starts are known only to the day, and ``j``
+    can be in for some times and out for others, only readings that move the two
+    starts apart and together decide it; the six readings move all starts alike.
+    """
+    windows = _windows(protocol)
+    starts = [
+        (i, moment_bounds(episode.started_at, True))
+        for i, episode in enumerate(timeline.episodes)
+        if "started_at" in episode.known_to_day
+    ]
+    found = []
+    for i, (i_lo, i_hi) in starts:
+        if any(
+            j != i
+            and j_lo <= i_hi
+            and j_hi >= shift_back(i_lo, window)
+            and j_lo < shift_back(i_hi, window)
+            for j, (j_lo, j_hi) in starts
+            for window in windows
+        ):
+            found.append(i)
+    return found
 
 
 def _readings(protocol: Protocol, timeline: Timeline) -> Iterator[tuple[str, _Choice]]:
@@ -177,12 +208,7 @@ def _readings(protocol: Protocol, timeline: Timeline) -> Iterator[tuple[str, _Ch
     yield "shortest absences", lambda slot: slot.name in ("started_at", "reported_at")
     yield "deadlines earliest, work latest", lambda slot: slot.name in ("reported_at", "at")
     yield "deadlines latest, work earliest", lambda slot: slot.name in ("started_at", "returned_at")
-    starts = [
-        i for i, episode in enumerate(timeline.episodes) if "started_at" in episode.known_to_day
-    ]
-    if len(starts) < 2 or not _counts_in_windows(protocol):
-        return
-    for i in starts:
+    for i in _on_boundaries(protocol, timeline):
         name = timeline.episodes[i].id
         yield (
             f"episode {name} starts latest, the rest earliest",
