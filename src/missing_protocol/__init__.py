@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .explain import explain_action
     from .limits import DEFAULT_LIMITS, Limits
     from .loading import load_timeline, parse_timeline
+    from .precision import evaluate_bounded
     from .protocols import bundled_protocol_ids, compile_text, load_protocol
     from .results import (
         RESULT_SCHEMA_VERSION,
@@ -100,6 +101,7 @@ __all__ = [
     "compile_text",
     "diff_protocols",
     "evaluate",
+    "evaluate_bounded",
     "evaluate_compact",
     "evaluate_placement",
     "evaluation_json_schema",
@@ -143,6 +145,7 @@ _MODULES = {
     "explain": ("explain_action",),
     "limits": ("DEFAULT_LIMITS", "Limits"),
     "loading": ("load_timeline", "parse_timeline"),
+    "precision": ("evaluate_bounded",),
     "protocols": ("bundled_protocol_ids", "compile_text", "load_protocol"),
     "results": (
         "RESULT_SCHEMA_VERSION",

@@ -91,8 +91,17 @@ def explain_action(protocol: Protocol, evaluation: Evaluation, action_id: str) -
     if trace.skipped_days:
         lines.append("  days not counted:")
         lines += [f"    - {_skipped(day)}" for day in trace.skipped_days]
+    lines.append(f"  due: {format_moment(action.due_at)}")
+    if action.due_at_latest is not None and action.due_at_latest != action.due_at:
+        lines.append(f"  due at the latest: {format_moment(action.due_at_latest)}")
+    if action.undetermined_reason:  # day-precision timelines (docs/day-precision.md)
+        lines.append(f"  undetermined: {action.undetermined_reason}")
+    if evaluation.uncertain_moments:
+        lines.append(
+            "  times shown for moments known only to the day are the day's start: "
+            + "; ".join(evaluation.uncertain_moments)
+        )
     lines += [
-        f"  due: {format_moment(action.due_at)}",
         "",
         "Citation",
         f"  {protocol.title}, section {action.citation.section}:",

@@ -5,7 +5,8 @@ moment, each episode's classification and every required action with its
 deadline, status and reasons, and what will become required if nothing
 changes. :func:`to_json` and :func:`evaluation_json_schema` give the versioned
 JSON form (``RESULT_SCHEMA_VERSION``); field names and meanings are documented
-in ``docs/reference/results.md``.
+in ``docs/reference/results-schema.md``; version 2 added the day-precision fields
+(``docs/day-precision.md``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ __all__ = [
     "to_jsonable",
 ]
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 2  # 2: due_at_latest, undetermined_reason, uncertain_moments, readings
 
 
 class ActionStatus(StrEnum):
@@ -44,6 +45,8 @@ class ActionStatus(StrEnum):
     MET_LATE = "met_late"  # a recorded event satisfied it after the deadline
     DUE = "due"  # not yet met; the deadline has not passed (or is not yet known)
     OVERDUE = "overdue"  # not met and the deadline has passed
+    # day-precision timelines only: the times the data allows give different statuses
+    UNDETERMINED = "undetermined"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,10 @@ class RequiredAction:
     deadline: DeadlineTrace
     citation: CitationOut
     note: str | None
+    # Day-precision timelines (precision.evaluate_bounded): due_at is then the earliest
+    # the deadline can be and due_at_latest the latest; why the status is undetermined.
+    due_at_latest: dt.datetime | None = None
+    undetermined_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +144,9 @@ class Evaluation:
     episodes: tuple[EpisodeResult, ...]
     actions: tuple[RequiredAction, ...]
     upcoming: tuple[UpcomingAction, ...]
+    # Day-precision timelines: the moments known only to the day, and the readings used.
+    uncertain_moments: tuple[str, ...] = ()
+    readings: tuple[str, ...] = ()
 
     def action(self, action_id: str) -> RequiredAction:
         """The action with that id (raises ``KeyError``)."""

@@ -13,17 +13,24 @@ time after validation, and compared as an instant (in UTC), never by its
 wall-clock fields. Dates are ``YYYY-MM-DD``. Every date and moment must fall in
 the years of :class:`~.limits.Limits` (1900 to 2100 by default), and the child
 must be no older than ``maximum_age`` at any episode. Booleans are only
-``true``/``false``. Consistency checks that span fields (a return before the
-start, overlapping episodes, an event naming an unknown episode) are made here
-too, and all reported together.
+``true``/``false``.
+
+From schema version 2 a moment may be a date alone (``2024-12-13``): known only
+to that London day. It is held as the day's first instant and named in the
+episode's or event's ``known_to_day``, so that readers of datetimes still get
+datetimes and :mod:`missing_protocol.precision` can evaluate honestly
+(docs/day-precision.md). Consistency checks that span fields (a return before
+the start, overlapping episodes, an event naming an unknown episode) are made
+here too, and all reported together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -36,6 +43,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
+from .calendar import LONDON
 from .facts import AwayIncident, CaseStatus, ChildFlag, Concern, MissingFrom, PoliceRisk
 from .moments import (
     LondonDateTime,
@@ -52,15 +60,22 @@ __all__ = [
     "TIMELINE_SCHEMA_VERSION",
     "Child",
     "Episode",
+    "Provenance",
     "RecordedEvent",
     "Timeline",
     "check_moment",
+    "day_bounds",
     "instant",
     "london_datetime",
+    "moment_bounds",
     "parse_moment",
+    "timeline_to_jsonable",
 ]
 
-TIMELINE_SCHEMA_VERSION = 1
+TIMELINE_SCHEMA_VERSION = 2
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EPISODE_MOMENTS = ("started_at", "reported_at", "returned_at")
 
 RecordId = Annotated[
     str,
@@ -81,6 +96,38 @@ def _sorted(values: frozenset[StrEnum]) -> list[str]:
 def _age(born: dt.date, on: dt.date) -> int:
     """Age in whole years on a day."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first and the last second of a London calendar day, as aware London times."""
+    first = dt.datetime.combine(day, dt.time(0, 0), tzinfo=LONDON)
+    last = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=LONDON)
+    return first, last
+
+
+def moment_bounds(value: dt.datetime, known_to_day: bool) -> tuple[dt.datetime, dt.datetime]:
+    """The earliest and latest instant a moment may be: itself, or its whole London day."""
+    if not known_to_day:
+        return value, value
+    return day_bounds(value.astimezone(LONDON).date())
+
+
+def _day_only(value: object) -> bool:
+    if isinstance(value, str):
+        return bool(_DATE_ONLY.match(value.strip()))
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
+def _mark_day_only(item: object, fields: tuple[str, ...]) -> object:
+    """A raw episode or event with its date-only moments named in ``known_to_day``."""
+    if not isinstance(item, dict):
+        return item
+    found = [name for name in fields if _day_only(item.get(name))]
+    if not found:
+        return item
+    marked = dict(item)
+    marked["known_to_day"] = sorted(set(found) | set(marked.get("known_to_day") or ()))
+    return marked
 
 
 def _error(code: str, message: str, loc: tuple[str | int, ...]) -> InitErrorDetails:
@@ -153,6 +200,18 @@ class Episode(_Model):
     returned_at: LondonDateTime | None = Field(default=None, description="Located or returned.")
     while_away: frozenset[AwayIncident] = frozenset()
     concerns: frozenset[Concern] = frozenset()
+    known_to_day: frozenset[Literal["started_at", "reported_at", "returned_at"]] = Field(
+        default=frozenset(),
+        description="Moments known only to their London day (schema version 2; filled in "
+        "from date-only values).",
+    )
+
+    def bounds(self, name: str) -> tuple[dt.datetime, dt.datetime] | None:
+        """The earliest and latest instant of ``started_at``, ``reported_at`` or ``returned_at``."""
+        value: dt.datetime | None = getattr(self, name)
+        if value is None:
+            return None
+        return moment_bounds(value, name in self.known_to_day)
 
     @field_serializer("while_away", "concerns")
     def _sorted_sets(self, values: frozenset[AwayIncident] | frozenset[Concern]) -> list[str]:
@@ -160,10 +219,10 @@ class Episode(_Model):
 
     @model_validator(mode="after")
     def _times_in_order(self) -> Episode:
-        errors = []
+        errors = _first_instants(self, self.known_to_day)
         for name in ("reported_at", "returned_at"):
-            moment = getattr(self, name)
-            if moment is not None and instant(moment) < instant(self.started_at):
+            bounds = self.bounds(name)
+            if bounds is not None and instant(bounds[1]) < instant(self.started_at):
                 errors.append(
                     _error(
                         "time_order",
@@ -192,20 +251,104 @@ class RecordedEvent(_Model):
     by: str | None = Field(
         default=None, pattern=r"^[a-z][a-z0-9_]*$", description="The role that did it."
     )
+    known_to_day: frozenset[Literal["at"]] = Field(
+        default=frozenset(),
+        description="'at' when it is known only to its London day (schema version 2).",
+    )
+
+    @model_validator(mode="after")
+    def _day_only_is_first_instant(self) -> RecordedEvent:
+        _raise_all("RecordedEvent", _first_instants(self, self.known_to_day))
+        return self
+
+
+def _first_instants(model: BaseModel, names: frozenset[str]) -> list[InitErrorDetails]:
+    """A moment known only to its day must be held as that day's first instant."""
+    errors = []
+    for name in sorted(names):
+        value = getattr(model, name)
+        if value is None:
+            errors.append(_error("day_only", f"{name} is in known_to_day but not given", (name,)))
+        elif instant(value) != instant(day_bounds(value.date())[0]):
+            errors.append(
+                _error(
+                    "day_only",
+                    f"{name} is in known_to_day, so it must be a date alone (or that day's "
+                    "00:00 London time)",
+                    (name,),
+                )
+            )
+    return errors
+
+
+class Provenance(_Model):
+    """Where an imported timeline came from, and what the importer assumed.
+
+    Importers fill it in so that nothing is assumed silently; evaluation ignores it.
+    """
+
+    source: str = Field(max_length=200, description="The dataset, e.g. 'SSDA903 Missing'.")
+    file: str | None = Field(default=None, max_length=500, description="The file read.")
+    rows: tuple[int, ...] = Field(default=(), description="The source rows (1 = the header).")
+    assumptions: tuple[str, ...] = Field(
+        default=(), description="What the importer assumed where the source says nothing."
+    )
+    not_recorded: tuple[str, ...] = Field(
+        default=(),
+        description="Action kinds whose doing the source cannot record ('*': every kind): "
+        "their status reflects the source's silence, not the work.",
+    )
+    source_fields: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Per episode id, source fields the timeline cannot carry (e.g. an "
+        "undated 'return interview offered').",
+    )
+
+    def silent_on(self, kind: str) -> bool:
+        """Whether the source cannot record that an action of ``kind`` was done."""
+        return "*" in self.not_recorded or kind in self.not_recorded
 
 
 class Timeline(_Model):
     """One child, their episodes and the events recorded against them."""
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1, 2] = 1
     child: Child
     episodes: list[Episode] = Field(min_length=1)
     events: list[RecordedEvent] = Field(default_factory=list)
+    provenance: Provenance | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _date_only_moments(cls, data: Any) -> Any:
+        """From version 2, a date alone means a moment known only to that London day."""
+        if not isinstance(data, dict) or data.get("schema_version") != 2:
+            return data
+        marked = dict(data)
+        if isinstance(data.get("episodes"), list):
+            marked["episodes"] = [_mark_day_only(e, _EPISODE_MOMENTS) for e in data["episodes"]]
+        if isinstance(data.get("events"), list):
+            marked["events"] = [_mark_day_only(e, ("at",)) for e in data["events"]]
+        return marked
+
+    def day_only(self) -> bool:
+        """Whether any moment of the timeline is known only to its day."""
+        return any(e.known_to_day for e in self.episodes) or any(
+            e.known_to_day for e in self.events
+        )
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Timeline:
         errors: list[InitErrorDetails] = []
         oldest = limits_in(info).maximum_age
+        if self.schema_version == 1 and self.day_only():
+            errors.append(
+                _error(
+                    "day_only",
+                    "moments known only to the day need schema_version: 2",
+                    ("schema_version",),
+                )
+            )
         first_index: dict[str, int] = {}
         for index, episode in enumerate(self.episodes):
             if episode.id in first_index:
@@ -236,14 +379,10 @@ class Timeline(_Model):
                         ("episodes", index, "started_at"),
                     )
                 )
-        order = sorted(
-            range(len(self.episodes)), key=lambda i: instant(self.episodes[i].started_at)
-        )
-        for before, after in itertools.pairwise(order):
+        for before, after in itertools.pairwise(self.chronological()):
             earlier, later = self.episodes[before], self.episodes[after]
-            if earlier.returned_at is None or instant(earlier.returned_at) > instant(
-                later.started_at
-            ):
+            returned, started = earlier.bounds("returned_at"), later.bounds("started_at")
+            if returned is None or started is None or instant(returned[0]) > instant(started[1]):
                 errors.append(
                     _error(
                         "overlap",
@@ -264,9 +403,43 @@ class Timeline(_Model):
         _raise_all("Timeline", errors)
         return self
 
+    def chronological(self) -> list[int]:
+        """Episode indexes in time order; of two starting on one day, the one that can end first.
+
+        The DfE's rule for day-only data: an episode ending on the day the next starts
+        is two touching episodes, not an overlap.
+        """
+
+        never = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+        def key(i: int) -> tuple[dt.datetime, dt.datetime]:
+            episode = self.episodes[i]
+            returned = episode.bounds("returned_at")
+            return instant(episode.started_at), instant(returned[0]) if returned else never
+
+        return sorted(range(len(self.episodes)), key=key)
+
     def episode(self, episode_id: str) -> Episode:
         """The episode with that id."""
         for episode in self.episodes:
             if episode.id == episode_id:
                 return episode
         raise KeyError(episode_id)
+
+
+def timeline_to_jsonable(timeline: Timeline) -> dict[str, Any]:
+    """The timeline as JSON-ready data in its own input format.
+
+    Moments known only to the day are written as dates alone (and ``known_to_day``
+    left out, since reading a date alone fills it in); fields at their defaults are
+    left out.
+    """
+    data: dict[str, Any] = timeline.model_dump(mode="json", exclude_defaults=True)
+    data["schema_version"] = timeline.schema_version
+    models: list[Episode | RecordedEvent] = [*timeline.episodes, *timeline.events]
+    items = [*data.get("episodes", ()), *data.get("events", ())]
+    for item, model in zip(items, models, strict=True):
+        item.pop("known_to_day", None)
+        for name in model.known_to_day:
+            item[name] = getattr(model, name).date().isoformat()
+    return data

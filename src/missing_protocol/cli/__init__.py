@@ -30,13 +30,13 @@ from typing import TextIO
 from missing_protocol import __version__
 from missing_protocol.errors import MissingProtocolError
 
-from . import batch, checks, compare, evaluate, info, validate
+from . import batch, checks, compare, evaluate, export, importers, info, report, validate
 from .common import FindingsError
 
 __all__ = ["main"]
 
 # Each module adds its subcommands, in the order ``--help`` lists them.
-_COMMANDS = (evaluate, validate, compare, checks, info, batch)
+_COMMANDS = (evaluate, validate, compare, checks, info, batch, importers, report, export)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,7 +68,7 @@ def main(
         return int(exc.code or 0)
     run: Callable[[argparse.Namespace, TextIO | None], str] = args.run
     try:
-        # A command that streams (batch) writes as it goes, to the same streams.
+        # A command that streams (batch) writes as it goes, and may report progress on stderr.
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             text = run(args, stdin or sys.stdin)
     except FindingsError as exc:

@@ -22,7 +22,12 @@ def table(evaluation: Evaluation) -> str:
         rows.append(
             (
                 a.status.value,
-                format_moment(a.due_at),
+                format_moment(a.due_at)
+                + (
+                    f" to {format_moment(a.due_at_latest)}"
+                    if a.due_at_latest is not None and a.due_at_latest != a.due_at
+                    else ""
+                ),
                 f"{a.kind} ({a.obligation})",
                 a.responsible,
                 a.recipient or "",
@@ -48,6 +53,11 @@ def table(evaluation: Evaluation) -> str:
             f"episode {episode.episode_id}: {episode.category}, police risk {risk}, "
             f"age {episode.age_at_start}, {state}"
         )
+    if evaluation.uncertain_moments:
+        lines.append(
+            "known only to the day (times shown are the day's start): "
+            + "; ".join(evaluation.uncertain_moments)
+        )
     lines.append("")
     lines += [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
@@ -64,26 +74,29 @@ def table(evaluation: Evaluation) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace, stdin: TextIO | None) -> str:
-    from missing_protocol.evaluate import evaluate  # noqa: PLC0415
+    # evaluate_bounded is evaluate itself for timelines without moments known only to the day
+    from missing_protocol.precision import evaluate_bounded  # noqa: PLC0415
     from missing_protocol.results import to_json  # noqa: PLC0415
 
     protocol = read_protocol(args)
     limits = limits_of(args)
     moment = as_of(args.as_of, limits)
-    evaluation = evaluate(protocol, timeline_for(protocol, args, stdin), moment, limits=limits)
+    timeline = timeline_for(protocol, args, stdin)
+    evaluation = evaluate_bounded(protocol, timeline, moment, limits=limits)
     if args.format == "table":
         return table(evaluation)
     return to_json(evaluation) + "\n"
 
 
 def cmd_explain(args: argparse.Namespace, stdin: TextIO | None) -> str:
-    from missing_protocol.evaluate import evaluate  # noqa: PLC0415
     from missing_protocol.explain import explain_action  # noqa: PLC0415
+    from missing_protocol.precision import evaluate_bounded  # noqa: PLC0415
 
     protocol = read_protocol(args)
     limits = limits_of(args)
     moment = as_of(args.as_of, limits)
-    evaluation = evaluate(protocol, timeline_for(protocol, args, stdin), moment, limits=limits)
+    timeline = timeline_for(protocol, args, stdin)
+    evaluation = evaluate_bounded(protocol, timeline, moment, limits=limits)
     return explain_action(protocol, evaluation, args.action_id)
 
 
