@@ -28,13 +28,13 @@ from typing import TextIO
 from missing_protocol import __version__
 from missing_protocol.errors import MissingProtocolError
 
-from . import checks, compare, evaluate, info, validate
+from . import checks, compare, evaluate, info, serve, validate
 from .common import FindingsError
 
 __all__ = ["main"]
 
 # Each module adds its subcommands, in the order ``--help`` lists them.
-_COMMANDS = (evaluate, validate, compare, checks, info)
+_COMMANDS = (evaluate, validate, compare, checks, info, serve)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -50,8 +50,14 @@ _log = logging.getLogger("missing_protocol.service")
 
 
 class AccessLog:
-    """Logs ``METHOD path status milliseconds`` for each request: never the query string
-    (it may carry a timeline on ``GET /view``), the body, or the client's address."""
+    """The outermost layer of our own: one log line per request, and no traceback ever.
+
+    Logs ``METHOD path status milliseconds``: never the query string (it may
+    carry a timeline on ``GET /view``), the body, or the client's address. An
+    exception nothing else handled is answered with a 500 problem object and
+    logged by its type alone: a traceback could quote the input (pydantic's
+    errors repeat the values they reject).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -62,15 +68,27 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def record(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
             await send(message)
 
         try:
             await self.app(scope, receive, record)
+        except Exception as exc:  # answered and logged without its text
+            _log.error("unexpected %s on %s %s", type(exc).__name__, scope["method"], scope["path"])
+            if not response_started:
+                problem = ServiceProblem(
+                    500, "service.internal_error", "the service could not answer"
+                )
+                response = JSONResponse(
+                    problem.details(scope["path"]), status_code=500, media_type=PROBLEM_MEDIA_TYPE
+                )
+                await response(scope, receive, send)
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             _access.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed)
@@ -131,13 +149,6 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.headers:
         response.headers.update(exc.headers)
     return response
-
-
-async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
-    # The type only: an exception's text could hold part of the input.
-    _log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    problem = ServiceProblem(500, "service.internal_error", "the service could not answer")
-    return _problem(request, problem)
 
 
 def _components(schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -223,7 +234,6 @@ def create_app(
     app.add_exception_handler(MissingProtocolError, _on_library_error)
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(HTTPException, _on_http_error)
-    app.add_exception_handler(Exception, _on_crash)
     app.add_middleware(AccessLog)
     app.openapi = lambda: _openapi(app, reg)  # type: ignore[method-assign]
     return app

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["BATCH_LIMIT_VARIABLE", "BODY_LIMIT_VARIABLE", "Settings"]
+__all__ = ["BATCH_LIMIT_VARIABLE", "BODY_LIMIT_VARIABLE", "Settings", "log_config"]
 
 BODY_LIMIT_VARIABLE = "MISSING_PROTOCOL_MAX_BODY_BYTES"
 BATCH_LIMIT_VARIABLE = "MISSING_PROTOCOL_MAX_BATCH_BYTES"
@@ -50,3 +50,20 @@ class Settings:
             max_body_bytes=_positive(env, BODY_LIMIT_VARIABLE, defaults.max_body_bytes),
             max_batch_bytes=_positive(env, BATCH_LIMIT_VARIABLE, defaults.max_batch_bytes),
         )
+
+
+def log_config(level: str = "INFO") -> dict[str, object]:
+    """uvicorn's logging: one line per request from our access log (method, path, status,
+    time; never the query string or the body), and uvicorn's own access log off."""
+    handler = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"stderr": handler},
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "missing_protocol": {"handlers": ["stderr"], "level": level, "propagate": False},
+        },
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Annotated, Any
@@ -18,7 +19,11 @@ from missing_protocol.evaluate import evaluate
 from missing_protocol.explain import explain_action
 from missing_protocol.results import to_jsonable
 from missing_protocol.service.body import check_size, parse_record, read_text, read_timeline
-from missing_protocol.service.problems import ServiceProblem, from_library, problem_responses
+from missing_protocol.service.problems import (
+    ServiceProblem,
+    from_library,
+    problem_responses,
+)
 from missing_protocol.service.registry import Registry, parse_as_of, registry
 
 from .params import AsOf, ProtocolId, ProtocolIds, timeline_body
@@ -28,6 +33,7 @@ __all__ = ["NDJSON", "evaluate_lines", "router"]
 router = APIRouter(tags=["evaluation"])
 
 NDJSON = "application/x-ndjson"
+logger = logging.getLogger("missing_protocol.service")
 _RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
 
@@ -120,6 +126,12 @@ def _problem_line(problem: ServiceProblem, number: int, record: str | None, inst
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+def _crashed(exc: Exception, number: int) -> ServiceProblem:
+    # By its type alone: an exception's text could quote the record.
+    logger.error("unexpected %s on line %d of a batch", type(exc).__name__, number)
+    return ServiceProblem(500, "service.internal_error", "the service could not answer")
+
+
 def evaluate_lines(
     protocols: Sequence[Protocol],
     lines: Iterable[str],
@@ -145,13 +157,18 @@ def evaluate_lines(
         except TimelineError as exc:
             yield _problem_line(from_library(exc), number, _record_id(line), instance)
             continue
+        except Exception as exc:  # one record must not stop the batch
+            yield _problem_line(_crashed(exc, number), number, _record_id(line), instance)
+            continue
         for protocol in protocols:
             try:
-                evaluation = evaluate(protocol, timeline, as_of)
+                data = to_jsonable(evaluate(protocol, timeline, as_of))
             except TimelineError as exc:
                 yield _problem_line(from_library(exc), number, timeline.child.id, instance)
                 continue
-            data = to_jsonable(evaluation)
+            except Exception as exc:  # one record must not stop the batch
+                yield _problem_line(_crashed(exc, number), number, timeline.child.id, instance)
+                continue
             yield json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
