@@ -507,6 +507,7 @@ def test_openapi_document_validates_and_has_examples(client: TestClient) -> None
     assert ok["example"] == expected_evaluation()
     assert sorted(evaluate_op["responses"]) == ["200", "400", "404", "413", "422"]
     assert "HTTPValidationError" not in json.dumps(document)
+    assert client.get("/docs").status_code == 404  # no Swagger UI: it would load from a CDN
     schemas = document["components"]["schemas"]
     assert {"Timeline", "Evaluation", "ProblemDetails", "RequiredAction"} <= set(schemas)
 

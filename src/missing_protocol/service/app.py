@@ -220,6 +220,9 @@ def create_app(
         "as a service: a child's timeline in, every required action out, with its deadline, "
         "status and reasons. Errors are RFC 9457 problem objects carrying the library's "
         "stable codes and JSON paths. See docs/service.md.",
+        # Swagger UI and ReDoc would load their scripts from a CDN: the document is enough.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.registry = reg
     for router in (
