@@ -533,7 +533,7 @@ def test_access_log_has_method_path_and_status_only(
 def test_unexpected_error_is_a_500_problem_logged_by_type_only(
     client: TestClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash(*args: object) -> None:
+    def crash(*_: object) -> None:
         raise RuntimeError("C-1001 was born on 2009-06-14")
 
     monkeypatch.setattr("missing_protocol.service.routes.evaluation.evaluate", crash)

@@ -13,6 +13,7 @@ html`` and ``GET /view`` both use it; it needs no FastAPI.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from html import escape
 
 from missing_protocol.calendar import bank_holidays
@@ -117,6 +118,14 @@ def _explanation(protocol: Protocol, action: RequiredAction, index: int) -> str:
     )
 
 
+def _table(caption: str, headers: Sequence[str], rows: str) -> str:
+    head = "".join(f'<th scope="col">{h}</th>' for h in headers)
+    return (
+        f"<table><caption>{escape(caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
 def _actions_table(protocol: Protocol, evaluation: Evaluation) -> str:
     rows = []
     for index, a in enumerate(evaluation.actions):
@@ -132,14 +141,10 @@ def _actions_table(protocol: Protocol, evaluation: Evaluation) -> str:
             f"<td>{escape(a.episode_id + occurrence)}</td>"
             f"<td>{_explanation(protocol, a, index)}</td></tr>"
         )
-    head = "".join(
-        f'<th scope="col">{h}</th>'
-        for h in ("Status", "Due", "Action", "Who", "To", "Episode", "Explanation")
-    )
-    body = "".join(rows) or '<tr><td colspan="7">No action is required.</td></tr>'
-    return (
-        f"<table><caption>Required actions ({len(evaluation.actions)})</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return _table(
+        f"Required actions ({len(evaluation.actions)})",
+        ("Status", "Due", "Action", "Who", "To", "Episode", "Explanation"),
+        "".join(rows) or '<tr><td colspan="7">No action is required.</td></tr>',
     )
 
 
@@ -159,13 +164,10 @@ def _episodes_table(timeline: Timeline, evaluation: Evaluation) -> str:
             f"<td>{escape(format_moment(episode.reported_at))}</td>"
             f"<td>{escape(returned)}</td></tr>"
         )
-    head = "".join(
-        f'<th scope="col">{h}</th>'
-        for h in ("Episode", "Category", "Police risk", "Age", "Last seen", "Reported", "Returned")
-    )
-    return (
-        f"<table><caption>Episodes ({len(evaluation.episodes)})</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return _table(
+        f"Episodes ({len(evaluation.episodes)})",
+        ("Episode", "Category", "Police risk", "Age", "Last seen", "Reported", "Returned"),
+        "".join(rows),
     )
 
 
@@ -179,13 +181,10 @@ def _upcoming_table(evaluation: Evaluation) -> str:
         f"<td>{escape(u.rule_id)}: {escape(u.condition)}; {escape(u.citation.section)}</td></tr>"
         for u in evaluation.upcoming
     )
-    head = "".join(
-        f'<th scope="col">{h}</th>'
-        for h in ("Required from", "Action", "Who", "To", "Episode", "Rule")
-    )
-    return (
-        f"<table><caption>If the child is still missing ({len(evaluation.upcoming)})</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    return _table(
+        f"If the child is still missing ({len(evaluation.upcoming)})",
+        ("Required from", "Action", "Who", "To", "Episode", "Rule"),
+        rows,
     )
 
 
