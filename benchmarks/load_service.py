@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import platform
 import signal
 import socket
@@ -91,6 +92,30 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def in_process(text: str, rounds: int = 200) -> str:
+    """Where the time of one request goes, without HTTP: median milliseconds of each step."""
+    from missing_protocol import evaluate, load_protocol, parse_timeline, to_json  # noqa: PLC0415
+    from missing_protocol.service.registry import parse_as_of  # noqa: PLC0415
+
+    protocol, as_of = load_protocol("camden"), parse_as_of("2024-04-05T12:00")
+    timeline = parse_timeline(text)
+    evaluation = evaluate(protocol, timeline, as_of)
+    steps = {
+        "parse and validate the timeline": lambda: parse_timeline(text),
+        "evaluate": lambda: evaluate(protocol, timeline, as_of),
+        "write the JSON": lambda: to_json(evaluation, indent=None),
+    }
+    found = []
+    for name, step in steps.items():
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            step()
+            times.append((time.perf_counter() - started) * 1000)
+        found.append(f"{name} {statistics.median(times):.2f} ms")
+    return "in process, median of " + str(rounds) + ": " + "; ".join(found)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -113,6 +138,8 @@ def main() -> None:
         f"p99 {percentile(latencies, 0.99):.1f} ms, mean {statistics.fmean(latencies):.1f} ms, "
         f"max {max(latencies):.1f} ms; {failures} failed"
     )
+    print(in_process(body.decode()))
+    print("load average (1, 5, 15 min):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

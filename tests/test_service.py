@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Iterator
@@ -24,9 +25,12 @@ from missing_protocol import (
     parse_timeline,
     to_jsonable,
 )
+from missing_protocol.cli import main
 from missing_protocol.compare_render import comparison_jsonable
+from missing_protocol.errors import TimelineError
 from missing_protocol.schema import RuleFile
 from missing_protocol.service.app import create_app
+from missing_protocol.service.body import parse_record
 from missing_protocol.service.examples import EXAMPLE_TIMELINE
 from missing_protocol.service.registry import parse_as_of
 from missing_protocol.service.settings import Settings
@@ -580,3 +584,23 @@ def test_settings_from_the_environment() -> None:
         ValueError, match=r"^MISSING_PROTOCOL_MAX_BATCH_BYTES must be more than 0, got 0$"
     ):
         Settings.from_env({"MISSING_PROTOCOL_MAX_BATCH_BYTES": "0"})
+
+
+def test_serve_refuses_bad_options() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["serve", "--workers", "0"], out, err) == 2
+    assert err.getvalue().endswith(
+        "missing-protocol serve: error: argument --workers: must be more than 0, got 0\n"
+    )
+    assert out.getvalue() == ""
+
+
+def test_a_json_body_gives_what_the_full_reader_gives() -> None:
+    text = json.dumps(EXAMPLE_TIMELINE)
+    assert parse_record(text) == parse_timeline(text)
+    duplicated = text.replace('"id": "C-1001"', '"id": "C-1001", "id": "C-1002"')
+    with pytest.raises(TimelineError) as caught:
+        parse_record(duplicated)
+    assert [(p.code, p.path, p.line, p.column) for p in caught.value.problems] == [
+        ("yaml.duplicate_key", "child.id", 1, 49)
+    ]
