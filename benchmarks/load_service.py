@@ -95,13 +95,15 @@ def percentile(values: list[float], fraction: float) -> float:
 def in_process(text: str, rounds: int = 200) -> str:
     """Where the time of one request goes, without HTTP: median milliseconds of each step."""
     from missing_protocol import evaluate, load_protocol, parse_timeline, to_json  # noqa: PLC0415
+    from missing_protocol.service.body import parse_record  # noqa: PLC0415
     from missing_protocol.service.registry import parse_as_of  # noqa: PLC0415
 
     protocol, as_of = load_protocol("camden"), parse_as_of("2024-04-05T12:00")
     timeline = parse_timeline(text)
     evaluation = evaluate(protocol, timeline, as_of)
     steps = {
-        "parse and validate the timeline": lambda: parse_timeline(text),
+        "read the timeline as the service does (JSON reader)": lambda: parse_record(text),
+        "read it with the located YAML reader": lambda: parse_timeline(text),
         "evaluate": lambda: evaluate(protocol, timeline, as_of),
         "write the JSON": lambda: to_json(evaluation, indent=None),
     }
