@@ -48,8 +48,9 @@ class Registry:
             ) from None
 
 
-def registry(request: Request) -> Registry:
-    """The app's registry (a FastAPI dependency)."""
+async def registry(request: Request) -> Registry:
+    """The app's registry (a FastAPI dependency; ``async`` so that it runs on the event
+    loop, not in a worker thread: it only reads)."""
     found: Registry = request.app.state.registry
     return found
 

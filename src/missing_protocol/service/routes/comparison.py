@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
 from missing_protocol.compare import compare_scenario, evaluate_placement
 from missing_protocol.compare_render import comparison_jsonable
@@ -48,7 +49,7 @@ async def compare_one(
         Query(description="The host area's protocol id: the child is placed in its area."),
     ] = None,
     as_of: AsOf = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """What each protocol requires for this child, aligned, with the differences."""
     names = list(protocol or reg.protocols)
     if placed_in is not None and (protocol is None or len(protocol) != 1):
@@ -58,5 +59,6 @@ async def compare_one(
     moment = parse_as_of(as_of)
     timeline = await read_timeline(request, reg.settings.max_body_bytes)
     if host is not None:
-        return comparison_jsonable(evaluate_placement(compiled[0], host, timeline, moment))
-    return comparison_jsonable(compare_scenario(compiled, timeline, moment))
+        placement = evaluate_placement(compiled[0], host, timeline, moment)
+        return JSONResponse(comparison_jsonable(placement))
+    return JSONResponse(comparison_jsonable(compare_scenario(compiled, timeline, moment)))

@@ -88,13 +88,13 @@ def protocol_detail(p: Protocol) -> dict[str, Any]:
 
 
 @router.get("/health", summary="Is the service up")
-def health(reg: Annotated[Registry, Depends(registry)]) -> dict[str, Any]:
+async def health(reg: Annotated[Registry, Depends(registry)]) -> dict[str, Any]:
     """``{"status": "ok"}`` with the version and the number of protocols compiled."""
     return {"status": "ok", "version": __version__, "protocols": len(reg.protocols)}
 
 
 @router.get("/protocols", summary="The protocols served")
-def list_protocols(reg: Annotated[Registry, Depends(registry)]) -> dict[str, Any]:
+async def list_protocols(reg: Annotated[Registry, Depends(registry)]) -> dict[str, Any]:
     """Ids, titles, versions and rule counts, sorted by id."""
     return {"protocols": [_summary(p) for p in reg.protocols.values()]}
 
@@ -104,6 +104,8 @@ def list_protocols(reg: Annotated[Registry, Depends(registry)]) -> dict[str, Any
     summary="One protocol: metadata, categories and rules with citations",
     responses=problem_responses(404),
 )
-def get_protocol(protocol_id: str, reg: Annotated[Registry, Depends(registry)]) -> dict[str, Any]:
+async def get_protocol(
+    protocol_id: str, reg: Annotated[Registry, Depends(registry)]
+) -> dict[str, Any]:
     """Everything a receiving system needs to show why an action is required."""
     return protocol_detail(reg.protocol(protocol_id))

@@ -28,6 +28,6 @@ SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     summary="A JSON Schema: of rule files, of timelines, or of evaluation results",
     responses=problem_responses(404),
 )
-def get_schema(which: Literal["rules", "timeline", "result"]) -> dict[str, Any]:
+async def get_schema(which: Literal["rules", "timeline", "result"]) -> dict[str, Any]:
     """The same schema as ``missing-protocol schema WHICH``."""
     return SCHEMAS[which]()

@@ -75,7 +75,7 @@ _PAGE: dict[int | str, dict[str, Any]] = {
     response_class=HTMLResponse,
     responses={**_PAGE, **problem_responses(400, 404, 413, 422)},
 )
-def view_get(
+async def view_get(
     reg: Annotated[Registry, Depends(registry)],
     timeline: Annotated[
         str | None, Query(description="A timeline (JSON or YAML); omit to get the form.")
