@@ -3,6 +3,8 @@ the page opened in headless Chromium (it renders, and its screenshot is a pictur
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import os
 import shutil
@@ -131,6 +133,15 @@ def test_view_from_the_form_the_query_and_a_body() -> None:
     assert queried.text == expected
     raw = client.post(f"/view?protocol=camden&as_of={AS_OF}", content=text)
     assert raw.text == expected
+    # The page's one inline script is allowed by its hash; nothing may be loaded.
+    script = expected.split("<script>", 1)[1].split("</script>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    for response in (form, posted, queried, raw):
+        assert response.headers["content-security-policy"] == (
+            "default-src 'none'; style-src 'unsafe-inline'; "
+            f"script-src 'sha256-{digest}'; form-action 'self'; base-uri 'none'; "
+            "frame-ancestors 'none'"
+        )
 
 
 def test_view_errors_are_problems() -> None:

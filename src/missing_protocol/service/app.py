@@ -207,12 +207,10 @@ def _openapi(app: FastAPI, reg: Registry) -> dict[str, Any]:
     return document
 
 
-def create_app(
-    settings: Settings | None = None, protocol_ids: Iterable[str] | None = None
-) -> FastAPI:
-    """The service, with ``settings`` (default: from the environment) and the bundled
-    protocols (all, or those named) compiled now."""
-    reg = Registry.start(settings or Settings.from_env(), protocol_ids)
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service, with ``settings`` (default: from the environment) and every bundled
+    protocol compiled now."""
+    reg = Registry.start(settings or Settings.from_env())
     app = FastAPI(
         title="missing_protocol decision service",
         version=__version__,

@@ -7,7 +7,7 @@ can never make the service read a file.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -32,10 +32,10 @@ class Registry:
     protocols: Mapping[str, Protocol]
 
     @classmethod
-    def start(cls, settings: Settings, ids: Iterable[str] | None = None) -> Registry:
-        """Compile the bundled protocols (all, or those named)."""
-        wanted = tuple(bundled_protocol_ids() if ids is None else ids)
-        return cls(settings, {protocol_id: load_protocol(protocol_id) for protocol_id in wanted})
+    def start(cls, settings: Settings) -> Registry:
+        """Compile every bundled protocol, once."""
+        ids = bundled_protocol_ids()
+        return cls(settings, {protocol_id: load_protocol(protocol_id) for protocol_id in ids})
 
     def protocol(self, protocol_id: str) -> Protocol:
         """The protocol with that id, or 404."""

@@ -12,6 +12,8 @@ html`` and ``GET /view`` both use it; it needs no FastAPI.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from html import escape
@@ -24,7 +26,7 @@ from missing_protocol.timeline import Timeline
 
 from .view_svg import COLOURS, STATUS_LABELS, action_dom_id, draw_timeline, shape
 
-__all__ = ["render_view"]
+__all__ = ["CONTENT_SECURITY_POLICY", "render_view"]
 
 _STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5rem; color: #24292f; max-width: 1040px; }
@@ -58,6 +60,15 @@ document.querySelectorAll("a.action-link").forEach(function (link) {
   });
 });
 """
+
+
+# What a browser may load or run on the page, for the service to send as a header:
+# nothing from anywhere, the inline style, and the one inline script by its hash.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; "
+    f"script-src 'sha256-{base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()}'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def _icon(status: str) -> str:
@@ -188,7 +199,7 @@ def _upcoming_table(evaluation: Evaluation) -> str:
     )
 
 
-def summary(evaluation: Evaluation) -> str:
+def _summary(evaluation: Evaluation) -> str:
     """``2 episodes; 9 required actions: 5 met, 1 met late, 1 due, 2 overdue; 1 upcoming``."""
     counts = Counter(a.status.value for a in evaluation.actions)
     parts = [
@@ -207,7 +218,7 @@ def summary(evaluation: Evaluation) -> str:
 
 def render_view(protocol: Protocol, timeline: Timeline, evaluation: Evaluation) -> str:
     """The whole page for one child's evaluation under ``protocol``."""
-    text = summary(evaluation)
+    text = _summary(evaluation)
     title = f"Child {evaluation.child_id}: {protocol.title}"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -21,7 +21,7 @@ from missing_protocol.service.body import check_size, parse_record, read_text
 from missing_protocol.service.examples import EXAMPLE_AS_OF, EXAMPLE_TIMELINE
 from missing_protocol.service.problems import ServiceProblem, problem_responses
 from missing_protocol.service.registry import Registry, parse_as_of, registry
-from missing_protocol.service.view import render_view
+from missing_protocol.service.view import CONTENT_SECURITY_POLICY, render_view
 
 from .params import AsOf
 
@@ -30,6 +30,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["view"])
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
+_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY}
 
 
 def _form(reg: Registry) -> str:
@@ -61,7 +62,8 @@ def _draw(reg: Registry, protocol: str | None, text: str, as_of: str | None) -> 
     compiled = reg.protocol(protocol)
     moment = parse_as_of(as_of or None)
     timeline = parse_record(text)
-    return HTMLResponse(render_view(compiled, timeline, evaluate(compiled, timeline, moment)))
+    page = render_view(compiled, timeline, evaluate(compiled, timeline, moment))
+    return HTMLResponse(page, headers=_HEADERS)
 
 
 _PAGE: dict[int | str, dict[str, Any]] = {
@@ -85,7 +87,7 @@ async def view_get(
 ) -> HTMLResponse:
     """The page; the query is never logged."""
     if timeline is None:
-        return HTMLResponse(_form(reg))
+        return HTMLResponse(_form(reg), headers=_HEADERS)
     check_size(len(timeline.encode("utf-8")), reg.settings.max_body_bytes)
     return _draw(reg, protocol, timeline, as_of)
 
