@@ -11,7 +11,8 @@ Modules:
 * :mod:`.settings`: the body-size limits, read from the environment;
 * :mod:`.problems`: RFC 9457 ``application/problem+json`` errors with our codes;
 * :mod:`.body`: the one place a request body is read, capped and parsed;
-* :mod:`.registry`: the protocols compiled at start-up;
+* :mod:`.registry`: the protocols compiled at start-up, and ``as_of``;
+* :mod:`.examples`: the example timeline of the OpenAPI document and the form;
 * :mod:`.routes`: one router per resource (protocols, evaluation, comparison,
   schema, view);
 * :mod:`.view` and :mod:`.view_svg`: a child's timeline drawn as one
