@@ -18,7 +18,7 @@ from missing_protocol.compiled import Protocol
 from missing_protocol.errors import TimelineError
 from missing_protocol.evaluate import evaluate
 from missing_protocol.explain import explain_action
-from missing_protocol.results import to_jsonable
+from missing_protocol.results import Evaluation, to_jsonable
 from missing_protocol.service.body import check_size, parse_record, read_text, read_timeline
 from missing_protocol.service.problems import (
     ServiceProblem,
@@ -36,6 +36,16 @@ router = APIRouter(tags=["evaluation"])
 NDJSON = "application/x-ndjson"
 logger = logging.getLogger("missing_protocol.service")
 _RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+async def _evaluate(
+    request: Request, reg: Registry, protocol: str, as_of: str | None
+) -> tuple[Protocol, Evaluation]:
+    """The protocol (404), ``as_of`` (400), the body's timeline (413, 422), evaluated."""
+    compiled = reg.protocol(protocol)
+    moment = parse_as_of(as_of)
+    timeline = await read_timeline(request, reg.settings.max_body_bytes)
+    return compiled, evaluate(compiled, timeline, moment)
 
 
 @router.post(
@@ -60,10 +70,8 @@ async def evaluate_one(
     as_of: AsOf = None,
 ) -> JSONResponse:
     """Every action required, with its deadline, status and reasons."""
-    compiled = reg.protocol(protocol)
-    moment = parse_as_of(as_of)
-    timeline = await read_timeline(request, reg.settings.max_body_bytes)
-    return JSONResponse(to_jsonable(evaluate(compiled, timeline, moment)))
+    _, evaluation = await _evaluate(request, reg, protocol, as_of)
+    return JSONResponse(to_jsonable(evaluation))
 
 
 @router.post(
@@ -86,10 +94,7 @@ async def explain_one(
     as_of: AsOf = None,
 ) -> JSONResponse:
     """The same account as ``missing-protocol explain``, with the action as data beside it."""
-    compiled = reg.protocol(protocol)
-    moment = parse_as_of(as_of)
-    timeline = await read_timeline(request, reg.settings.max_body_bytes)
-    evaluation = evaluate(compiled, timeline, moment)
+    compiled, evaluation = await _evaluate(request, reg, protocol, as_of)
     text = explain_action(compiled, evaluation, action)
     data = to_jsonable(evaluation)
     found = next(a for a in data["actions"] if a["id"] == action)
