@@ -69,3 +69,32 @@ def test_wheel_installs_and_evaluates_outside_the_checkout(tmp_path: Path) -> No
         cwd=tmp_path,
     )
     assert "\ncamden " in cli.stdout
+    # The timeline view needs no FastAPI; the service says which extra it needs.
+    page = subprocess.run(
+        [
+            str(env_dir / "bin" / "missing-protocol"),
+            "evaluate",
+            str(EXAMPLE),
+            "--as-of",
+            "2024-04-05T12:00",
+            "--format",
+            "html",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert page.stdout.startswith("<!DOCTYPE html>")
+    assert page.stdout.count('class="bar episode"') == 1
+    serve = subprocess.run(
+        [str(env_dir / "bin" / "missing-protocol"), "serve"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert (serve.returncode, serve.stdout) == (1, "")
+    assert serve.stderr == (
+        "error: serve needs the service extra: pip install 'missing_protocol[service]'\n"
+    )

@@ -30,13 +30,13 @@ from typing import TextIO
 from missing_protocol import __version__
 from missing_protocol.errors import MissingProtocolError
 
-from . import batch, checks, compare, evaluate, export, importers, info, report, validate
+from . import batch, checks, compare, evaluate, export, importers, info, report, serve, validate
 from .common import FindingsError
 
 __all__ = ["main"]
 
 # Each module adds its subcommands, in the order ``--help`` lists them.
-_COMMANDS = (evaluate, validate, compare, checks, info, batch, importers, report, export)
+_COMMANDS = (evaluate, validate, compare, checks, info, batch, importers, report, export, serve)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -85,6 +85,10 @@ def cmd_evaluate(args: argparse.Namespace, stdin: TextIO | None) -> str:
     evaluation = evaluate_bounded(protocol, timeline, moment, limits=limits)
     if args.format == "table":
         return table(evaluation)
+    if args.format == "html":
+        from missing_protocol.service.view import render_view  # noqa: PLC0415
+
+        return render_view(protocol, timeline, evaluation)
     return to_json(evaluation) + "\n"
 
 
@@ -103,7 +107,13 @@ def cmd_explain(args: argparse.Namespace, stdin: TextIO | None) -> str:
 def register(sub: Subparsers[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("evaluate", help="required actions for a timeline")
     timeline_args(p)
-    p.add_argument("--format", "-f", choices=("json", "table"), default="json")
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=("json", "table", "html"),
+        default="json",
+        help="json (default), table, or html: the timeline drawn, as one self-contained page",
+    )
     p.set_defaults(run=cmd_evaluate)
 
     p = sub.add_parser("explain", help="why one action is required, and how its deadline was set")
