@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from missing_protocol.compare.render import comparison_jsonable
 from openapi_spec_validator import validate
 
 from missing_protocol import (
@@ -27,6 +26,7 @@ from missing_protocol import (
     to_jsonable,
 )
 from missing_protocol.cli import main
+from missing_protocol.compare.render import comparison_jsonable
 from missing_protocol.errors import TimelineError
 from missing_protocol.schema import RuleFile
 from missing_protocol.service.app import create_app

@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from missing_protocol.compiled import Protocol
 from missing_protocol.errors import TimelineError
-from missing_protocol.precision import evaluate_bounded as evaluate
 from missing_protocol.explain import explain_action
+from missing_protocol.precision import evaluate_bounded as evaluate
 from missing_protocol.results import Evaluation, to_jsonable
 from missing_protocol.service.body import check_size, parse_record, read_text, read_timeline
 from missing_protocol.service.problems import (
