@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from missing_protocol.loading import parse_timeline
+from missing_protocol.loading import parse_timeline, parse_timeline_record
 from missing_protocol.timeline import Timeline
 
 from .problems import ServiceProblem
@@ -67,7 +67,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def parse_record(text: str, name: str = BODY_NAME) -> Timeline:
+def parse_record(text: str, name: str = BODY_NAME, line: int | None = None) -> Timeline:
     """A timeline from YAML or JSON text (raises ``TimelineError`` with every problem).
 
     A JSON object is first read by the standard library's JSON reader, about
@@ -75,14 +75,17 @@ def parse_record(text: str, name: str = BODY_NAME) -> Timeline:
     The JSON reader gives the same data as the YAML one for any JSON a timeline
     can hold, and the same model validates it; anything it cannot take cleanly
     (a syntax error, a duplicate key, a problem in the data) goes to the
-    full reader, whose problems are located by line and column, as on the
-    command line.
+    full reader (the guarded one, with the documented limits), whose problems
+    are located by line and column, as on the command line. ``line`` says the
+    text is that line of a JSON Lines body.
     """
     if text.lstrip().startswith("{"):
         try:
             return Timeline.model_validate(json.loads(text, object_pairs_hook=_no_duplicates))
         except (ValueError, RecursionError):
             pass  # the full reader below finds and locates every problem
+    if line is not None:  # one line of a JSON Lines body: problems placed on that line
+        return parse_timeline_record(text.encode("utf-8"), name, line)
     return parse_timeline(text, name)
 
 

@@ -158,7 +158,7 @@ def evaluate_lines(
             continue
         try:
             check_size(len(line.encode("utf-8")), line_limit)
-            timeline = parse_record(line, f"<line {number}>")
+            timeline = parse_record(line, line=number)
         except ServiceProblem as exc:
             yield _problem_line(exc, number, _record_id(line), instance)
             continue
