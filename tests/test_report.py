@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from browser import CHROMIUM, dump_dom
+from chromium import run_chromium
 from missing_protocol import ActionStatus, Timeline, evaluate, load_protocol
 from missing_protocol.calendar import LONDON
 from missing_protocol.report import build_report, report_csv, report_html, report_json
@@ -174,13 +174,12 @@ class _Figures(HTMLParser):
                 self.figures[ident] += data
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
 def test_the_page_in_headless_chromium_shows_the_figures(tmp_path: Path) -> None:
     report = build_report(MINI, CASELOAD, AS_OF)
     page = tmp_path / "report.html"
     page.write_text(report_html(report), encoding="utf-8")
     parser = _Figures()
-    parser.feed(dump_dom(page, tmp_path / "profile"))
+    parser.feed(run_chromium(tmp_path, "--dump-dom", page.as_uri()))
     figures = parser.figures
     assert figures["children"] == "5"
     assert figures["episodes"] == "7"

@@ -6,18 +6,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
-import shutil
 import struct
-import subprocess
 import zlib
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
+from chromium import run_chromium
 from missing_protocol import evaluate, load_protocol, load_timeline
 from missing_protocol.cli import main
 from missing_protocol.results import Evaluation
@@ -29,7 +26,6 @@ from missing_protocol.service.view_svg import COLOURS
 ROOT = Path(__file__).resolve().parent.parent
 TWO_EPISODES = ROOT / "tests" / "data" / "service" / "two_episodes.yaml"
 AS_OF = "2024-04-05T12:00"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def two_episodes() -> tuple[str, Evaluation]:
@@ -162,42 +158,6 @@ def test_view_errors_are_problems() -> None:
 # --- headless Chromium ------------------------------------------------------------------
 
 
-def _chromium() -> str:
-    if CHROMIUM.exists():
-        return str(CHROMIUM)
-    found = shutil.which("chromium")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed, and CI needs this test to run")
-        pytest.skip("chromium is not installed")
-    return found
-
-
-def _run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [
-            _chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--force-color-profile=srgb",
-            "--hide-scrollbars",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done
-
-
 def png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, int, int]]]:
     """Width, height and RGB pixels of an 8-bit, non-interlaced RGB or RGBA PNG."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -248,14 +208,21 @@ def test_view_in_headless_chromium(tmp_path: Path) -> None:
     html, evaluation = two_episodes()
     page_file = tmp_path / "view.html"
     page_file.write_text(html, encoding="utf-8")
-    dom = _run_chromium(tmp_path, "--dump-dom", page_file.as_uri()).stdout
+    dom = run_chromium(tmp_path, "--dump-dom", page_file.as_uri())
     rendered = parse(dom)
     assert rendered.classes["bar"] == len(evaluation.episodes)
     assert rendered.classes["action-marker"] == len(evaluation.actions)
     assert rendered.classes["upcoming-marker"] == len(evaluation.upcoming)
 
     shot = tmp_path / "view.png"
-    _run_chromium(tmp_path, "--window-size=1100,700", f"--screenshot={shot}", page_file.as_uri())
+    run_chromium(
+        tmp_path,
+        "--force-color-profile=srgb",
+        "--hide-scrollbars",
+        "--window-size=1100,700",
+        f"--screenshot={shot}",
+        page_file.as_uri(),
+    )
     width, height, pixels = png_pixels(shot.read_bytes())
     assert (width, height) == (1100, 700)
     counts = Counter(pixels)
