@@ -234,10 +234,12 @@ def test_extreme_dates_evaluate(case: tuple[Any, dt.datetime]) -> None:
 
 # --- the public strategies --------------------------------------------------------------
 
-# The October and March clock changes of 2023 and 2024, with a day either side.
+# The October and March clock changes of 2023 and 2024, with a day either side; and years
+# past the strategies' default end (a report once defaulted to before a late start).
 _CHANGES = [
     (dt.datetime(2023, 10, 28, tzinfo=LONDON), dt.datetime(2023, 10, 30, tzinfo=LONDON)),
     (dt.datetime(2024, 3, 30, tzinfo=LONDON), dt.datetime(2024, 4, 1, tzinfo=LONDON)),
+    (dt.datetime(2090, 1, 1, tzinfo=LONDON), dt.datetime(2099, 12, 31, tzinfo=LONDON)),
 ]
 
 

@@ -225,7 +225,8 @@ def _episodes(
                     None
                     if reported is None
                     else _earliest(
-                        _after(moment, dt.timedelta(minutes=reported)), returned or _LATEST
+                        _after(moment, dt.timedelta(minutes=reported)),
+                        *([] if returned is None else [returned]),
                     )
                 ),
                 returned_at=returned,
