@@ -827,5 +827,5 @@ def test_a_json_lines_record_is_bounded_and_located() -> None:
         parse_timeline_record(record, "caseload.jsonl", 7, limits=small)
     assert caught.value.problems[0].format() == (
         "caseload.jsonl:7: a record of more than 100 bytes: over the limit record_bytes; raise "
-        "it with --limit record_bytes=N if this record is genuine [limit.record_bytes]"
+        "it with --limit record_bytes=N if this input is genuine [limit.record_bytes]"
     )

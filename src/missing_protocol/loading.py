@@ -1,8 +1,9 @@
 """YAML or JSON -> plain data with a source map -> validated pydantic models.
 
-Reading is :mod:`missing_protocol.reading`'s (the guarded reader: size, UTF-8,
-forbidden characters, plain-data tags only, YAML 1.2 scalars, nesting and alias
-bounds, duplicate and merge keys, every value's 1-based line and column). This
+Reading is the guarded reader's (:mod:`missing_protocol.reading` and
+:mod:`missing_protocol.building`: size, UTF-8, forbidden characters, plain-data
+tags only, YAML 1.2 scalars, nesting and alias bounds, duplicate and merge keys,
+every value's 1-based line and column). This
 module validates the data against a model and turns pydantic's errors into
 :class:`~.errors.Problem` objects in our own words, each at its line. All
 problems in a file are reported at once.
@@ -21,15 +22,16 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .building import build_document
 from .errors import InputError, Problem, TimelineError
 from .limits import DEFAULT_LIMITS, Limits
 from .reading import (
     Located,
     PathKey,
     SourceMap,
-    build_document,
     decode_text,
     format_path,
+    over_limit,
     read_bytes,
 )
 from .timeline import Timeline
@@ -89,16 +91,7 @@ def parse_bytes(
     the first item over it.
     """
     if len(data) > limits.file_bytes:
-        raise error(
-            [
-                Problem(
-                    "limit.file_bytes",
-                    f"more than {limits.file_bytes:,} bytes: over the limit file_bytes; raise it "
-                    "with --limit file_bytes=N if this input is genuine",
-                    file,
-                )
-            ]
-        )
+        raise error([over_limit(file, "file_bytes", f"more than {limits.file_bytes:,} bytes")])
     text = decode_text(data, file, error=error)
     return build_document(
         text, file, error=error, show_source=show_source, limits=limits, counted=counted
@@ -505,18 +498,8 @@ def parse_timeline_record(
     located at ``name:line:column``.
     """
     if len(record) > limits.record_bytes:
-        raise TimelineError(
-            [
-                Problem(
-                    "limit.record_bytes",
-                    f"a record of more than {limits.record_bytes:,} bytes: over the limit "
-                    "record_bytes; raise it with --limit record_bytes=N if this record is genuine",
-                    name,
-                    "",
-                    line,
-                )
-            ]
-        )
+        what = f"a record of more than {limits.record_bytes:,} bytes"
+        raise TimelineError([over_limit(name, "record_bytes", what, line)])
     try:
         return parse_timeline(record, name, limits=limits)
     except TimelineError as exc:

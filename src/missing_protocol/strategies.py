@@ -69,11 +69,6 @@ def _after(moment: dt.datetime, delta: dt.timedelta) -> dt.datetime:
     return (moment.astimezone(UTC) + delta).astimezone(LONDON)
 
 
-def _latest(*moments: dt.datetime) -> dt.datetime:
-    """The latest of some moments, compared as instants."""
-    return max(moments, key=lambda moment: moment.astimezone(UTC))
-
-
 def _earliest(*moments: dt.datetime) -> dt.datetime:
     """The earliest of some moments, compared as instants."""
     return min(moments, key=lambda moment: moment.astimezone(UTC))
@@ -231,9 +226,7 @@ def _episodes(
                     if reported is None
                     else _earliest(
                         _after(moment, dt.timedelta(minutes=reported)),
-                        # not after the return, nor after the range's end unless the
-                        # episode itself starts later
-                        returned or _latest(moment, _LATEST),
+                        *([] if returned is None else [returned]),
                     )
                 ),
                 returned_at=returned,
