@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import io
 import json
 import pickle
@@ -336,6 +337,16 @@ def test_command_progress_is_on_standard_error_only_when_asked(sample: Path) -> 
     assert "record/s" in err
     assert run(*args, "--jobs", "1", "--no-progress")[2] == ""
     assert run(*args, "--jobs", "1")[2] == ""  # standard error is not a terminal here
+
+
+def test_command_output_ending_gz_is_compressed(sample: Path, tmp_path: Path) -> None:
+    args = ("batch", str(sample), "-p", "brent", "--as-of", "2025-01-15T12:00", "--jobs", "1")
+    code, plain, _ = run(*args)
+    assert code == 0
+    target = tmp_path / "actions.csv.gz"
+    assert run(*args, "--output", str(target)) == (0, "", "")
+    assert gzip.decompress(target.read_bytes()).decode("utf-8") == plain
+    assert [p.name for p in tmp_path.iterdir()] == ["actions.csv.gz"]
 
 
 def test_atomic_file_leaves_nothing_when_the_run_fails(tmp_path: Path) -> None:

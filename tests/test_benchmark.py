@@ -24,6 +24,7 @@ ROWS = [
     "batch_jobs_2",
     "national_run",
     "national_output",
+    "national_output_gz",
     "peak_rss",
     "growth",
     "import",

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gzip
 import io
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TextIO, cast
+from typing import IO, TYPE_CHECKING, Literal, TextIO
 
 from .run import BatchResult, Failure
 
@@ -206,24 +207,24 @@ def summary_table(totals: Totals, protocol_ids: tuple[str, ...]) -> str:
 def atomic_file(path: Path) -> Iterator[TextIO]:
     """A text file written beside ``path`` and renamed to it only if the block succeeds.
 
-    A new file is readable by its owner only (it names children's records); a
-    file replaced keeps its permissions.
+    A name ending ``.gz`` is written gzip-compressed. A new file is readable by
+    its owner only (it names children's records); a file replaced keeps its
+    permissions.
     """
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed
-        "w",
-        encoding="utf-8",
-        newline="",
-        dir=path.parent,
-        prefix=f".{path.name}.",
-        suffix=".part",
-        delete=False,
+        "wb", dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False
     )
+    part = Path(handle.name)
     try:
         with handle:
-            yield cast("TextIO", handle)
+            raw: IO[bytes] | gzip.GzipFile = handle
+            if path.suffix == ".gz":
+                raw = gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0)
+            with raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+                yield text
         with contextlib.suppress(FileNotFoundError):  # a file replaced keeps its permissions
-            Path(handle.name).chmod(path.stat().st_mode & 0o7777)
-        Path(handle.name).replace(path)
+            part.chmod(path.stat().st_mode & 0o7777)
+        part.replace(path)
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
         raise

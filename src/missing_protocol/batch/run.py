@@ -45,7 +45,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-CHUNK_SIZE = 64  # records per task sent to a worker
+CHUNK_SIZE = 16  # records per task sent to a worker: small enough to share out evenly
 
 # Chunks in flight per worker: enough to keep every worker busy, few enough to bound memory.
 _AHEAD = 4

@@ -155,7 +155,12 @@ def register(sub: Subparsers[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--format", "-f", choices=("actions-csv", "jsonl", "summary"), default="actions-csv"
     )
-    p.add_argument("--output", "-o", metavar="FILE", help="write here (default: standard output)")
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write here, gzip-compressed if FILE ends .gz (default: standard output)",
+    )
     p.add_argument(
         "--errors", metavar="FILE", help="report failed records here (default: standard error)"
     )
