@@ -191,7 +191,10 @@ def _episodes(
                 reported_at=(
                     None
                     if reported is None
-                    else min(moment + dt.timedelta(minutes=reported), returned or _LATEST)
+                    # an episode may start after _LATEST: a report is never before its start
+                    else min(
+                        moment + dt.timedelta(minutes=reported), returned or max(moment, _LATEST)
+                    )
                 ),
                 returned_at=returned,
                 while_away=draw(_WHILE_AWAY),
