@@ -162,10 +162,9 @@ def test_summaries_of_the_bundled_protocols_name_every_area_they_compare() -> No
     matrix = compare(BUNDLED)
     said = {s.section: s.sentences for s in summarise(matrix)}
     assert said["return_home_interview"][0] == (
-        "Return home interview: must, on return, within 72 hours in Camden and Cumbria; must, "
-        "on return, within 72 hours or should, on return, within 72 hours in Brent; should, on "
-        "return, within 3 working days in Pan Beds; should, on return, within 72 hours in "
-        "Tower Hamlets."
+        "Return home interview: must, on return, within 72 hours in three areas (Brent, Camden "
+        "and Cumbria); should, on return, within 3 working days in Pan Beds; should, on return, "
+        "within 72 hours in Tower Hamlets."
     )
     assert [s.section for s in summarise(matrix)] == [s.key for s in matrix.sections]
 

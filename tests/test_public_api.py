@@ -40,7 +40,7 @@ def test_importing_a_submodule_keeps_the_function_of_the_same_name() -> None:
     import missing_protocol.evaluate  # noqa: PLC0415
 
     assert callable(missing_protocol.evaluate)
-    assert missing_protocol.compare.__module__ == "missing_protocol.compare"
+    assert missing_protocol.compare.__module__ == "missing_protocol.compare.matrix"
     assert missing_protocol.compare.__name__ == "compare"
 
 

@@ -292,6 +292,12 @@ KIND_LABELS: Final = MappingProxyType(
         "record_rhc": "record the return conversation",
         "police_deployment": "deploy police officers",
         "appoint_investigating_officer": "appoint an investigating officer",
+        "local_search": "search the local area",
+        "persuade_return": "keep in touch and persuade the child to return",
+        "proportionate_enquiries": "make proportionate enquiries",
+        "social_media_check": "check the child's social media",
+        "early_help_notification": "tell early help",
+        "advise_on_evidence": "advise on keeping evidence",
     }
 )
 
@@ -306,6 +312,8 @@ ROLE_LABELS: Final = MappingProxyType(
         "lead_professional": "the lead professional",
         "childrens_social_care": "children's social care",
         "mash": "the safeguarding hub (MASH)",
+        "police_child_abuse_investigation_team": "the police child abuse investigation team",
+        "quality_assurance_unit": "the quality assurance unit",
         "edt": "the out-of-hours social work team",
         "early_help_family_worker": "the early help family worker",
         "early_help": "early help",
