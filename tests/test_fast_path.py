@@ -269,3 +269,16 @@ def test_an_evaluation_far_past_the_first_episode_is_refused() -> None:
     )
     longer = DEFAULT_LIMITS.with_values(evaluation_span_days=4000)
     assert evaluate(protocol, timeline, dt.datetime(2024, 6, 1, tzinfo=LONDON), limits=longer)
+
+
+def test_a_moment_outside_the_calendar_s_range_is_refused_not_overflowed() -> None:
+    timeline = Timeline.model_validate(
+        {
+            "child": {"id": "C-1", "date_of_birth": "2009-02-01"},
+            "episodes": [{"id": "E-1", "started_at": "2014-01-01T00:00"}],
+        }
+    )
+    with pytest.raises(TimelineError) as raised:
+        evaluate(load_protocol("camden"), timeline, dt.datetime(9999, 12, 31, 23, 0))
+    (problem,) = raised.value.problems
+    assert (problem.code, problem.path) == ("limit.date_range", "as_of")

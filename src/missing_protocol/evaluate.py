@@ -660,6 +660,18 @@ def _check_span(timeline: Timeline, as_of_u: dt.datetime, limits: Limits) -> Non
 
 def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Limits) -> _Run:
     plan = plan_for(protocol)
+    if not limits.earliest_year <= as_of.year <= limits.latest_year:
+        raise TimelineError(
+            [
+                Problem(
+                    "limit.date_range",
+                    f"the moment evaluated is outside the years {limits.describe_date_range()} "
+                    "that any record holds: check the year, or raise the limits earliest_year "
+                    "or latest_year",
+                    path="as_of",
+                )
+            ]
+        )
     as_of = london_datetime(as_of)
     as_of_u = _utc(as_of)
     _check_span(timeline, as_of_u, limits)
