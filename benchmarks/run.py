@@ -544,8 +544,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         runs = batch_runs(sizes, Path(folder), AS_OF.isoformat())
     table = rows(measured, runs, grow, start)
     text = report(table, sizes, measured, args.quick)
-    args.output.write_text(text, encoding="utf-8")
     print(text, end="")
+    args.output.write_text(text + _kept_sections(args.output), encoding="utf-8")
+
+
+# Sections of docs/performance.md that other measurements write (benchmarks/load_service.py):
+# kept as they are when this benchmark rewrites its own part.
+KEPT_HEADINGS = ("## The decision service under load",)
+
+
+def _kept_sections(path: Path) -> str:
+    if not path.is_file():
+        return ""
+    old = path.read_text(encoding="utf-8")
+    starts = [old.index(h) for h in KEPT_HEADINGS if h in old]
+    return "\n" + old[min(starts) :] if starts else ""
 
 
 if __name__ == "__main__":
