@@ -162,7 +162,8 @@ def timeline(rng: random.Random, number: int, episodes: int | None = None) -> di
     """One child's timeline as JSON-ready data (``episodes`` fixes how many)."""
     child = _child(rng, number)
     count = episodes if episodes is not None else _pick(rng, _EPISODE_COUNTS)
-    span = MINUTES_IN_YEAR * max(1, count // 50)  # a child with very many spans more years
+    # a child with very many episodes spans more years (1,000 over five: inside the limits)
+    span = MINUTES_IN_YEAR * max(1, count // 200)
     starts = sorted(rng.sample(range(0, span, 7), count))
     moments = [YEAR_START + dt.timedelta(minutes=m) for m in starts]
     still_missing = rng.random() < 0.03
