@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -91,6 +92,9 @@ def cmd_batch(args: argparse.Namespace, stdin: TextIO) -> str:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
     ids = bundled_protocol_ids() if args.all else tuple(args.protocol)
     protocols = [load_protocol(i) for i in ids]
+    # What this process holds from now on lives until it exits: keep the cyclic garbage
+    # collector from walking it again for every chunk (the workers do the same).
+    gc.freeze()
     protocol_ids = tuple(p.id for p in protocols)
     limits = limits_of(args)
     # Rows without explanations are all a CSV or a count needs; JSON Lines gives it all.
