@@ -28,9 +28,11 @@ episodes and events in the input.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -793,6 +795,27 @@ def _upcoming(item: _Upcoming) -> UpcomingAction:
 # --- the public functions ---------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while an evaluation builds its result.
+
+    Evaluation makes no reference cycles: everything it builds is freed by
+    reference counting whether or not the collector runs. But it builds many
+    small objects, and each automatic collection walks every object alive,
+    including the growing result, which made a child with 1,000 episodes cost
+    more per episode than a child with ten. The collector's state is restored
+    afterwards (left off if the caller had turned it off).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def evaluate(
     protocol: Protocol,
     timeline: Timeline,
@@ -812,6 +835,13 @@ def evaluate(
     ``occurrences_per_rule`` occurrences in one episode
     (``limit.occurrences_per_rule``), so no input can make evaluation explode.
     """
+    with _without_cycle_collection():
+        return _evaluation(protocol, timeline, as_of, limits)
+
+
+def _evaluation(
+    protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Limits
+) -> Evaluation:
     run = _run(protocol, timeline, as_of, limits)
     return Evaluation(
         schema_version=RESULT_SCHEMA_VERSION,
@@ -838,6 +868,13 @@ def evaluate_compact(
     (ids, kind, who, when due, status). The explanation of any row is
     :func:`evaluate` of the same input, or ``missing-protocol explain``.
     """
+    with _without_cycle_collection():
+        return _compact(protocol, timeline, as_of, limits)
+
+
+def _compact(
+    protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Limits
+) -> CompactEvaluation:
     run = _run(protocol, timeline, as_of, limits)
     rows = tuple(
         ActionRow(
