@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from compare_data import ALPHA, BETA, BETA_TEXT, DATA, Page, golden, looked_after_timeline
-from missing_protocol import bundled_protocol_ids, compile_text, load_protocol
+from missing_protocol import Timeline, bundled_protocol_ids, compile_text, load_protocol
 from missing_protocol.calendar import LONDON, Duration, Unit
 from missing_protocol.cli import main
 from missing_protocol.compare import (
@@ -288,3 +288,18 @@ def test_compare_ladder_command(tmp_path: Path) -> None:
         code, out, err = _run(bad)
         assert (code, out) == (2, "")
         assert message in err
+
+
+def test_ladder_hours_are_elapsed_across_the_clock_change() -> None:
+    # Missing from 22:00 BST on Saturday 26 October 2024: the clocks go back that night,
+    # so 24 and 48 elapsed hours end at 21:00 GMT on the wall clock, and the ladder
+    # must place them at 24 and 48 hours, not 25 and 49.
+    data = looked_after_timeline(returned=False).model_dump(mode="json")
+    data["episodes"][0].update(
+        started_at="2024-10-26T22:00+01:00", reported_at="2024-10-26T22:30+01:00"
+    )
+    data["events"] = []
+    timeline = Timeline.model_validate(data)
+    alpha, beta = ladder([ALPHA, BETA], timeline).lanes
+    assert [m.hours for m in alpha.markers if m.kind == "strategy_meeting"] == [24.0]
+    assert [m.hours for m in beta.markers if m.kind == "strategy_meeting"] == [48.0]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from missing_protocol.calendar import Duration, Unit, add_duration
 from missing_protocol.compiled import Protocol
+from missing_protocol.moments import instant
 from missing_protocol.phrases import role_label
 from missing_protocol.timeline import Episode, Timeline, london_datetime
 
@@ -99,7 +100,7 @@ class Ladder:
     @property
     def horizon_hours(self) -> float:
         """Hours from going missing to ``as_of``: the length of the time axis."""
-        return (self.as_of - self.started_at).total_seconds() / 3600
+        return (instant(self.as_of) - instant(self.started_at)).total_seconds() / 3600
 
 
 def _episode(timeline: Timeline, episode_id: str | None) -> Episode:
@@ -141,7 +142,7 @@ def ladder(
         markers = [
             LadderMarker(
                 protocol=info.key,
-                hours=(a.triggered_at - started).total_seconds() / 3600,
+                hours=(instant(a.triggered_at) - instant(started)).total_seconds() / 3600,
                 at=a.triggered_at,
                 kind=a.kind,
                 recipient=a.recipient,

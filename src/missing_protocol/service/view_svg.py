@@ -23,6 +23,7 @@ from html import escape
 
 from missing_protocol.calendar import LONDON, to_london
 from missing_protocol.explain import format_moment
+from missing_protocol.moments import instant
 from missing_protocol.results import ActionStatus, Evaluation, RequiredAction, UpcomingAction
 from missing_protocol.timeline import Timeline
 
@@ -90,8 +91,10 @@ class _Scale:
     hi: dt.datetime
 
     def x(self, moment: dt.datetime) -> float:
-        span = (self.hi - self.lo).total_seconds()
-        return LEFT + (moment - self.lo).total_seconds() / span * (WIDTH - LEFT - RIGHT)
+        span = (instant(self.hi) - instant(self.lo)).total_seconds()
+        return LEFT + (instant(moment) - instant(self.lo)).total_seconds() / span * (
+            WIDTH - LEFT - RIGHT
+        )
 
 
 def _scale(timeline: Timeline, evaluation: Evaluation) -> _Scale:
@@ -111,7 +114,7 @@ def _where(action: RequiredAction) -> dt.datetime:
 
 
 def _ticks(scale: _Scale) -> list[dt.datetime]:
-    hours = (scale.hi - scale.lo).total_seconds() / 3600
+    hours = (instant(scale.hi) - instant(scale.lo)).total_seconds() / 3600
     step = next((s for s in _STEPS_HOURS if hours / s <= 9), _STEPS_HOURS[-1])
     start = to_london(scale.lo).replace(tzinfo=None, minute=0, second=0, microsecond=0)
     if step >= 24:

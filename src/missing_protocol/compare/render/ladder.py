@@ -21,6 +21,7 @@ from missing_protocol.calendar import Duration, Unit, add_duration
 from missing_protocol.compare.common import kind_order
 from missing_protocol.compare.ladder import Ladder, LadderLane, LadderMarker
 from missing_protocol.explain import format_moment
+from missing_protocol.moments import instant
 from missing_protocol.phrases import TOPIC_LABELS, kind_label
 from missing_protocol.vocabulary import Topic
 
@@ -85,7 +86,7 @@ def _ticks(ladder: Ladder) -> list[tuple[float, str]]:
     wanted: list[tuple[float, str]] = [(h, t) for h, t in _TICKS_HOURS if h < horizon]
     for months in (1, 2, 3, 6, 12):
         at = add_duration(ladder.started_at, Duration(months, Unit.MONTHS))
-        hours = (at - ladder.started_at).total_seconds() / 3600
+        hours = (instant(at) - instant(ladder.started_at)).total_seconds() / 3600
         if hours <= horizon + 1:
             wanted.append((hours, f"{months} month{'s' * (months > 1)}"))
     wanted.sort()
@@ -218,7 +219,7 @@ def ladder_svg(ladder: Ladder) -> str:
                 f'<text class="tl" x="{x:.1f}" y="{y:.1f}" text-anchor="middle">{_h(label)}</text>'
             )
     if ladder.returned_at is not None:
-        hours = (ladder.returned_at - ladder.started_at).total_seconds() / 3600
+        hours = (instant(ladder.returned_at) - instant(ladder.started_at)).total_seconds() / 3600
         x = _x(hours, horizon)
         grid.append(
             f'<line class="ret" x1="{x:.1f}" x2="{x:.1f}" y1="{_HEAD - 4}" y2="{plot_bottom:.1f}"/>'
