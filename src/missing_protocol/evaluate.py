@@ -467,17 +467,19 @@ def _recurring(
         number += 1
 
 
+def _deadline_anchor(rule: RulePlan, ep: _Episode, firing: _Firing) -> _At:
+    """The moment an occurrence's deadline counts from (London and UTC)."""
+    if rule.deadline_anchor == TRIGGERED:
+        return firing.at, firing.at_u
+    return ep.moments[rule.deadline_anchor]
+
+
 def _due(
     rule: RulePlan, ep: _Episode, firing: _Firing
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
     """When an occurrence is due (London and UTC), or ``None`` if no time is set or known."""
     deadline = rule.rule.deadline
-    anchor: dt.datetime | None
-    anchor_u: dt.datetime | None
-    if rule.deadline_anchor == TRIGGERED:
-        anchor, anchor_u = firing.at, firing.at_u
-    else:
-        anchor, anchor_u = ep.moments[rule.deadline_anchor]
+    anchor, anchor_u = _deadline_anchor(rule, ep, firing)
     if deadline.kind is DeadlineKind.IMMEDIATELY:
         return anchor, anchor_u
     if deadline.within is None or anchor_u is None:
@@ -634,7 +636,6 @@ def _episode_actions(
 
 @dataclass(frozen=True, slots=True)
 class _Run:
-    plan: Plan
     as_of: dt.datetime
     views: list[_Episode]
     history: History
@@ -695,7 +696,7 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Lim
         )
     found.sort(key=lambda f: (f.firing.at_u, f.rule.order, f.ep.source.id, f.id))
     upcoming.sort(key=lambda u: (u.firing.at_u, u.rule.order, u.ep.source.id))
-    return _Run(plan, as_of, views, history, found, upcoming)
+    return _Run(as_of, views, history, found, upcoming)
 
 
 # --- explanation, made only for the full result ---------------------------------
@@ -720,10 +721,7 @@ def _trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
 
 def _trace(rule: RulePlan, ep: _Episode, firing: _Firing) -> DeadlineTrace:
     deadline = rule.rule.deadline
-    if rule.deadline_anchor == TRIGGERED:
-        anchor_at: dt.datetime | None = firing.at
-    else:
-        anchor_at = ep.moments[rule.deadline_anchor][0]
+    anchor_at = _deadline_anchor(rule, ep, firing)[0]
     anchor = deadline.anchor.value
     if deadline.kind is DeadlineKind.IMMEDIATELY:
         return DeadlineTrace(

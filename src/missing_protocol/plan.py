@@ -264,15 +264,14 @@ class CondPlan:
     test: Test
     why: Why
     counts: bool
-    text: str | None
 
 
 def plan_condition(cond: Cond | None) -> CondPlan:
     """A :class:`CondPlan` for an optional condition."""
     if cond is None:
-        return CondPlan(_always, _nothing, False, None)
+        return CondPlan(_always, _nothing, False)
     counts = any(isinstance(atom, CountEpisodes) for atom in atoms(cond))
-    return CondPlan(compile_test(cond), compile_why(cond), counts, describe(cond))
+    return CondPlan(compile_test(cond), compile_why(cond), counts)
 
 
 @dataclass(frozen=True, slots=True)
