@@ -35,11 +35,12 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from .calendar import DURATION_HELP, Duration, Unit, parse_duration
 from .facts import FactName, PoliceRisk
 from .moments import PlainDate, limits_in
+from .versions import newer_than
 from .vocabulary import Obligation, Topic
 
 __all__ = [
@@ -72,7 +73,8 @@ __all__ = [
     "Trigger",
 ]
 
-SCHEMA_VERSION = 1
+#: The newest rule-file schema version this library reads (1 is still read as written).
+SCHEMA_VERSION = 2
 
 Identifier = Annotated[
     str,
@@ -524,7 +526,10 @@ class AcceptedWarning(_Model):
 class RuleFile(_Model):
     """A whole rule file."""
 
-    schema_version: Literal[1]
+    schema_version: Literal[1, 2] = Field(
+        description="1: the original language; 2: the constructs of issue 10 (each marked "
+        "'since version 2' in this reference). A file may use only its version's constructs."
+    )
     protocol: ProtocolInfo
     extra_roles: dict[Identifier, str] = Field(default_factory=dict)
     extra_action_kinds: dict[Identifier, str] = Field(default_factory=dict)
@@ -540,6 +545,33 @@ class RuleFile(_Model):
         description="Passages that are not rules we can evaluate (no facts for them, no duty), "
         "each with its reason, so a reader sees what was left out and why.",
     )
+
+    @model_validator(mode="after")
+    def _constructs_of_its_version(self) -> RuleFile:
+        too_new = list(newer_than(self, self.schema_version))
+        if too_new:
+            raise ValidationError.from_exception_data(
+                "RuleFile",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "needs_version",
+                            "{name} is a construct of rule-file schema version {needs}; "
+                            "this file declares schema_version {version}: set schema_version "
+                            "to {needs}",
+                            {
+                                "name": item.name,
+                                "needs": item.needs,
+                                "version": self.schema_version,
+                            },
+                        ),
+                        loc=item.loc,
+                        input=None,
+                    )
+                    for item in too_new
+                ],
+            )
+        return self
 
 
 AllOf.model_rebuild()

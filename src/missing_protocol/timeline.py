@@ -55,6 +55,7 @@ from .moments import (
     parse_moment,
 )
 from .schema import Outcome
+from .versions import newer_than
 
 __all__ = [
     "TIMELINE_SCHEMA_VERSION",
@@ -72,7 +73,7 @@ __all__ = [
     "timeline_to_jsonable",
 ]
 
-TIMELINE_SCHEMA_VERSION = 2
+TIMELINE_SCHEMA_VERSION = 3
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EPISODE_MOMENTS = ("started_at", "reported_at", "returned_at")
@@ -312,7 +313,7 @@ class Provenance(_Model):
 class Timeline(_Model):
     """One child, their episodes and the events recorded against them."""
 
-    schema_version: Literal[1, 2] = 1
+    schema_version: Literal[1, 2, 3] = 1
     child: Child
     episodes: list[Episode] = Field(min_length=1)
     events: list[RecordedEvent] = Field(default_factory=list)
@@ -322,7 +323,7 @@ class Timeline(_Model):
     @classmethod
     def _date_only_moments(cls, data: Any) -> Any:
         """From version 2, a date alone means a moment known only to that London day."""
-        if not isinstance(data, dict) or data.get("schema_version") != 2:
+        if not isinstance(data, dict) or data.get("schema_version") not in (2, 3):
             return data
         marked = dict(data)
         if isinstance(data.get("episodes"), list):
@@ -341,6 +342,16 @@ class Timeline(_Model):
     def _consistent(self, info: ValidationInfo) -> Timeline:
         errors: list[InitErrorDetails] = []
         oldest = limits_in(info).maximum_age
+        errors.extend(
+            _error(
+                "needs_version",
+                f"{item.name} is a field of timeline schema version {item.needs}; this "
+                f"timeline declares schema_version {self.schema_version}: set schema_version "
+                f"to {item.needs}",
+                item.loc,
+            )
+            for item in newer_than(self, self.schema_version)
+        )
         if self.schema_version == 1 and self.day_only():
             errors.append(
                 _error(

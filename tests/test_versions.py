@@ -1,0 +1,42 @@
+"""The schema-version gate: a file may use only the constructs of the version it declares."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, Field
+
+from missing_protocol.versions import TooNew, newer_than, since
+
+
+class _New(BaseModel):
+    since_version: ClassVar[int] = 3
+    x: int = 0
+
+
+class _Inner(BaseModel):
+    old: int = 0
+    fresh: int | None = Field(default=None, json_schema_extra=since(2))
+
+
+class _Outer(BaseModel):
+    items: list[_Inner] = Field(default_factory=list)
+    thing: _New | None = None
+    renamed: int | None = Field(default=None, alias="in", json_schema_extra=since(2))
+
+
+def test_unset_new_fields_are_not_reported() -> None:
+    model = _Outer.model_validate({"items": [{"old": 1}]})
+    assert list(newer_than(model, 1)) == []
+
+
+def test_each_new_construct_is_reported_at_its_path_with_the_version_it_needs() -> None:
+    model = _Outer.model_validate({"items": [{"old": 1}, {"fresh": 2}], "thing": {}, "in": 4})
+    found = list(newer_than(model, 1))
+    assert found == [
+        TooNew(("items", 1, "fresh"), "fresh", 2),
+        TooNew(("in",), "in", 2),
+        TooNew(("thing",), "_New", 3),
+    ]
+    assert list(newer_than(model, 2)) == [TooNew(("thing",), "_New", 3)]
+    assert list(newer_than(model, 3)) == []
