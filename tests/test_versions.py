@@ -25,6 +25,15 @@ class _Outer(BaseModel):
     renamed: int | None = Field(default=None, alias="in", json_schema_extra=since(2))
 
 
+def test_a_file_of_the_newest_version_is_not_walked() -> None:
+    model = _Outer.model_validate({"items": [{"fresh": 2}], "thing": {}, "in": 4})
+    assert list(newer_than(model, 3)) == []
+    assert list(newer_than(_Inner(old=1), 1)) == []
+    assert list(newer_than(_Inner.model_validate({"fresh": 1}), 1)) == [
+        TooNew(("fresh",), "fresh", 2)
+    ]
+
+
 def test_unset_new_fields_are_not_reported() -> None:
     model = _Outer.model_validate({"items": [{"old": 1}]})
     assert list(newer_than(model, 1)) == []
@@ -34,8 +43,8 @@ def test_each_new_construct_is_reported_at_its_path_with_the_version_it_needs() 
     model = _Outer.model_validate({"items": [{"old": 1}, {"fresh": 2}], "thing": {}, "in": 4})
     found = list(newer_than(model, 1))
     assert found == [
-        TooNew(("items", 1, "fresh"), "fresh", 2),
         TooNew(("in",), "in", 2),
+        TooNew(("items", 1, "fresh"), "fresh", 2),
         TooNew(("thing",), "_New", 3),
     ]
     assert list(newer_than(model, 2)) == [TooNew(("thing",), "_New", 3)]

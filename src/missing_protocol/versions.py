@@ -20,8 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
+from typing import get_args
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 __all__ = ["SINCE", "TooNew", "newer_than", "since"]
 
@@ -44,9 +47,8 @@ class TooNew:
     needs: int  # the version that introduced it
 
 
-def _field_since(model: type[BaseModel], name: str) -> int:
-    field = model.model_fields.get(name)
-    extra = None if field is None else field.json_schema_extra
+def _field_since(field: FieldInfo) -> int:
+    extra = field.json_schema_extra
     if isinstance(extra, Mapping):
         found = extra.get(SINCE)
         if isinstance(found, int):
@@ -54,27 +56,72 @@ def _field_since(model: type[BaseModel], name: str) -> int:
     return 1
 
 
-def _alias(model: type[BaseModel], name: str) -> str:
-    field = model.model_fields.get(name)
-    return field.alias if field is not None and field.alias else name
+def _model_since(model: type[BaseModel]) -> int:
+    found = getattr(model, SINCE, 1)
+    return found if isinstance(found, int) else 1
+
+
+def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
+    """The model classes a field's annotation can hold (in lists, unions, mappings...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in get_args(annotation):
+        yield from _models_in(arg)
+
+
+@cache
+def _newest(model: type[BaseModel]) -> int:
+    """The newest version of any construct reachable from ``model`` (cycles read once)."""
+    _in_progress.add(model)
+    newest = _model_since(model)
+    for field in model.model_fields.values():
+        newest = max(newest, _field_since(field))
+        for inner in _models_in(field.annotation):
+            if inner not in _in_progress:
+                newest = max(newest, _newest(inner))
+    _in_progress.discard(model)
+    return newest
+
+
+_in_progress: set[type[BaseModel]] = set()
+
+
+@cache
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, int, int], ...]:
+    """Per field, sorted by the name a reader writes: name, that name, its version, the
+    newest version reachable inside it."""
+    found = []
+    for name, field in model.model_fields.items():
+        inner = max((_newest(m) for m in _models_in(field.annotation)), default=1)
+        found.append((name, field.alias or name, _field_since(field), inner))
+    return tuple(sorted(found, key=lambda item: item[1]))
 
 
 def newer_than(value: object, version: int, loc: Loc = ()) -> Iterator[TooNew]:
-    """Every construct in ``value`` (fields set, models used) newer than ``version``."""
+    """Every construct in ``value`` (fields set, models used) newer than ``version``.
+
+    What each model class can reach is worked out once per class, so a file of
+    the newest version costs nothing and an older one only a look at the fields
+    that could hold something newer.
+    """
     if isinstance(value, BaseModel):
         model = type(value)
-        needs = getattr(model, SINCE, 1)
-        if isinstance(needs, int) and needs > version:
+        if _newest(model) <= version:
+            return
+        needs = _model_since(model)
+        if needs > version:
             yield TooNew(loc, model.__name__, needs)
             return
-        for name in sorted(value.model_fields_set):
-            at = (*loc, _alias(model, name))
-            needs = _field_since(model, name)
-            if needs > version:
-                yield TooNew(at, _alias(model, name), needs)
+        given = value.model_fields_set
+        for name, shown, needs, inner in _fields(model):
+            if name not in given or (needs <= version and inner <= version):
                 continue
-            yield from newer_than(getattr(value, name), version, at)
-    elif isinstance(value, list | tuple):
+            at = (*loc, shown)
+            if needs > version:
+                yield TooNew(at, shown, needs)
+            else:
+                yield from newer_than(getattr(value, name), version, at)
+    elif isinstance(value, list | tuple | frozenset):
         for index, item in enumerate(value):
             yield from newer_than(item, version, (*loc, index))
     elif isinstance(value, dict):
