@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from missing_protocol.versions import TooNew, newer_than, since
+from missing_protocol.versions import TooNew, newer_than, since, since_values
 
 
 class _New(BaseModel):
@@ -49,3 +50,26 @@ def test_each_new_construct_is_reported_at_its_path_with_the_version_it_needs() 
     ]
     assert list(newer_than(model, 2)) == [TooNew(("thing",), "_New", 3)]
     assert list(newer_than(model, 3)) == []
+
+
+class _Colour(StrEnum):
+    RED = "red"
+    GREEN = "green"
+
+
+since_values(2, _Colour.GREEN)
+
+
+class _Painted(BaseModel):
+    colours: list[_Colour] = Field(default_factory=list)
+    left_out: int | None = Field(default=None, json_schema_extra=since(2))
+
+
+def test_a_newer_enum_value_is_reported_where_it_is_used() -> None:
+    model = _Painted.model_validate({"colours": ["red", "green"]})
+    assert list(newer_than(model, 1)) == [TooNew(("colours", 1), "'green'", 2)]
+    assert list(newer_than(model, 2)) == []
+
+
+def test_an_explicit_null_is_the_field_left_out() -> None:
+    assert list(newer_than(_Painted.model_validate({"left_out": None}), 1)) == []

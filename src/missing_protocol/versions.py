@@ -10,7 +10,10 @@ A construct says which version introduced it in one of two ways:
 
 * a field: ``Field(..., json_schema_extra=since(2))``;
 * a model (for example a new kind of trigger in a union): a class attribute
-  ``since_version: ClassVar[int] = 2``.
+  ``since_version: ClassVar[int] = 2``;
+* a value of an enumeration (for example a new moment a trigger may name):
+  :func:`since_values` registers the members a version introduced (at import
+  of the module that defines them, before any file is read).
 
 :func:`newer_than` walks a validated model and yields every construct, set in
 the input, that is newer than the version the file declares.
@@ -20,22 +23,34 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from functools import cache
 from typing import get_args
 
 from pydantic import BaseModel
+from pydantic.config import JsonDict
 from pydantic.fields import FieldInfo
 
-__all__ = ["SINCE", "TooNew", "newer_than", "since"]
+__all__ = ["SINCE", "TooNew", "newer_than", "since", "since_values"]
 
 SINCE = "since_version"
 
 Loc = tuple[str | int, ...]
 
 
-def since(version: int) -> dict[str, int]:
+def since(version: int) -> JsonDict:
     """The ``json_schema_extra`` marking a field as introduced in schema ``version``."""
     return {SINCE: version}
+
+
+# Enum members introduced after version 1, and the version that introduced each.
+_VALUES_SINCE: dict[Enum, int] = {}
+
+
+def since_values(version: int, *members: Enum) -> None:
+    """Register enum ``members`` as values introduced in schema ``version``."""
+    for member in members:
+        _VALUES_SINCE[member] = version
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +76,18 @@ def _model_since(model: type[BaseModel]) -> int:
     return found if isinstance(found, int) else 1
 
 
-def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
-    """The model classes a field's annotation can hold (in lists, unions, mappings...)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _models_in(annotation: object) -> Iterator[type[BaseModel] | type[Enum]]:
+    """The model and enum classes a field's annotation can hold (in lists, unions...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel | Enum):
         yield annotation
     for arg in get_args(annotation):
         yield from _models_in(arg)
+
+
+def _newest_of(kind: type[BaseModel] | type[Enum]) -> int:
+    if issubclass(kind, Enum):
+        return max((_VALUES_SINCE.get(member, 1) for member in kind), default=1)
+    return _newest(kind)
 
 
 @cache
@@ -78,12 +99,12 @@ def _newest(model: type[BaseModel]) -> int:
         newest = max(newest, _field_since(field))
         for inner in _models_in(field.annotation):
             if inner not in _in_progress:
-                newest = max(newest, _newest(inner))
+                newest = max(newest, _newest_of(inner))
     _in_progress.discard(model)
     return newest
 
 
-_in_progress: set[type[BaseModel]] = set()
+_in_progress: set[type[BaseModel] | type[Enum]] = set()
 
 
 @cache
@@ -92,7 +113,7 @@ def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, int, int], ...]:
     newest version reachable inside it."""
     found = []
     for name, field in model.model_fields.items():
-        inner = max((_newest(m) for m in _models_in(field.annotation)), default=1)
+        inner = max((_newest_of(m) for m in _models_in(field.annotation)), default=1)
         found.append((name, field.alias or name, _field_since(field), inner))
     return tuple(sorted(found, key=lambda item: item[1]))
 
@@ -116,6 +137,8 @@ def newer_than(value: object, version: int, loc: Loc = ()) -> Iterator[TooNew]:
         for name, shown, needs, inner in _fields(model):
             if name not in given or (needs <= version and inner <= version):
                 continue
+            if getattr(value, name) is None:
+                continue  # written out as null (as a model dump does): no construct is used
             at = (*loc, shown)
             if needs > version:
                 yield TooNew(at, shown, needs)
@@ -127,3 +150,7 @@ def newer_than(value: object, version: int, loc: Loc = ()) -> Iterator[TooNew]:
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from newer_than(item, version, (*loc, str(key)))
+    elif isinstance(value, Enum):
+        needs = _VALUES_SINCE.get(value, 1)
+        if needs > version:
+            yield TooNew(loc, repr(str(value.value)), needs)
