@@ -40,13 +40,18 @@ from missing_protocol.conditions import atoms
 from missing_protocol.facts import (
     FACTS,
     AwayIncident,
+    CareHolder,
     CaseStatus,
     ChildFlag,
     Concern,
     FactName,
     FactType,
+    FoundBy,
+    LegalStatus,
     MissingFrom,
+    PlacementType,
     PoliceRisk,
+    SocialWorkArea,
 )
 from missing_protocol.vocabulary import Obligation, Topic
 
@@ -119,6 +124,14 @@ FACT_LABELS: Final = MappingProxyType(
         FactName.POLICE_RISK.value: "police risk",
         FactName.WHILE_AWAY.value: "what happened while away",
         FactName.CONCERNS.value: "concerns",
+        FactName.LEGAL_STATUS.value: "legal status",
+        FactName.PLACEMENT_TYPE.value: "placement",
+        FactName.DAYS_LOOKED_AFTER.value: "days since becoming looked after",
+        FactName.IN_OTHER_AREA.value: "in another council's area",
+        FactName.SUBJECT_TO_RESTRICTIONS.value: "subject to immigration restrictions",
+        FactName.FOUND_BY.value: "found by",
+        FactName.SOCIAL_WORK_AREA.value: "whose social worker",
+        FactName.IN_CARE_OF.value: "in the care of",
         "episode_count": "number of episodes",
         "condition": "condition",
     }
@@ -139,6 +152,61 @@ _BOOLEANS: Mapping[FactName, tuple[str, str]] = {
     FactName.PLACED_OUT_OF_AREA: ("placed out of area", "not placed out of area"),
     FactName.WHEREABOUTS_KNOWN: ("whereabouts known", "whereabouts unknown"),
     FactName.REPORTED_TO_POLICE: ("reported to the police", "not yet reported to the police"),
+    FactName.IN_OTHER_AREA: ("known to be in another council's area", "not in another area"),
+    FactName.SUBJECT_TO_RESTRICTIONS: (
+        "subject to immigration restrictions",
+        "not subject to immigration restrictions",
+    ),
+}
+
+_RECORDED_VALUE_LABELS: Mapping[str, Mapping[str, str]] = {
+    FactName.LEGAL_STATUS.value: {
+        LegalStatus.INTERIM_CARE_ORDER.value: "on an interim care order",
+        LegalStatus.CARE_ORDER.value: "on a care order",
+        LegalStatus.FREEING_ORDER.value: "freed for adoption",
+        LegalStatus.PLACEMENT_ORDER.value: "on a placement order",
+        LegalStatus.REMANDED.value: "remanded to local authority accommodation",
+        LegalStatus.PACE_TRANSFER.value: "accommodated under the Police and Criminal Evidence Act",
+        LegalStatus.YOUTH_REHABILITATION_ORDER.value: "on a youth rehabilitation order",
+        LegalStatus.POLICE_PROTECTION.value: "in police protection",
+        LegalStatus.EMERGENCY_PROTECTION_ORDER.value: "on an emergency protection order",
+        LegalStatus.CHILD_ASSESSMENT_ORDER.value: "on a child assessment order",
+        LegalStatus.SECTION_20.value: "accommodated under section 20",
+        LegalStatus.SECTION_20_SHORT_BREAKS.value: "in short breaks under section 20",
+    },
+    FactName.PLACEMENT_TYPE.value: {
+        PlacementType.FOSTER_CARE.value: "in foster care",
+        PlacementType.PLACED_FOR_ADOPTION.value: "placed for adoption",
+        PlacementType.PLACED_WITH_PARENTS.value: "placed with parents",
+        PlacementType.CHILDRENS_HOME.value: "in a children's home",
+        PlacementType.SECURE_CHILDRENS_HOME.value: "in a secure children's home",
+        PlacementType.RESIDENTIAL_SCHOOL.value: "at a residential school",
+        PlacementType.SUPPORTED_ACCOMMODATION.value: "in supported accommodation",
+        PlacementType.INDEPENDENT_LIVING.value: "living independently",
+        PlacementType.HEALTH_OR_CARE_HOME.value: "in a health or care home",
+        PlacementType.FAMILY_CENTRE.value: "in a family centre or mother and baby unit",
+        PlacementType.YOUTH_CUSTODY.value: "in youth custody",
+        PlacementType.OTHER.value: "in another placement",
+    },
+    FactName.FOUND_BY.value: {
+        FoundBy.POLICE.value: "found by the police",
+        FoundBy.LOCAL_AUTHORITY.value: "found by the council",
+        FoundBy.HOME_OFFICE.value: "found by the Home Office",
+        FoundBy.PARENT_OR_CARER.value: "found by a parent or carer",
+        FoundBy.RETURNED_THEMSELVES.value: "came back by themselves",
+        FoundBy.OTHER.value: "found by someone else",
+    },
+    FactName.SOCIAL_WORK_AREA.value: {
+        SocialWorkArea.THIS_AREA.value: "open to this council's social worker",
+        SocialWorkArea.OTHER_AREA.value: "open to another council's social worker",
+    },
+    FactName.IN_CARE_OF.value: {
+        CareHolder.PARENTAL_RESPONSIBILITY.value: "with someone with parental responsibility",
+        CareHolder.WITHOUT_PARENTAL_RESPONSIBILITY.value: (
+            "with someone without parental responsibility"
+        ),
+        CareHolder.PLACEMENT_CARER.value: "with the carer of a placement",
+    },
 }
 
 VALUE_LABELS: Final = MappingProxyType(
@@ -198,6 +266,7 @@ VALUE_LABELS: Final = MappingProxyType(
             Concern.OUT_OF_CHARACTER.value: "out of character",
         },
         **{fact.value: {"true": yes, "false": no} for fact, (yes, no) in _BOOLEANS.items()},
+        **_RECORDED_VALUE_LABELS,
     }
 )
 

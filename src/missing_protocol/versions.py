@@ -70,7 +70,8 @@ def newer_than(value: object, version: int, loc: Loc = ()) -> Iterator[TooNew]:
         for name in sorted(value.model_fields_set):
             at = (*loc, _alias(model, name))
             needs = _field_since(model, name)
-            if needs > version:
+            # An explicit null is the field left out (a model dumped with its defaults).
+            if needs > version and getattr(value, name) is not None:
                 yield TooNew(at, _alias(model, name), needs)
                 continue
             yield from newer_than(getattr(value, name), version, at)
