@@ -19,6 +19,9 @@ position, and nothing is built if there are any. The passes, in order:
 ``check_timing``
     recurring triggers start before they stop, and deadlines from the return
     are only set on rules that can know it.
+``check_fact_versions``
+    a condition tests only facts of the file's declared schema version (the
+    facts a timeline of version 3 records are tested from rule-file version 2).
 """
 
 from __future__ import annotations

@@ -328,6 +328,12 @@ KIND_LABELS: Final = MappingProxyType(
         "iro_contact_attempt": "reviewing officer tries to contact the child",
         "return_plan": "plan for the child's return",
         "commission_return_interview": "request the return home interview",
+        # kinds added with issue 10's recorded facts
+        "treat_as_possible_trafficking_victim": "treat as a possible victim of trafficking",
+        "missing_person_notification_form": "send the missing person form",
+        "pnc_circulation": "circulate on the police national computer",
+        "joint_investigation": "joint investigation with the Home Office",
+        "safeguarding_enquiries": "follow-up safeguarding enquiries",
         "return_interview_form": "return interview form",
         "rhi_review": "consider the return interview",
         "ce_checklist": "child exploitation checklist",
@@ -433,6 +439,14 @@ ROLE_LABELS: Final = MappingProxyType(
         "divisional_director": "the divisional director",
         "professional_network": "the professionals around the child",
         "other_practitioner": "any other practitioner",
+        # roles added with issue 10's recorded facts
+        "other_area_police": "the police where the child ran to",
+        "other_area_local_authority": "the council where the child ran to",
+        "social_work_authority": "the council whose social worker it is",
+        "home_office": "the Home Office",
+        "home_office_evidence_enquiry_unit": "the Home Office Evidence and Enquiry Unit",
+        "immigration_compliance_enforcement_team": "the immigration enforcement team",
+        "carer_without_parental_responsibility": "the carer without parental responsibility",
     }
 )
 
