@@ -147,6 +147,11 @@ def _recorded_facts(timeline: Timeline, episode: Episode) -> dict[FactName, Fact
             child.social_work_area.value if child.social_work_area else None
         ),
         FactName.IN_CARE_OF: episode.in_care_of.value if episode.in_care_of else None,
+        FactName.FEARED_REMOVAL_FROM_UK: (
+            None
+            if episode.feared_removal_from_uk is None
+            else frozenset(x.value for x in episode.feared_removal_from_uk)
+        ),
     }
 
 

@@ -259,6 +259,7 @@ def test_every_new_fact_is_of_rule_file_version_2_and_the_old_ones_of_version_1(
         FactName.FOUND_BY,
         FactName.SOCIAL_WORK_AREA,
         FactName.IN_CARE_OF,
+        FactName.FEARED_REMOVAL_FROM_UK,
     }
     assert {name for name, spec in FACTS.items() if spec.since_version == 2} == new
     assert all(spec.since_version == 1 for name, spec in FACTS.items() if name not in new)
@@ -337,6 +338,7 @@ def test_each_recorded_fact_reaches_the_conditions_and_an_unrecorded_one_is_unkn
             in_other_area=True,
             found_by="home_office",
             in_care_of="placement_carer",
+            feared_removal_from_uk=["forced_marriage"],
         ),
         subject_to_restrictions=False,
         social_work_area="other_area",
@@ -352,6 +354,7 @@ def test_each_recorded_fact_reaches_the_conditions_and_an_unrecorded_one_is_unkn
         FactName.FOUND_BY: "home_office",
         FactName.SOCIAL_WORK_AREA: "other_area",
         FactName.IN_CARE_OF: "placement_carer",
+        FactName.FEARED_REMOVAL_FROM_UK: frozenset({"forced_marriage"}),
     }
     unrecorded = _facts(timeline(episode()))
     assert all(unrecorded[name] is None for name in FACTS if FACTS[name].since_version == 2)

@@ -198,7 +198,13 @@ def _recorded_facts(child: Child, episode: Episode) -> tuple[object, ...]:
         None if episode.found_by is None else episode.found_by.value,
         None if child.social_work_area is None else child.social_work_area.value,
         None if episode.in_care_of is None else episode.in_care_of.value,
+        _purposes(episode),
     )
+
+
+def _purposes(episode: Episode) -> frozenset[str] | None:
+    feared = episode.feared_removal_from_uk
+    return None if feared is None else frozenset(x.value for x in feared)
 
 
 _FACT_ORDER = (
@@ -227,6 +233,7 @@ _FACT_ORDER = (
     FactName.FOUND_BY,
     FactName.SOCIAL_WORK_AREA,
     FactName.IN_CARE_OF,
+    FactName.FEARED_REMOVAL_FROM_UK,
 )
 assert tuple(FACT_INDEX) == _FACT_ORDER, "the fact tuple must follow FactName's order"
 _CATEGORY = FACT_INDEX[FactName.CATEGORY]

@@ -30,6 +30,7 @@ __all__ = [
     "MissingFrom",
     "PlacementType",
     "PoliceRisk",
+    "RemovalPurpose",
     "SocialWorkArea",
     "police_risk_rank",
 ]
@@ -193,6 +194,14 @@ class CheckMethod(StrEnum):
     PHONE = "phone"
 
 
+class RemovalPurpose(StrEnum):
+    """Why a child is feared to be removed from the UK."""
+
+    ABDUCTION = "abduction"
+    FORCED_MARRIAGE = "forced_marriage"
+    FEMALE_GENITAL_MUTILATION = "female_genital_mutilation"
+
+
 class FactType(StrEnum):
     """How a fact may be compared."""
 
@@ -232,6 +241,7 @@ class FactName(StrEnum):
     FOUND_BY = "found_by"
     SOCIAL_WORK_AREA = "social_work_area"
     IN_CARE_OF = "in_care_of"
+    FEARED_REMOVAL_FROM_UK = "feared_removal_from_uk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +329,14 @@ _ISSUE_10_FACTS = (
         "responsibility, someone else without it (a relative, a friend, a private foster "
         "carer), or the carer of a placement (the episode's in_care_of; unknown if not "
         "recorded).",
+        since_version=2,
+    ),
+    FactSpec(
+        FactName.FEARED_REMOVAL_FROM_UK,
+        FactType.SET,
+        _values(RemovalPurpose),
+        "Why the child is feared to be removed from the UK: abduction, forced marriage, female "
+        "genital mutilation (the episode's feared_removal_from_uk; unknown if not recorded).",
         since_version=2,
     ),
 )

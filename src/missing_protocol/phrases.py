@@ -51,6 +51,7 @@ from missing_protocol.facts import (
     MissingFrom,
     PlacementType,
     PoliceRisk,
+    RemovalPurpose,
     SocialWorkArea,
 )
 from missing_protocol.vocabulary import Obligation, Topic
@@ -132,6 +133,7 @@ FACT_LABELS: Final = MappingProxyType(
         FactName.FOUND_BY.value: "found by",
         FactName.SOCIAL_WORK_AREA.value: "whose social worker",
         FactName.IN_CARE_OF.value: "in the care of",
+        FactName.FEARED_REMOVAL_FROM_UK.value: "feared removal from the UK",
         "episode_count": "number of episodes",
         "condition": "condition",
     }
@@ -206,6 +208,11 @@ _RECORDED_VALUE_LABELS: Mapping[str, Mapping[str, str]] = {
             "with someone without parental responsibility"
         ),
         CareHolder.PLACEMENT_CARER.value: "with the carer of a placement",
+    },
+    FactName.FEARED_REMOVAL_FROM_UK.value: {
+        RemovalPurpose.ABDUCTION.value: "feared abducted abroad",
+        RemovalPurpose.FORCED_MARRIAGE.value: "feared taken abroad for a forced marriage",
+        RemovalPurpose.FEMALE_GENITAL_MUTILATION.value: "feared taken abroad for FGM",
     },
 }
 
@@ -447,6 +454,7 @@ ROLE_LABELS: Final = MappingProxyType(
         "home_office_evidence_enquiry_unit": "the Home Office Evidence and Enquiry Unit",
         "immigration_compliance_enforcement_team": "the immigration enforcement team",
         "carer_without_parental_responsibility": "the carer without parental responsibility",
+        "forced_marriage_unit": "the Forced Marriage Unit",
     }
 )
 

@@ -55,6 +55,7 @@ from .facts import (
     MissingFrom,
     PlacementType,
     PoliceRisk,
+    RemovalPurpose,
     SocialWorkArea,
 )
 from .limits import DEFAULT_LIMITS
@@ -190,6 +191,7 @@ def _sets(values: Sequence[str], max_size: int) -> st.SearchStrategy[frozenset[A
 _FLAGS = _sets(list(ChildFlag), 3)
 _WHILE_AWAY = _sets(list(AwayIncident), 2)
 _CONCERNS = _sets(list(Concern), 2)
+_REMOVAL = st.one_of(st.none(), _sets(list(RemovalPurpose), 2))
 _REPORT_DELAY = st.one_of(st.none(), st.integers(0, 6 * 60))
 _GAP_MINUTES = st.integers(1, 60 * 1440)
 _AGE_YEARS = st.sampled_from(range(18))
@@ -262,6 +264,7 @@ def _episodes(
                 in_other_area=draw(_MAYBE_BOOL),
                 found_by=draw(_FOUND_BY),
                 in_care_of=draw(_IN_CARE_OF),
+                feared_removal_from_uk=draw(_REMOVAL),
             )
         )
         if returned is None:
@@ -379,6 +382,7 @@ def _records_version_3(
                 "in_other_area",
                 "found_by",
                 "in_care_of",
+                "feared_removal_from_uk",
             )
         )
         or any(event.method is not None for event in events)

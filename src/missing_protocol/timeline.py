@@ -56,6 +56,7 @@ from .facts import (
     MissingFrom,
     PlacementType,
     PoliceRisk,
+    RemovalPurpose,
     SocialWorkArea,
 )
 from .moments import (
@@ -260,6 +261,12 @@ class Episode(_Model):
         description="Who had care of the child when they went missing; omit if not known.",
         json_schema_extra=since(3),
     )
+    feared_removal_from_uk: frozenset[RemovalPurpose] | None = Field(
+        default=None,
+        description="Why the child is feared to be removed from the UK (abduction, "
+        "forced_marriage, female_genital_mutilation); [] if none is feared; omit if not known.",
+        json_schema_extra=since(3),
+    )
     known_to_day: frozenset[Literal["started_at", "reported_at", "returned_at"]] = Field(
         default=frozenset(),
         description="Moments known only to their London day (schema version 2; filled in "
@@ -276,6 +283,10 @@ class Episode(_Model):
     @field_serializer("while_away", "concerns")
     def _sorted_sets(self, values: frozenset[AwayIncident] | frozenset[Concern]) -> list[str]:
         return _sorted(values)
+
+    @field_serializer("feared_removal_from_uk")
+    def _sorted_purposes(self, values: frozenset[RemovalPurpose] | None) -> list[str] | None:
+        return None if values is None else _sorted(values)
 
     @model_validator(mode="after")
     def _times_in_order(self) -> Episode:
