@@ -123,6 +123,35 @@ def _base_facts(timeline: Timeline, episode: Episode) -> dict[FactName, FactValu
         ),
         FactName.WHILE_AWAY: frozenset(x.value for x in episode.while_away),
         FactName.CONCERNS: frozenset(x.value for x in episode.concerns),
+        **_recorded_facts(timeline, episode),
+    }
+
+
+def _recorded_facts(timeline: Timeline, episode: Episode) -> dict[FactName, FactValue]:
+    """Issue 10's facts: each is unknown (None) when the timeline does not record it."""
+    child = timeline.child
+    days_looked_after = None
+    if child.looked_after_since is not None:
+        became = child.looked_after_since
+        last_seen = episode.started_at.date()
+        if became <= last_seen:
+            days_looked_after = (last_seen - became).days
+    return {
+        FactName.LEGAL_STATUS: episode.legal_status.value if episode.legal_status else None,
+        FactName.PLACEMENT_TYPE: episode.placement_type.value if episode.placement_type else None,
+        FactName.DAYS_LOOKED_AFTER: days_looked_after,
+        FactName.IN_OTHER_AREA: episode.in_other_area,
+        FactName.SUBJECT_TO_RESTRICTIONS: child.subject_to_restrictions,
+        FactName.FOUND_BY: episode.found_by.value if episode.found_by else None,
+        FactName.SOCIAL_WORK_AREA: (
+            child.social_work_area.value if child.social_work_area else None
+        ),
+        FactName.IN_CARE_OF: episode.in_care_of.value if episode.in_care_of else None,
+        FactName.FEARED_REMOVAL_FROM_UK: (
+            None
+            if episode.feared_removal_from_uk is None
+            else frozenset(x.value for x in episode.feared_removal_from_uk)
+        ),
     }
 
 
@@ -394,6 +423,11 @@ def _evidence(timeline: Timeline, views: Sequence[_Episode], as_of: dt.datetime)
     return found
 
 
+def _method(event: RecordedEvent) -> str | None:
+    """How the event was made, or None when it does not say (then it meets no method rule)."""
+    return event.method.value if event.method is not None else None
+
+
 def _status(
     due: dt.datetime | None, met_at: dt.datetime | None, as_of: dt.datetime
 ) -> ActionStatus:
@@ -432,6 +466,7 @@ def _assign(
         and item.event.outcome.value in rule.satisfied_by
         and (recipient is None or item.event.recipient == recipient)
         and (item.event.by is None or item.event.by == responsible)
+        and (rule.methods is None or _method(item.event) in rule.methods)
     ]
     from_start = rule.work_from is Moment.STARTED
     opens = [ep.started_at if from_start else firing.at for firing in fired]

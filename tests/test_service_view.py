@@ -71,13 +71,14 @@ def test_one_bar_per_episode_one_marker_per_action_and_upcoming() -> None:
     page = parse(html)
     assert len(evaluation.episodes) == 2
     assert page.classes["bar"] == 2
-    assert page.classes["action-marker"] == len(evaluation.actions) == 35
+    # 33: the example's foster placement is no residential home (issue 10: placement_type)
+    assert page.classes["action-marker"] == len(evaluation.actions) == 33
     assert page.classes["upcoming-marker"] == len(evaluation.upcoming) == 2
     assert page.classes["status-overdue"] == 4  # two markers and their table rows
     assert page.classes["now"] == 1
     assert page.classes["report-tick"] == 2
-    assert page.rows == 35
-    assert page.details_ids == [f"action-{n}" for n in range(1, 36)]
+    assert page.rows == 33
+    assert page.details_ids == [f"action-{n}" for n in range(1, 34)]
     links = sorted(h for h in page.hrefs if h.startswith("#action-"))
     assert links == sorted(f"#{i}" for i in page.details_ids)
     assert page.sources == []  # nothing loaded: no scripts, images or styles from elsewhere
@@ -88,9 +89,9 @@ def test_one_bar_per_episode_one_marker_per_action_and_upcoming() -> None:
 def test_explanation_has_rule_facts_arithmetic_and_the_protocols_words() -> None:
     html, evaluation = two_episodes()
     overdue = next(a for a in evaluation.actions if a.status.value == "overdue")
-    start = html.index('<details id="action-16">')
+    start = html.index('<details id="action-15">')
     explanation = html[start : html.index("</details>", start)]
-    assert overdue is evaluation.actions[15]
+    assert overdue is evaluation.actions[14]
     assert "<dd>return_interview_72h (return_home_interview), must</dd>" in explanation
     assert (
         "<dt>Because</dt><dd><ul><li>category is one of [abducted, absconded, "

@@ -19,6 +19,9 @@ position, and nothing is built if there are any. The passes, in order:
 ``check_timing``
     recurring triggers start before they stop, and deadlines from the return
     are only set on rules that can know it.
+``check_fact_versions``
+    a condition tests only facts of the file's declared schema version (the
+    facts a timeline of version 3 records are tested from rule-file version 2).
 """
 
 from __future__ import annotations
@@ -341,12 +344,34 @@ def check_timing(ctx: _Context) -> Iterator[Problem]:
             )
 
 
+def check_fact_versions(ctx: _Context) -> Iterator[Problem]:
+    """A condition may test only the facts of the file's declared schema version."""
+    version = ctx.file.schema_version
+    for root, root_path in _conditions(ctx):
+        for node, path in _walk(root, root_path):
+            if isinstance(node, s.Predicate):
+                needs = FACTS[node.fact].since_version
+                if needs > version:
+                    yield ctx.problem(
+                        "needs_version",
+                        f"fact {node.fact.value!r} is a fact of rule-file schema version "
+                        f"{needs}; this file declares schema_version {version}: set "
+                        f"schema_version to {needs}",
+                        (*path, "fact"),
+                    )
+
+
+def _methods(rule: s.Rule) -> frozenset[str] | None:
+    return None if rule.methods is None else frozenset(m.value for m in rule.methods)
+
+
 PASSES: tuple[tuple[str, Callable[[_Context], Iterable[Problem]]], ...] = (
     ("unique_ids", unique_ids),
     ("resolve_names", resolve_names),
     ("check_conditions", check_conditions),
     ("check_risk", check_risk),
     ("check_timing", check_timing),
+    ("check_fact_versions", check_fact_versions),
 )
 
 
@@ -444,6 +469,7 @@ def _build(ctx: _Context) -> c.Protocol:
                 see_also=tuple(_citation(x) for x in rule.see_also),
                 note=rule.note,
                 source=ref("rules", i),
+                methods=_methods(rule),
             )
         )
     allocations = {

@@ -202,6 +202,8 @@ class Rule:
     see_also: tuple[Citation, ...]
     note: str | None
     source: SourceRef
+    # issue 10: how the action must be made to be met (None: any way)
+    methods: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,7 @@ from .results import (
     RequiredAction,
     UpcomingAction,
 )
-from .timeline import Episode, Timeline, london_datetime
+from .timeline import Child, Episode, Timeline, london_datetime
 
 __all__ = ["episode_facts", "evaluate", "evaluate_compact"]
 
@@ -185,6 +185,28 @@ def _facts(
     )
 
 
+def _recorded_facts(child: Child, episode: Episode) -> tuple[object, ...]:
+    """Issue 10's facts, appended to the fact tuple in FactName order (unknown: ``None``)."""
+    since = child.looked_after_since
+    days = None if since is None else (episode.started_at.date() - since).days
+    return (
+        None if episode.legal_status is None else episode.legal_status.value,
+        None if episode.placement_type is None else episode.placement_type.value,
+        days if days is not None and days >= 0 else None,
+        episode.in_other_area,
+        child.subject_to_restrictions,
+        None if episode.found_by is None else episode.found_by.value,
+        None if child.social_work_area is None else child.social_work_area.value,
+        None if episode.in_care_of is None else episode.in_care_of.value,
+        _purposes(episode),
+    )
+
+
+def _purposes(episode: Episode) -> frozenset[str] | None:
+    feared = episode.feared_removal_from_uk
+    return None if feared is None else frozenset(x.value for x in feared)
+
+
 _FACT_ORDER = (
     FactName.AGE,
     FactName.CASE_STATUS,
@@ -202,6 +224,16 @@ _FACT_ORDER = (
     FactName.POLICE_RISK,
     FactName.WHILE_AWAY,
     FactName.CONCERNS,
+    # issue 10's recorded facts, from _recorded_facts
+    FactName.LEGAL_STATUS,
+    FactName.PLACEMENT_TYPE,
+    FactName.DAYS_LOOKED_AFTER,
+    FactName.IN_OTHER_AREA,
+    FactName.SUBJECT_TO_RESTRICTIONS,
+    FactName.FOUND_BY,
+    FactName.SOCIAL_WORK_AREA,
+    FactName.IN_CARE_OF,
+    FactName.FEARED_REMOVAL_FROM_UK,
 )
 assert tuple(FACT_INDEX) == _FACT_ORDER, "the fact tuple must follow FactName's order"
 _CATEGORY = FACT_INDEX[FactName.CATEGORY]
@@ -254,6 +286,7 @@ def _classify(
         recorded = episode.police_risk
         rank = None if recorded is None else _RISKS.index(recorded)
         values = _facts(age, child, episode, reported=reported_at is not None, risk=rank)
+        values += _recorded_facts(timeline.child, episode)
         if episode.category is not None:
             if episode.category not in plan.category_ids:
                 problems.append(_unknown_category(plan.protocol, episode, index))
@@ -342,8 +375,8 @@ def _no_category(protocol: Protocol, episode: Episode, index: int) -> Problem:
 # --- recorded events as evidence --------------------------------------------
 
 
-# (instant, London time, outcome, recipient, by) of one recorded event.
-_Evidence = tuple[dt.datetime, dt.datetime, str, str | None, str | None]
+# (instant, London time, outcome, recipient, by, method) of one recorded event.
+_Evidence = tuple[dt.datetime, dt.datetime, str, str | None, str | None, str | None]
 
 
 def _evidence(
@@ -358,7 +391,7 @@ def _evidence(
     for view in views:
         reported_at, reported_u = view.moments[1]
         if reported_at is not None and reported_u is not None:
-            item: _Evidence = (reported_u, reported_at, _DONE, None, None)
+            item: _Evidence = (reported_u, reported_at, _DONE, None, None, None)
             found.setdefault((view.position, "report_to_police"), []).append((reported_u, "", item))
     by_id = {view.source.id: view.position for view in views}
     starts = [view.started_u for view in views]
@@ -374,7 +407,8 @@ def _evidence(
             position = bisect_right(starts, instant) - 1
             if position < 0:
                 continue
-        item = (instant, event.at, event.outcome.value, event.recipient, event.by)
+        method = None if event.method is None else event.method.value
+        item = (instant, event.at, event.outcome.value, event.recipient, event.by, method)
         found.setdefault((position, event.action), []).append(
             (instant, event.recipient or "", item)
         )
@@ -603,6 +637,7 @@ def _episode_actions(
                 if item[2] in rule.satisfied_by
                 and (recipient is None or item[3] == recipient)
                 and (item[4] is None or item[4] == responsible)
+                and (rule.methods is None or item[5] in rule.methods)
             ]
             done = _assign(candidates, opens, closes) if candidates else no_evidence
             for firing, (due, due_u), met in zip(fired, dues, done, strict=True):

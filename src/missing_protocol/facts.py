@@ -17,14 +17,21 @@ from enum import StrEnum
 __all__ = [
     "FACTS",
     "AwayIncident",
+    "CareHolder",
     "CaseStatus",
+    "CheckMethod",
     "ChildFlag",
     "Concern",
     "FactName",
     "FactSpec",
     "FactType",
+    "FoundBy",
+    "LegalStatus",
     "MissingFrom",
+    "PlacementType",
     "PoliceRisk",
+    "RemovalPurpose",
+    "SocialWorkArea",
     "police_risk_rank",
 ]
 
@@ -107,6 +114,94 @@ class Concern(StrEnum):
     OUT_OF_CHARACTER = "out_of_character"
 
 
+# --- issue 10: facts the timeline could not state (timeline schema version 3) ---
+
+
+class LegalStatus(StrEnum):
+    """The legal basis on which a looked after child is looked after, as at the episode.
+
+    The SSDA903 return's legal status codes, by name: C1 interim care order, C2
+    care order, D1 freeing order, E1 placement order, J1 remanded to local
+    authority accommodation or youth detention, J2 placed under the Police and
+    Criminal Evidence Act, J3 youth rehabilitation order with a residence
+    requirement, L1 police protection, L2 emergency protection order, L3 child
+    assessment order, V2 accommodated under section 20 (voluntarily
+    accommodated), V3 and V4 short breaks under section 20.
+    """
+
+    INTERIM_CARE_ORDER = "interim_care_order"
+    CARE_ORDER = "care_order"
+    FREEING_ORDER = "freeing_order"
+    PLACEMENT_ORDER = "placement_order"
+    REMANDED = "remanded"
+    PACE_TRANSFER = "pace_transfer"
+    YOUTH_REHABILITATION_ORDER = "youth_rehabilitation_order"
+    POLICE_PROTECTION = "police_protection"
+    EMERGENCY_PROTECTION_ORDER = "emergency_protection_order"
+    CHILD_ASSESSMENT_ORDER = "child_assessment_order"
+    SECTION_20 = "section_20"
+    SECTION_20_SHORT_BREAKS = "section_20_short_breaks"
+
+
+class PlacementType(StrEnum):
+    """Where a looked after child lives, as at the episode (the SSDA903 placement groups)."""
+
+    FOSTER_CARE = "foster_care"
+    PLACED_FOR_ADOPTION = "placed_for_adoption"
+    PLACED_WITH_PARENTS = "placed_with_parents"
+    CHILDRENS_HOME = "childrens_home"
+    SECURE_CHILDRENS_HOME = "secure_childrens_home"
+    RESIDENTIAL_SCHOOL = "residential_school"
+    SUPPORTED_ACCOMMODATION = "supported_accommodation"
+    INDEPENDENT_LIVING = "independent_living"
+    HEALTH_OR_CARE_HOME = "health_or_care_home"
+    FAMILY_CENTRE = "family_centre"
+    YOUTH_CUSTODY = "youth_custody"
+    OTHER = "other"
+
+
+class FoundBy(StrEnum):
+    """Who found the child, or how the child came back."""
+
+    POLICE = "police"
+    LOCAL_AUTHORITY = "local_authority"
+    HOME_OFFICE = "home_office"
+    PARENT_OR_CARER = "parent_or_carer"
+    RETURNED_THEMSELVES = "returned_themselves"
+    OTHER = "other"
+
+
+class SocialWorkArea(StrEnum):
+    """Whose social worker the child's case is open to, seen from the protocol's area."""
+
+    THIS_AREA = "this_area"
+    OTHER_AREA = "other_area"
+
+
+class CareHolder(StrEnum):
+    """Who had care of the child when they went missing."""
+
+    PARENTAL_RESPONSIBILITY = "parental_responsibility"
+    WITHOUT_PARENTAL_RESPONSIBILITY = "without_parental_responsibility"
+    PLACEMENT_CARER = "placement_carer"
+
+
+class CheckMethod(StrEnum):
+    """How a recorded check or interview was made (an attribute of a recorded event)."""
+
+    IN_PERSON = "in_person"
+    VIDEO = "video"
+    PHONE = "phone"
+
+
+class RemovalPurpose(StrEnum):
+    """Why a child is feared to be removed from the UK."""
+
+    ABDUCTION = "abduction"
+    FORCED_MARRIAGE = "forced_marriage"
+    FEMALE_GENITAL_MUTILATION = "female_genital_mutilation"
+
+
 class FactType(StrEnum):
     """How a fact may be compared."""
 
@@ -137,6 +232,16 @@ class FactName(StrEnum):
     POLICE_RISK = "police_risk"
     WHILE_AWAY = "while_away"
     CONCERNS = "concerns"
+    # issue 10: facts the timeline could not state (rule files version 2, timelines 3)
+    LEGAL_STATUS = "legal_status"
+    PLACEMENT_TYPE = "placement_type"
+    DAYS_LOOKED_AFTER = "days_looked_after"
+    IN_OTHER_AREA = "in_other_area"
+    SUBJECT_TO_RESTRICTIONS = "subject_to_restrictions"
+    FOUND_BY = "found_by"
+    SOCIAL_WORK_AREA = "social_work_area"
+    IN_CARE_OF = "in_care_of"
+    FEARED_REMOVAL_FROM_UK = "feared_removal_from_uk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +254,92 @@ class FactSpec:
     description: str
     minimum: int | None = None
     maximum: int | None = None
+    since_version: int = 1  # the rule-file schema version that introduced it
 
 
 def _values(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(member.value for member in enum)
 
+
+_ISSUE_10_FACTS = (
+    FactSpec(
+        FactName.LEGAL_STATUS,
+        FactType.ENUM,
+        _values(LegalStatus),
+        "The legal basis of a looked after child's care as at the episode (the episode's "
+        "legal_status; unknown if not recorded).",
+        since_version=2,
+    ),
+    FactSpec(
+        FactName.PLACEMENT_TYPE,
+        FactType.ENUM,
+        _values(PlacementType),
+        "The type of placement of a looked after child as at the episode (the episode's "
+        "placement_type; unknown if not recorded).",
+        since_version=2,
+    ),
+    FactSpec(
+        FactName.DAYS_LOOKED_AFTER,
+        FactType.NUMBER,
+        None,
+        "Whole London calendar days from the day the child became looked after (the child's "
+        "looked_after_since) to the day last seen: 0 on that day; unknown if the date is not "
+        "recorded or is after the episode began.",
+        minimum=0,
+        maximum=36600,
+        since_version=2,
+    ),
+    FactSpec(
+        FactName.IN_OTHER_AREA,
+        FactType.BOOLEAN,
+        ("true", "false"),
+        "While missing, the child was known to be in another local authority's area (the "
+        "episode's in_other_area; unknown if not recorded).",
+        since_version=2,
+    ),
+    FactSpec(
+        FactName.SUBJECT_TO_RESTRICTIONS,
+        FactType.BOOLEAN,
+        ("true", "false"),
+        "The child is subject to immigration restrictions (reporting or residence "
+        "conditions set by the Home Office); unknown if not recorded.",
+        since_version=2,
+    ),
+    FactSpec(
+        FactName.FOUND_BY,
+        FactType.ENUM,
+        _values(FoundBy),
+        "Who found the child, or how the child came back (the episode's found_by; unknown if "
+        "not recorded).",
+        since_version=2,
+    ),
+    FactSpec(
+        FactName.SOCIAL_WORK_AREA,
+        FactType.ENUM,
+        _values(SocialWorkArea),
+        "Whose social worker the child's case is open to: this area's or another area's "
+        "(the child's social_work_area; unknown if not recorded or not open).",
+        since_version=2,
+    ),
+    FactSpec(
+        FactName.IN_CARE_OF,
+        FactType.ENUM,
+        _values(CareHolder),
+        "Who had care of the child when they went missing: someone with parental "
+        "responsibility, someone else without it (a relative, a friend, a private foster "
+        "carer), or the carer of a placement (the episode's in_care_of; unknown if not "
+        "recorded).",
+        since_version=2,
+    ),
+    FactSpec(
+        FactName.FEARED_REMOVAL_FROM_UK,
+        FactType.SET,
+        _values(RemovalPurpose),
+        "Why the child is feared to be removed from the UK: abduction, forced marriage, female "
+        "genital mutilation (the episode's feared_removal_from_uk; unknown if not recorded).",
+        since_version=2,
+    ),
+)
 
 FACTS: dict[FactName, FactSpec] = {
     spec.name: spec
@@ -238,5 +424,6 @@ FACTS: dict[FactName, FactSpec] = {
         FactSpec(
             FactName.CONCERNS, FactType.SET, _values(Concern), "Circumstances of the episode."
         ),
+        *_ISSUE_10_FACTS,
     )
 }

@@ -40,13 +40,19 @@ from missing_protocol.conditions import atoms
 from missing_protocol.facts import (
     FACTS,
     AwayIncident,
+    CareHolder,
     CaseStatus,
     ChildFlag,
     Concern,
     FactName,
     FactType,
+    FoundBy,
+    LegalStatus,
     MissingFrom,
+    PlacementType,
     PoliceRisk,
+    RemovalPurpose,
+    SocialWorkArea,
 )
 from missing_protocol.vocabulary import Obligation, Topic
 
@@ -119,6 +125,15 @@ FACT_LABELS: Final = MappingProxyType(
         FactName.POLICE_RISK.value: "police risk",
         FactName.WHILE_AWAY.value: "what happened while away",
         FactName.CONCERNS.value: "concerns",
+        FactName.LEGAL_STATUS.value: "legal status",
+        FactName.PLACEMENT_TYPE.value: "placement",
+        FactName.DAYS_LOOKED_AFTER.value: "days since becoming looked after",
+        FactName.IN_OTHER_AREA.value: "in another council's area",
+        FactName.SUBJECT_TO_RESTRICTIONS.value: "subject to immigration restrictions",
+        FactName.FOUND_BY.value: "found by",
+        FactName.SOCIAL_WORK_AREA.value: "whose social worker",
+        FactName.IN_CARE_OF.value: "in the care of",
+        FactName.FEARED_REMOVAL_FROM_UK.value: "feared removal from the UK",
         "episode_count": "number of episodes",
         "condition": "condition",
     }
@@ -139,6 +154,66 @@ _BOOLEANS: Mapping[FactName, tuple[str, str]] = {
     FactName.PLACED_OUT_OF_AREA: ("placed out of area", "not placed out of area"),
     FactName.WHEREABOUTS_KNOWN: ("whereabouts known", "whereabouts unknown"),
     FactName.REPORTED_TO_POLICE: ("reported to the police", "not yet reported to the police"),
+    FactName.IN_OTHER_AREA: ("known to be in another council's area", "not in another area"),
+    FactName.SUBJECT_TO_RESTRICTIONS: (
+        "subject to immigration restrictions",
+        "not subject to immigration restrictions",
+    ),
+}
+
+_RECORDED_VALUE_LABELS: Mapping[str, Mapping[str, str]] = {
+    FactName.LEGAL_STATUS.value: {
+        LegalStatus.INTERIM_CARE_ORDER.value: "on an interim care order",
+        LegalStatus.CARE_ORDER.value: "on a care order",
+        LegalStatus.FREEING_ORDER.value: "freed for adoption",
+        LegalStatus.PLACEMENT_ORDER.value: "on a placement order",
+        LegalStatus.REMANDED.value: "remanded to local authority accommodation",
+        LegalStatus.PACE_TRANSFER.value: "accommodated under the Police and Criminal Evidence Act",
+        LegalStatus.YOUTH_REHABILITATION_ORDER.value: "on a youth rehabilitation order",
+        LegalStatus.POLICE_PROTECTION.value: "in police protection",
+        LegalStatus.EMERGENCY_PROTECTION_ORDER.value: "on an emergency protection order",
+        LegalStatus.CHILD_ASSESSMENT_ORDER.value: "on a child assessment order",
+        LegalStatus.SECTION_20.value: "accommodated under section 20",
+        LegalStatus.SECTION_20_SHORT_BREAKS.value: "in short breaks under section 20",
+    },
+    FactName.PLACEMENT_TYPE.value: {
+        PlacementType.FOSTER_CARE.value: "in foster care",
+        PlacementType.PLACED_FOR_ADOPTION.value: "placed for adoption",
+        PlacementType.PLACED_WITH_PARENTS.value: "placed with parents",
+        PlacementType.CHILDRENS_HOME.value: "in a children's home",
+        PlacementType.SECURE_CHILDRENS_HOME.value: "in a secure children's home",
+        PlacementType.RESIDENTIAL_SCHOOL.value: "at a residential school",
+        PlacementType.SUPPORTED_ACCOMMODATION.value: "in supported accommodation",
+        PlacementType.INDEPENDENT_LIVING.value: "living independently",
+        PlacementType.HEALTH_OR_CARE_HOME.value: "in a health or care home",
+        PlacementType.FAMILY_CENTRE.value: "in a family centre or mother and baby unit",
+        PlacementType.YOUTH_CUSTODY.value: "in youth custody",
+        PlacementType.OTHER.value: "in another placement",
+    },
+    FactName.FOUND_BY.value: {
+        FoundBy.POLICE.value: "found by the police",
+        FoundBy.LOCAL_AUTHORITY.value: "found by the council",
+        FoundBy.HOME_OFFICE.value: "found by the Home Office",
+        FoundBy.PARENT_OR_CARER.value: "found by a parent or carer",
+        FoundBy.RETURNED_THEMSELVES.value: "came back by themselves",
+        FoundBy.OTHER.value: "found by someone else",
+    },
+    FactName.SOCIAL_WORK_AREA.value: {
+        SocialWorkArea.THIS_AREA.value: "open to this council's social worker",
+        SocialWorkArea.OTHER_AREA.value: "open to another council's social worker",
+    },
+    FactName.IN_CARE_OF.value: {
+        CareHolder.PARENTAL_RESPONSIBILITY.value: "with someone with parental responsibility",
+        CareHolder.WITHOUT_PARENTAL_RESPONSIBILITY.value: (
+            "with someone without parental responsibility"
+        ),
+        CareHolder.PLACEMENT_CARER.value: "with the carer of a placement",
+    },
+    FactName.FEARED_REMOVAL_FROM_UK.value: {
+        RemovalPurpose.ABDUCTION.value: "feared abducted abroad",
+        RemovalPurpose.FORCED_MARRIAGE.value: "feared taken abroad for a forced marriage",
+        RemovalPurpose.FEMALE_GENITAL_MUTILATION.value: "feared taken abroad for FGM",
+    },
 }
 
 VALUE_LABELS: Final = MappingProxyType(
@@ -198,6 +273,7 @@ VALUE_LABELS: Final = MappingProxyType(
             Concern.OUT_OF_CHARACTER.value: "out of character",
         },
         **{fact.value: {"true": yes, "false": no} for fact, (yes, no) in _BOOLEANS.items()},
+        **_RECORDED_VALUE_LABELS,
     }
 )
 
@@ -259,6 +335,12 @@ KIND_LABELS: Final = MappingProxyType(
         "iro_contact_attempt": "reviewing officer tries to contact the child",
         "return_plan": "plan for the child's return",
         "commission_return_interview": "request the return home interview",
+        # kinds added with issue 10's recorded facts
+        "treat_as_possible_trafficking_victim": "treat as a possible victim of trafficking",
+        "missing_person_notification_form": "send the missing person form",
+        "pnc_circulation": "circulate on the police national computer",
+        "joint_investigation": "joint investigation with the Home Office",
+        "safeguarding_enquiries": "follow-up safeguarding enquiries",
         "return_interview_form": "return interview form",
         "rhi_review": "consider the return interview",
         "ce_checklist": "child exploitation checklist",
@@ -364,6 +446,15 @@ ROLE_LABELS: Final = MappingProxyType(
         "divisional_director": "the divisional director",
         "professional_network": "the professionals around the child",
         "other_practitioner": "any other practitioner",
+        # roles added with issue 10's recorded facts
+        "other_area_police": "the police where the child ran to",
+        "other_area_local_authority": "the council where the child ran to",
+        "social_work_authority": "the council whose social worker it is",
+        "home_office": "the Home Office",
+        "home_office_evidence_enquiry_unit": "the Home Office Evidence and Enquiry Unit",
+        "immigration_compliance_enforcement_team": "the immigration enforcement team",
+        "carer_without_parental_responsibility": "the carer without parental responsibility",
+        "forced_marriage_unit": "the Forced Marriage Unit",
     }
 )
 

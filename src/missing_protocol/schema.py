@@ -38,9 +38,9 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from .calendar import DURATION_HELP, Duration, Unit, parse_duration
-from .facts import FactName, PoliceRisk
+from .facts import CheckMethod, FactName, PoliceRisk
 from .moments import PlainDate, limits_in
-from .versions import newer_than
+from .versions import newer_than, since
 from .vocabulary import Obligation, Topic
 
 __all__ = [
@@ -494,6 +494,16 @@ class Rule(_Model):
             "'started'. Rules fired by time elapsed default to 'started' (a meeting already held "
             "counts); say 'triggered' where the text asks for a further one."
         ),
+    )
+    methods: list[CheckMethod] | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "How the action must be carried out to be met (in_person, video, phone): a "
+            "recorded event meets it only if its method is one of these; an event that does "
+            "not say how it was made meets none. Omit to accept any method or none."
+        ),
+        json_schema_extra=since(2),
     )
     citation: Citation
     see_also: list[Citation] = Field(

@@ -43,7 +43,21 @@ from hypothesis import strategies as st
 
 from .calendar import LONDON, UTC, bank_holidays
 from .compiled import Protocol
-from .facts import AwayIncident, CaseStatus, ChildFlag, Concern, MissingFrom, PoliceRisk
+from .facts import (
+    AwayIncident,
+    CareHolder,
+    CaseStatus,
+    CheckMethod,
+    ChildFlag,
+    Concern,
+    FoundBy,
+    LegalStatus,
+    MissingFrom,
+    PlacementType,
+    PoliceRisk,
+    RemovalPurpose,
+    SocialWorkArea,
+)
 from .limits import DEFAULT_LIMITS
 from .schema import Outcome
 from .timeline import Child, Episode, RecordedEvent, Timeline
@@ -177,9 +191,20 @@ def _sets(values: Sequence[str], max_size: int) -> st.SearchStrategy[frozenset[A
 _FLAGS = _sets(list(ChildFlag), 3)
 _WHILE_AWAY = _sets(list(AwayIncident), 2)
 _CONCERNS = _sets(list(Concern), 2)
+_REMOVAL = st.one_of(st.none(), _sets(list(RemovalPurpose), 2))
 _REPORT_DELAY = st.one_of(st.none(), st.integers(0, 6 * 60))
 _GAP_MINUTES = st.integers(1, 60 * 1440)
 _AGE_YEARS = st.sampled_from(range(18))
+# issue 10's recorded facts (timeline schema 3); each may be unknown (None)
+_LEGAL_STATUS = st.one_of(st.none(), st.sampled_from(list(LegalStatus)))
+_PLACEMENT_TYPE = st.one_of(st.none(), st.sampled_from(list(PlacementType)))
+_FOUND_BY = st.one_of(st.none(), st.sampled_from(list(FoundBy)))
+_IN_CARE_OF = st.one_of(st.none(), st.sampled_from(list(CareHolder)))
+_SOCIAL_WORK_AREA = st.one_of(st.none(), st.sampled_from(list(SocialWorkArea)))
+_METHOD = st.one_of(st.none(), st.sampled_from(list(CheckMethod)))
+_MAYBE_BOOL = st.one_of(st.none(), st.booleans())
+# days before the first episode the child became looked after (negative: after it began)
+_LOOKED_AFTER_BEFORE = st.one_of(st.none(), st.integers(-3, 30), st.integers(0, 2000))
 _DAY_IN_YEAR = st.integers(0, 364)
 
 
@@ -196,6 +221,8 @@ def _child_facts(draw: st.DrawFn, date_of_birth: dt.date) -> Child:
         placed_by_other_authority=draw(_BOOL),
         placed_out_of_area=draw(_BOOL),
         flags=draw(_FLAGS),
+        subject_to_restrictions=draw(_MAYBE_BOOL),
+        social_work_area=draw(_SOCIAL_WORK_AREA),
     )
 
 
@@ -232,6 +259,12 @@ def _episodes(
                 returned_at=returned,
                 while_away=draw(_WHILE_AWAY),
                 concerns=draw(_CONCERNS),
+                legal_status=draw(_LEGAL_STATUS),
+                placement_type=draw(_PLACEMENT_TYPE),
+                in_other_area=draw(_MAYBE_BOOL),
+                found_by=draw(_FOUND_BY),
+                in_care_of=draw(_IN_CARE_OF),
+                feared_removal_from_uk=draw(_REMOVAL),
             )
         )
         if returned is None:
@@ -261,6 +294,7 @@ def _events(
                 episode=episode.id if draw(_BOOL) else None,
                 outcome=draw(_OUTCOME),
                 recipient=draw(_RECIPIENT),
+                method=draw(_METHOD),
             )
         )
     return events
@@ -319,10 +353,40 @@ def timelines(
             # keep the child under 18 at the last episode
             born = last_start - dt.timedelta(days=17 * 365)
             child = child.model_copy(update={"date_of_birth": born})
+        before = draw(_LOOKED_AFTER_BEFORE)
+        if before is not None:
+            became = max(child.date_of_birth, first_day - dt.timedelta(days=before))
+            child = child.model_copy(update={"looked_after_since": became})
         events = draw(_events(episodes, kinds_strategy)) if with_events else []
-        return Timeline(child=child, episodes=episodes, events=events)
+        version = 3 if _records_version_3(child, episodes, events) else 1
+        return Timeline(schema_version=version, child=child, episodes=episodes, events=events)
 
     return build()
+
+
+def _records_version_3(
+    child: Child, episodes: Sequence[Episode], events: Sequence[RecordedEvent]
+) -> bool:
+    """Whether a generated timeline records any field of timeline schema version 3."""
+    return (
+        any(
+            getattr(child, name) is not None
+            for name in ("looked_after_since", "subject_to_restrictions", "social_work_area")
+        )
+        or any(
+            getattr(episode, name) is not None
+            for episode in episodes
+            for name in (
+                "legal_status",
+                "placement_type",
+                "in_other_area",
+                "found_by",
+                "in_care_of",
+                "feared_removal_from_uk",
+            )
+        )
+        or any(event.method is not None for event in events)
+    )
 
 
 def evaluations_inputs(

@@ -44,7 +44,21 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from .calendar import LONDON
-from .facts import AwayIncident, CaseStatus, ChildFlag, Concern, MissingFrom, PoliceRisk
+from .facts import (
+    AwayIncident,
+    CareHolder,
+    CaseStatus,
+    CheckMethod,
+    ChildFlag,
+    Concern,
+    FoundBy,
+    LegalStatus,
+    MissingFrom,
+    PlacementType,
+    PoliceRisk,
+    RemovalPurpose,
+    SocialWorkArea,
+)
 from .moments import (
     LondonDateTime,
     PlainDate,
@@ -55,7 +69,7 @@ from .moments import (
     parse_moment,
 )
 from .schema import Outcome
-from .versions import newer_than
+from .versions import newer_than, since
 
 __all__ = [
     "TIMELINE_SCHEMA_VERSION",
@@ -165,6 +179,24 @@ class Child(_Model):
         default=False, description="Looked after by this area and placed outside it."
     )
     flags: frozenset[ChildFlag] = frozenset()
+    looked_after_since: PlainDate | None = Field(
+        default=None,
+        description="The day the child's current period of being looked after began "
+        "(SSDA903: the start of the period of care); omit if not known or not looked after.",
+        json_schema_extra=since(3),
+    )
+    subject_to_restrictions: StrictBool | None = Field(
+        default=None,
+        description="Subject to immigration restrictions (Home Office reporting or residence "
+        "conditions); omit if not known.",
+        json_schema_extra=since(3),
+    )
+    social_work_area: SocialWorkArea | None = Field(
+        default=None,
+        description="Whose social worker the case is open to, seen from the protocol's area: "
+        "this_area or other_area; omit if not known or not open.",
+        json_schema_extra=since(3),
+    )
 
     @field_serializer("flags")
     def _sorted_flags(self, flags: frozenset[ChildFlag]) -> list[str]:
@@ -201,6 +233,40 @@ class Episode(_Model):
     returned_at: LondonDateTime | None = Field(default=None, description="Located or returned.")
     while_away: frozenset[AwayIncident] = frozenset()
     concerns: frozenset[Concern] = frozenset()
+    legal_status: LegalStatus | None = Field(
+        default=None,
+        description="The legal basis of a looked after child's care when they went missing "
+        "(SSDA903 legal status); omit if not known or not looked after.",
+        json_schema_extra=since(3),
+    )
+    placement_type: PlacementType | None = Field(
+        default=None,
+        description="The type of placement of a looked after child when they went missing "
+        "(SSDA903 placement type); omit if not known or not looked after.",
+        json_schema_extra=since(3),
+    )
+    in_other_area: StrictBool | None = Field(
+        default=None,
+        description="Whether, while missing, the child was known to be in another local "
+        "authority's area; omit if not known.",
+        json_schema_extra=since(3),
+    )
+    found_by: FoundBy | None = Field(
+        default=None,
+        description="Who found the child, or how the child came back; omit if not known.",
+        json_schema_extra=since(3),
+    )
+    in_care_of: CareHolder | None = Field(
+        default=None,
+        description="Who had care of the child when they went missing; omit if not known.",
+        json_schema_extra=since(3),
+    )
+    feared_removal_from_uk: frozenset[RemovalPurpose] | None = Field(
+        default=None,
+        description="Why the child is feared to be removed from the UK (abduction, "
+        "forced_marriage, female_genital_mutilation); [] if none is feared; omit if not known.",
+        json_schema_extra=since(3),
+    )
     known_to_day: frozenset[Literal["started_at", "reported_at", "returned_at"]] = Field(
         default=frozenset(),
         description="Moments known only to their London day (schema version 2; filled in "
@@ -217,6 +283,10 @@ class Episode(_Model):
     @field_serializer("while_away", "concerns")
     def _sorted_sets(self, values: frozenset[AwayIncident] | frozenset[Concern]) -> list[str]:
         return _sorted(values)
+
+    @field_serializer("feared_removal_from_uk")
+    def _sorted_purposes(self, values: frozenset[RemovalPurpose] | None) -> list[str] | None:
+        return None if values is None else _sorted(values)
 
     @model_validator(mode="after")
     def _times_in_order(self) -> Episode:
@@ -251,6 +321,12 @@ class RecordedEvent(_Model):
     )
     by: str | None = Field(
         default=None, pattern=r"^[a-z][a-z0-9_]*$", description="The role that did it."
+    )
+    method: CheckMethod | None = Field(
+        default=None,
+        description="How a check or interview was made: in_person, video or phone; omit if "
+        "not known (then it meets no rule that names methods).",
+        json_schema_extra=since(3),
     )
     known_to_day: frozenset[Literal["at"]] = Field(
         default=frozenset(),

@@ -44,7 +44,8 @@ def cmd_import(args: argparse.Namespace, stdin: TextIO) -> str:
 
     if args.format == "ssda903":
         end = parse_day(args.collection_end, "--collection-end")
-        return _write(import_ssda903(args.file, collection_end=end), args.output)
+        result = import_ssda903(args.file, collection_end=end, episodes=args.episodes)
+        return _write(result, args.output)
     return _write(
         import_ssd(args.missing, args.person, looked_after=args.looked_after), args.output
     )
@@ -59,6 +60,11 @@ def register(sub: Subparsers[argparse.ArgumentParser]) -> None:
         "--collection-end",
         help="last day of the collection year, YYYY-MM-DD (default: the 31 March after the "
         "latest MIS_START)",
+    )
+    q.add_argument(
+        "--episodes",
+        help="the 903 Episodes table (CHILD, DECOM, RNE, LS, PLACE, DEC): legal status and "
+        "placement type of each missing episode, and when the period of care began",
     )
     q.add_argument("--output", "-o", help="write the JSON Lines here instead of standard output")
     q.set_defaults(run=cmd_import)

@@ -18,6 +18,7 @@ from missing_protocol.interop.checks import SourceFormat
 from missing_protocol.interop.mapping import SourceProfile
 from missing_protocol.interop.problems import ImportProblem, ImportResult
 from missing_protocol.interop.reading import Extra, open_rows, read_source
+from missing_protocol.interop.ssda903_episodes import with_care_episodes_of
 
 __all__ = ["COLUMNS", "collection_end_for", "import_ssda903"]
 
@@ -55,7 +56,12 @@ def _dob(values: Mapping[str, str]) -> dt.date:
     return parse_date(values["dob"])
 
 
-def import_ssda903(path: Path | str, *, collection_end: dt.date | None = None) -> ImportResult:
+def import_ssda903(
+    path: Path | str,
+    *,
+    collection_end: dt.date | None = None,
+    episodes: Path | str | None = None,
+) -> ImportResult:
     """Check and import an SSDA903 Missing CSV; one timeline per child that passes every check.
 
     ``collection_end`` is the last day of the collection year (a blank
@@ -63,7 +69,10 @@ def import_ssda903(path: Path | str, *, collection_end: dt.date | None = None) -
     collection year of the latest ``MIS_START`` in the file. Raises
     :class:`~missing_protocol.interop.problems.SourceFileError` if the file
     cannot be read or lacks a column; every problem in its rows is in the
-    result's report instead.
+    result's report instead. With ``episodes``, the 903 Episodes table
+    (``CHILD, DECOM, RNE, LS, PLACE, DEC``), each missing episode also gets the
+    legal status and placement type of its episode of care, and the child the
+    start of the period of care (:mod:`.ssda903_episodes`).
     """
     path = Path(path)
 
@@ -93,6 +102,8 @@ def import_ssda903(path: Path | str, *, collection_end: dt.date | None = None) -
     profile = SourceProfile("SSDA903 Missing", path.name, True, assumptions)
     result = read_source(path, fmt, profile, _dob, _after_end(end))
     result.report.collection_end = end
+    if episodes is not None:
+        result = with_care_episodes_of(result, episodes)
     return result
 
 
