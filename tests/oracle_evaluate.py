@@ -45,8 +45,12 @@ from missing_protocol.compiled import (
     DeadlineKind,
     ElapsedTrigger,
     EventTrigger,
+    FirstOf,
     Moment,
+    PhasedTrigger,
     Protocol,
+    Recorded,
+    RecordedTrigger,
     RecurringTrigger,
     Rule,
 )
@@ -60,6 +64,7 @@ from missing_protocol.results import (
     DeadlineTrace,
     EpisodeResult,
     Evaluation,
+    FactUsed,
     RequiredAction,
     UpcomingAction,
 )
@@ -198,7 +203,7 @@ def _classify(
                 continue
             category, reason = derived
         values[FactName.CATEGORY] = category
-        stubs.append(EpisodeStub(episode.started_at, category))
+        stubs.append(EpisodeStub(episode.started_at, category, episode.missing_from.value))
         recorded = values[FactName.POLICE_RISK]
         effective, floor_id, floor_reason = _apply_floors(
             protocol, Facts(values, episode.started_at, tuple(stubs))
@@ -274,15 +279,136 @@ class _Firing:
     at: dt.datetime
     occurrence: int | None
     description: str
+    alternative: int | None = None  # which alternative of a first_of trigger fired
+    phase: int | None = None  # which phase of a phased series it belongs to
 
 
 def _stamp(moment: dt.datetime) -> str:
     return to_london(moment).isoformat()
 
 
-def _firings(rule: Rule, ep: _Episode, as_of: dt.datetime) -> tuple[list[_Firing], _Firing | None]:
+def _recorded_moment(
+    recorded: Recorded, ep: _Episode, evidence: Sequence[_Evidence]
+) -> dt.datetime | None:
+    """The earliest recorded event of the kind, with one of the outcomes, in the episode."""
+    times = [
+        item.event.at
+        for item in evidence
+        if item.episode_index == ep.index
+        and item.event.action == recorded.kind
+        and item.event.outcome.value in recorded.outcomes
+        and (recorded.recipient is None or item.event.recipient == recorded.recipient)
+    ]
+    return min(times, key=_u) if times else None
+
+
+def _anchor_moment(
+    anchor: Moment | Recorded, ep: _Episode, evidence: Sequence[_Evidence]
+) -> dt.datetime | None:
+    if isinstance(anchor, Recorded):
+        return _recorded_moment(anchor, ep, evidence)
+    return ep.moment(anchor)
+
+
+def _phased(
+    trigger: PhasedTrigger, ep: _Episode, anchor: dt.datetime, as_of: dt.datetime
+) -> tuple[list[_Firing], _Firing | None]:
+    """Each phase: every ``every`` from the last occurrence so far (the anchor at first)."""
+    base, label = anchor, trigger.anchor.value
+    fired: list[_Firing] = []
+    for index, phase in enumerate(trigger.phases):
+        stop = add_duration(anchor, phase.until) if phase.until is not None else None
+        first = add_duration(base, phase.first)
+        number = 0
+        while True:
+            at = add_duration(first, Duration(phase.every.amount * number, phase.every.unit))
+            if stop is not None and _u(at) >= _u(stop):
+                break
+            if not ep.missing_at(at):
+                return fired, None
+            firing = _Firing(
+                at,
+                len(fired) + 1,
+                f"occurrence {len(fired) + 1}: phase {index + 1} of {len(trigger.phases)}, "
+                f"still missing at {phase.first} + {number} x {phase.every} after {label} "
+                f"({_stamp(base)})",
+                phase=index,
+            )
+            if _u(at) > _u(as_of):
+                return fired, firing
+            fired.append(firing)
+            number += 1
+        if fired:
+            base, label = fired[-1].at, f"occurrence {len(fired)}"
+    return fired, None
+
+
+def _first_of(
+    trigger: FirstOf, ep: _Episode, as_of: dt.datetime, evidence: Sequence[_Evidence]
+) -> tuple[list[_Firing], _Firing | None]:
+    """The earliest alternative that fired (first listed on a tie), or the earliest to come."""
+    candidates: list[tuple[dt.datetime, int, str]] = []
+    for index, alternative in enumerate(trigger.alternatives):
+        if alternative.when is not None and not holds(alternative.when, ep.facts)[0]:
+            continue
+        single = alternative.trigger
+        if isinstance(single, RecordedTrigger):
+            at = _recorded_moment(single.on, ep, evidence)
+            text = f"{single.on.value} at {_stamp(at)}" if at is not None else ""
+        elif isinstance(single, EventTrigger):
+            at = ep.moment(single.on)
+            text = f"{_LABELS[single.on.value]} at {_stamp(at)}" if at is not None else ""
+        else:
+            anchor = ep.moment(single.anchor)
+            at = None if anchor is None else add_duration(anchor, single.missing_for)
+            if anchor is None or at is None or not ep.missing_at(at):
+                continue
+            text = (
+                f"still missing {single.missing_for} after {single.anchor.value} ({_stamp(anchor)})"
+            )
+        if at is None:
+            continue
+        candidates.append(
+            (at, index, f"alternative {index + 1} of {len(trigger.alternatives)}: {text}")
+        )
+    fired = [c for c in candidates if _u(c[0]) <= _u(as_of)]
+    if fired:
+        at, index, text = min(fired, key=lambda c: (_u(c[0]), c[1]))
+        return [_Firing(at, None, text, index)], None
+    if candidates:
+        at, index, text = min(candidates, key=lambda c: (_u(c[0]), c[1]))
+        return [], _Firing(at, None, text, index)
+    return [], None
+
+
+_LABELS = {
+    "started": "went missing (last seen)",
+    "reported": "reported to police",
+    "returned": "returned or located",
+}
+
+
+def _firings(
+    rule: Rule, ep: _Episode, as_of: dt.datetime, evidence: Sequence[_Evidence]
+) -> tuple[list[_Firing], _Firing | None]:
     """Occurrences fired by ``as_of``, and the next one if the child is still missing."""
     trigger = rule.trigger
+    if isinstance(trigger, FirstOf):
+        return _first_of(trigger, ep, as_of, evidence)
+    if isinstance(trigger, RecordedTrigger):
+        at = _recorded_moment(trigger.on, ep, evidence)
+        if at is None:
+            return [], None
+        return [_Firing(at, None, f"{trigger.on.value} at {_stamp(at)}")], None
+    if isinstance(trigger, RecurringTrigger | PhasedTrigger) and isinstance(
+        trigger.anchor, Recorded
+    ):
+        anchor_at = _recorded_moment(trigger.anchor, ep, evidence)
+        if anchor_at is None:
+            return [], None
+        if isinstance(trigger, PhasedTrigger):
+            return _phased(trigger, ep, anchor_at, as_of)
+        return _recurring(trigger, ep, anchor_at, as_of)
     if isinstance(trigger, EventTrigger):
         at = ep.moment(trigger.on)
         if at is None:
@@ -293,9 +419,12 @@ def _firings(rule: Rule, ep: _Episode, as_of: dt.datetime) -> tuple[list[_Firing
             "returned": "returned or located",
         }[trigger.on.value]
         return [_Firing(at, None, f"{label} at {_stamp(at)}")], None
+    assert not isinstance(trigger.anchor, Recorded)
     anchor = ep.moment(trigger.anchor)
     if anchor is None:
         return [], None
+    if isinstance(trigger, PhasedTrigger):
+        return _phased(trigger, ep, anchor, as_of)
     if isinstance(trigger, ElapsedTrigger):
         at = add_duration(anchor, trigger.missing_for)
         if not ep.missing_at(at):
@@ -346,9 +475,13 @@ _ARITHMETIC = {
 
 
 def _deadline(
-    deadline: Deadline, ep: _Episode, triggered: dt.datetime
+    deadline: Deadline, ep: _Episode, triggered: dt.datetime, evidence: Sequence[_Evidence]
 ) -> tuple[dt.datetime | None, DeadlineTrace]:
-    anchor_at = triggered if deadline.anchor is Moment.TRIGGERED else ep.moment(deadline.anchor)
+    anchor_at = (
+        triggered
+        if deadline.anchor is Moment.TRIGGERED
+        else _anchor_moment(deadline.anchor, ep, evidence)
+    )
     if deadline.kind is DeadlineKind.IMMEDIATELY:
         return anchor_at, DeadlineTrace(
             "immediately", deadline.anchor.value, anchor_at, "due at the moment it is triggered", ()
@@ -447,7 +580,7 @@ def _assign(
     ep: _Episode,
     fired: Sequence[_Firing],
     next_at: dt.datetime | None,
-) -> list[dt.datetime | None]:
+) -> list[tuple[dt.datetime, str] | None]:
     """When each occurrence was done, from the recorded events (``None`` if not done).
 
     An event counts if its kind, episode, outcome, recipient and (when it says)
@@ -459,13 +592,13 @@ def _assign(
     earliest later event.
     """
     candidates = [
-        item.event.at
+        (item.event.at, item.event.action)
         for item in evidence
-        if item.event.action == rule.action
+        if item.event.action in (rule.action, *rule.alternative_actions)
         and item.episode_index == ep.index
         and item.event.outcome.value in rule.satisfied_by
         and (recipient is None or item.event.recipient == recipient)
-        and (item.event.by is None or item.event.by == responsible)
+        and (item.event.by is None or item.event.by in (responsible, *rule.alternative_responsible))
         and (rule.methods is None or _method(item.event) in rule.methods)
     ]
     from_start = rule.work_from is Moment.STARTED
@@ -473,18 +606,18 @@ def _assign(
     closes: list[dt.datetime | None] = [firing.at for firing in fired[1:]]
     if fired:
         closes.append(next_at)
-    done: list[dt.datetime | None] = [None] * len(fired)
+    done: list[tuple[dt.datetime, str] | None] = [None] * len(fired)
     used: set[int] = set()
 
-    def take(opened: dt.datetime, closed: dt.datetime | None) -> dt.datetime | None:
-        for index, at in enumerate(candidates):
+    def take(opened: dt.datetime, closed: dt.datetime | None) -> tuple[dt.datetime, str] | None:
+        for index, (at, action) in enumerate(candidates):
             if (
                 index not in used
                 and _u(at) >= _u(opened)
                 and (closed is None or _u(at) < _u(closed))
             ):
                 used.add(index)
-                return at
+                return at, action
         return None
 
     for number, (opened, closed) in enumerate(zip(opens, closes, strict=True)):
@@ -510,7 +643,7 @@ def _actions_for(
             return
     else:
         why = ()
-    fired, upcoming = _firings(rule, ep, as_of)
+    fired, upcoming = _firings(rule, ep, as_of, evidence)
     responsible, reason = _responsible(protocol, rule, ep.facts)
     citation = CitationOut(protocol.id, rule.citation.section, rule.citation.quote)
     for recipient in rule.recipients:
@@ -523,8 +656,20 @@ def _actions_for(
             fired=fired,
             next_at=upcoming.at if upcoming is not None else None,
         )
-        for firing, met_at in zip(fired, done, strict=True):
-            due, trace = _deadline(rule.deadline, ep, firing.at)
+        for firing, met in zip(fired, done, strict=True):
+            met_at = met[0] if met is not None else None
+            deadline = rule.deadline
+            if firing.phase is not None:
+                assert isinstance(rule.trigger, PhasedTrigger)
+                within = rule.trigger.phases[firing.phase].within
+                if within is not None:
+                    deadline = Deadline(DeadlineKind.WITHIN, within, Moment.TRIGGERED)
+            due, trace = _deadline(deadline, ep, firing.at, evidence)
+            alternative_why: tuple[FactUsed, ...] = ()
+            if firing.alternative is not None:
+                assert isinstance(rule.trigger, FirstOf)
+                when = rule.trigger.alternatives[firing.alternative].when
+                alternative_why = holds(when, ep.facts)[1] if when is not None else ()
             parts = [protocol.id, child_id, ep.source.id, rule.id]
             action_id = ":".join(parts)
             if firing.occurrence is not None:
@@ -547,10 +692,12 @@ def _actions_for(
                 status=_status(due, met_at, as_of),
                 met_at=met_at,
                 trigger=firing.description,
-                facts=tuple(why),
+                facts=tuple(why) + alternative_why,
                 deadline=trace,
                 citation=citation,
                 note=rule.note,
+                alternative_kinds=rule.alternative_actions,
+                met_kind=met[1] if met is not None and rule.alternative_actions else None,
             )
         if upcoming is not None:
             yield UpcomingAction(

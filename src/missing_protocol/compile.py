@@ -80,6 +80,15 @@ def _conditions(ctx: _Context) -> Iterator[tuple[s.Condition, Path]]:
     for i, rule in enumerate(ctx.file.rules):
         if rule.when is not None:
             yield rule.when, ("rules", i, "when")
+        yield from _alternative_conditions(rule, i)
+
+
+def _alternative_conditions(rule: s.Rule, i: int) -> Iterator[tuple[s.Condition, Path]]:
+    """The conditions of a ``first_of`` trigger's alternatives (schema 2)."""
+    if isinstance(rule.trigger, s.FirstOfTrigger):
+        for j, alternative in enumerate(rule.trigger.first_of):
+            if alternative.when is not None:
+                yield alternative.when, ("rules", i, "trigger", "first_of", j, "when")
 
 
 def _walk(condition: s.Condition, path: Path) -> Iterator[tuple[s.Condition, Path]]:
@@ -175,6 +184,7 @@ def resolve_names(ctx: _Context) -> Iterator[Problem]:
                     "(declare new roles under extra_roles)",
                     ("rules", i, "recipients", j),
                 )
+        yield from _resolve_alternatives_and_recorded(ctx, rule, i)
     named = {rule.id for rule in ctx.file.rules} | allocations
     for i, accepted in enumerate(ctx.file.accepted_warnings):
         for j, name in enumerate(accepted.about):
@@ -193,6 +203,67 @@ def resolve_names(ctx: _Context) -> Iterator[Problem]:
                     f"unknown role {option.role!r}{_closest(option.role, roles)}",
                     ("allocations", i, "options", j, "role"),
                 )
+
+
+def _recorded_anchors(rule: s.Rule) -> Iterator[tuple[s.RecordedMoment, Path]]:
+    """Every recorded event a rule's trigger or deadline counts from, with its path in the rule."""
+    trigger = rule.trigger
+    if isinstance(trigger, s.RecordedTrigger):
+        yield trigger.on, ("trigger", "on")
+    elif isinstance(trigger, s.RecurringTrigger | s.PhasedTrigger):
+        if isinstance(trigger.from_, s.RecordedMoment):
+            yield trigger.from_, ("trigger", "from")
+    elif isinstance(trigger, s.FirstOfTrigger):
+        for j, alternative in enumerate(trigger.first_of):
+            if isinstance(alternative.trigger, s.RecordedTrigger):
+                yield alternative.trigger.on, ("trigger", "first_of", j, "trigger", "on")
+    if isinstance(rule.deadline, s.Deadline) and isinstance(rule.deadline.from_, s.RecordedMoment):
+        yield rule.deadline.from_, ("deadline", "from")
+
+
+def _resolve_alternatives_and_recorded(ctx: _Context, rule: s.Rule, i: int) -> Iterator[Problem]:
+    """Alternative kinds and roles, and recorded-event anchors, name what the protocol has."""
+    roles, kinds = ctx.roles, ctx.kinds
+    for j, kind in enumerate(rule.alternative_actions or ()):
+        if kind not in kinds:
+            yield ctx.problem(
+                "unknown_action_kind",
+                f"unknown alternative action kind {kind!r}{_closest(kind, kinds)} "
+                "(declare new kinds under extra_action_kinds)",
+                ("rules", i, "alternative_actions", j),
+            )
+        elif kind == rule.action or kind in (rule.alternative_actions or [])[:j]:
+            yield ctx.problem(
+                "duplicate_alternative",
+                f"alternative action kind {kind!r} is named twice (the rule's action is "
+                f"{rule.action!r}); list each other kind once",
+                ("rules", i, "alternative_actions", j),
+            )
+    for j, role in enumerate(rule.alternative_responsible or ()):
+        if role not in roles:
+            yield ctx.problem(
+                "unknown_role",
+                f"unknown alternative role {role!r}{_closest(role, roles)} "
+                "(declare new roles under extra_roles)",
+                ("rules", i, "alternative_responsible", j),
+            )
+    for recorded, path in _recorded_anchors(rule):
+        if recorded.recipient is not None and recorded.recipient not in roles:
+            yield ctx.problem(
+                "unknown_role",
+                f"unknown recipient role {recorded.recipient!r}"
+                f"{_closest(recorded.recipient, roles)} (declare new roles under extra_roles)",
+                ("rules", i, *path, "recipient"),
+            )
+        if recorded.recorded not in kinds:
+            yield ctx.problem(
+                "unknown_action_kind",
+                "a trigger or deadline counts only from a recorded action kind of this "
+                f"protocol: unknown kind {recorded.recorded!r}"
+                f"{_closest(recorded.recorded, kinds)} (declare new kinds under "
+                "extra_action_kinds)",
+                ("rules", i, *path, "recorded"),
+            )
 
 
 _OPERATORS: dict[FactType, frozenset[str]] = {
@@ -324,7 +395,11 @@ def check_timing(ctx: _Context) -> Iterator[Problem]:
                     "no occurrence could ever fire",
                     ("rules", i, "trigger", "until"),
                 )
-        if rule.counts_work_from is s.Anchor.STARTED and isinstance(trigger, s.RecurringTrigger):
+        if isinstance(trigger, s.PhasedTrigger):
+            yield from _check_phases(ctx, trigger, i)
+        if rule.counts_work_from is s.Anchor.STARTED and isinstance(
+            trigger, s.RecurringTrigger | s.PhasedTrigger
+        ):
             yield ctx.problem(
                 "bad_recurrence",
                 "counts_work_from: started cannot be used with a recurring trigger: each "
@@ -365,6 +440,54 @@ def _methods(rule: s.Rule) -> frozenset[str] | None:
     return None if rule.methods is None else frozenset(m.value for m in rule.methods)
 
 
+def _check_phases(ctx: _Context, trigger: s.PhasedTrigger, i: int) -> Iterator[Problem]:
+    """Each phase has a positive pace; each but the last stops, later than the one before."""
+    last = len(trigger.phases) - 1
+    stopped_at: float | None = None
+    for j, phase in enumerate(trigger.phases):
+        path = ("rules", i, "trigger", "phases", j)
+        deadline = ctx.file.rules[i].deadline
+        if phase.within is not None and not (
+            isinstance(deadline, s.Deadline) and deadline.from_ is s.Anchor.TRIGGERED
+        ):
+            yield ctx.problem(
+                "bad_recurrence",
+                "a phase's 'within' is a deadline from each of its occurrences; give the rule a "
+                "deadline from the trigger too ({within: <duration>}), used by the other phases",
+                (*path, "within"),
+            )
+        if phase.every.amount == 0:
+            yield ctx.problem(
+                "bad_recurrence", "a recurrence needs a positive interval", (*path, "every")
+            )
+        if phase.until is None:
+            if j < last:
+                yield ctx.problem(
+                    "bad_recurrence",
+                    f"phase {j + 1} has no 'until', so phase {j + 2} could never begin; "
+                    "give every phase but the last an 'until'",
+                    path,
+                )
+            continue
+        until = approximate_hours(phase.until)
+        first = approximate_hours(phase.first or phase.every)
+        if j == 0 and until <= first:
+            yield ctx.problem(
+                "bad_recurrence",
+                f"'until' ({phase.until}) is not after the first occurrence "
+                f"({phase.first or phase.every}); no occurrence could ever fire",
+                (*path, "until"),
+            )
+        elif stopped_at is not None and until <= stopped_at:
+            yield ctx.problem(
+                "bad_recurrence",
+                f"phase {j + 1} stops at {phase.until}, not after the phase before it; "
+                "each phase's 'until' (from the trigger's anchor) must be later than the last",
+                (*path, "until"),
+            )
+        stopped_at = until
+
+
 PASSES: tuple[tuple[str, Callable[[_Context], Iterable[Problem]]], ...] = (
     ("unique_ids", unique_ids),
     ("resolve_names", resolve_names),
@@ -387,11 +510,14 @@ def _cond(node: s.Condition) -> c.Cond:
         return c.NotOf(_cond(node.not_))
     if isinstance(node, s.EpisodeCount):
         cats = node.episodes.categories
+        places = node.episodes.missing_from
         return c.CountEpisodes(
             node.episodes.within,
             frozenset(cats) if cats is not None else None,
             node.at_least,
             node.exactly,
+            calendar_month=node.episodes.calendar_month is True,
+            missing_from=frozenset(p.value for p in places) if places is not None else None,
         )
     value = node.value
     if node.fact is FactName.POLICE_RISK:
@@ -415,20 +541,59 @@ def _citation(citation: s.Citation) -> c.Citation:
     return c.Citation(citation.section, " ".join(citation.quote.split()))
 
 
-def _trigger(trigger: s.Trigger) -> c.Trigger:
+_DEFAULT_OUTCOMES = frozenset(
+    o.value for o in (s.Outcome.DONE, s.Outcome.OFFERED, s.Outcome.COMPLETED, s.Outcome.DECLINED)
+)
+
+
+def _anchor(anchor: s.Anchor | s.RecordedMoment) -> c.Anchor:
+    if isinstance(anchor, s.RecordedMoment):
+        outcomes = (
+            frozenset(o.value for o in anchor.outcome) if anchor.outcome else _DEFAULT_OUTCOMES
+        )
+        return c.Recorded(anchor.recorded, outcomes, anchor.recipient)
+    return c.Moment(anchor.value)
+
+
+def _single(
+    trigger: s.EventTrigger | s.ElapsedTrigger | s.RecordedTrigger,
+) -> c.EventTrigger | c.ElapsedTrigger | c.RecordedTrigger:
     if isinstance(trigger, s.EventTrigger):
         return c.EventTrigger(c.Moment(trigger.on.value))
     if isinstance(trigger, s.ElapsedTrigger):
         return c.ElapsedTrigger(trigger.missing_for, c.Moment(trigger.from_.value))
+    recorded = _anchor(trigger.on)
+    assert isinstance(recorded, c.Recorded)
+    return c.RecordedTrigger(recorded)
+
+
+def _trigger(trigger: s.Trigger) -> c.Trigger:
+    if isinstance(trigger, s.EventTrigger | s.ElapsedTrigger | s.RecordedTrigger):
+        return _single(trigger)
+    if isinstance(trigger, s.PhasedTrigger):
+        return c.PhasedTrigger(
+            tuple(c.Phase(p.every, p.first or p.every, p.until, p.within) for p in trigger.phases),
+            _anchor(trigger.from_),
+        )
+    if isinstance(trigger, s.FirstOfTrigger):
+        return c.FirstOf(
+            tuple(
+                c.Alternative(_single(alternative.trigger), _optional(alternative.when))
+                for alternative in trigger.first_of
+            )
+        )
     return c.RecurringTrigger(
-        trigger.every, c.Moment(trigger.from_.value), trigger.first or trigger.every, trigger.until
+        trigger.every, _anchor(trigger.from_), trigger.first or trigger.every, trigger.until
     )
 
 
 def _work_from(rule: s.Rule) -> c.Moment:
     if rule.counts_work_from is not None:
         return c.Moment(rule.counts_work_from.value)
-    elapsed = isinstance(rule.trigger, s.ElapsedTrigger)
+    elapsed = isinstance(rule.trigger, s.ElapsedTrigger) or (
+        isinstance(rule.trigger, s.FirstOfTrigger)
+        and any(isinstance(a.trigger, s.ElapsedTrigger) for a in rule.trigger.first_of)
+    )
     return c.Moment.STARTED if elapsed else c.Moment.TRIGGERED
 
 
@@ -445,7 +610,7 @@ def _build(ctx: _Context) -> c.Protocol:
     for i, rule in enumerate(f.rules):
         if isinstance(rule.deadline, s.Deadline):
             deadline = c.Deadline(
-                c.DeadlineKind.WITHIN, rule.deadline.within, c.Moment(rule.deadline.from_.value)
+                c.DeadlineKind.WITHIN, rule.deadline.within, _anchor(rule.deadline.from_)
             )
         else:
             deadline = c.Deadline(c.DeadlineKind(rule.deadline))
@@ -470,6 +635,8 @@ def _build(ctx: _Context) -> c.Protocol:
                 note=rule.note,
                 source=ref("rules", i),
                 methods=_methods(rule),
+                alternative_actions=tuple(rule.alternative_actions or ()),
+                alternative_responsible=tuple(rule.alternative_responsible or ()),
             )
         )
     allocations = {

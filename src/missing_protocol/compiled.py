@@ -24,6 +24,8 @@ __all__ = [
     "AcceptedWarning",
     "AllOf",
     "AllocationOption",
+    "Alternative",
+    "Anchor",
     "AnyOf",
     "Category",
     "Citation",
@@ -33,11 +35,16 @@ __all__ = [
     "DeadlineKind",
     "ElapsedTrigger",
     "EventTrigger",
+    "FirstOf",
     "Moment",
     "NotEncoded",
     "NotOf",
+    "Phase",
+    "PhasedTrigger",
     "Pred",
     "Protocol",
+    "Recorded",
+    "RecordedTrigger",
     "RecurringTrigger",
     "RiskFloor",
     "Rule",
@@ -90,6 +97,10 @@ class CountEpisodes:
     categories: frozenset[str] | None
     at_least: int | None
     exactly: int | None
+    # schema 2: the London calendar month of this episode's start instead of ``within``;
+    # only episodes the child went missing from one of these places
+    calendar_month: bool = False
+    missing_from: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +122,25 @@ Cond = Pred | CountEpisodes | AllOf | AnyOf | NotOf
 
 
 @dataclass(frozen=True, slots=True)
+class Recorded:
+    """The first recorded event of ``kind`` in the episode with one of ``outcomes``."""
+
+    kind: str
+    outcomes: frozenset[str]
+    recipient: str | None = None  # a notification to this recipient only
+
+    @property
+    def value(self) -> str:
+        """The anchor's name, as a :class:`Moment`'s value is: ``recorded strategy_meeting``."""
+        to = f" to {self.recipient}" if self.recipient is not None else ""
+        return f"recorded {self.kind}{to}"
+
+
+#: A moment a series or a deadline counts from: one of the episode's, or a recorded event.
+Anchor = Moment | Recorded
+
+
+@dataclass(frozen=True, slots=True)
 class EventTrigger:
     on: Moment
 
@@ -124,12 +154,54 @@ class ElapsedTrigger:
 @dataclass(frozen=True, slots=True)
 class RecurringTrigger:
     every: Duration
-    anchor: Moment
+    anchor: Anchor
     first: Duration
     until: Duration | None
 
 
-Trigger = EventTrigger | ElapsedTrigger | RecurringTrigger
+@dataclass(frozen=True, slots=True)
+class RecordedTrigger:
+    """Fires at the first recorded event of a kind (schema 2)."""
+
+    on: Recorded
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """One pace of a phased recurrence; ``first`` counts from the previous phase's last."""
+
+    every: Duration
+    first: Duration
+    until: Duration | None
+    within: Duration | None = None  # this phase's deadline, from each occurrence
+
+
+@dataclass(frozen=True, slots=True)
+class PhasedTrigger:
+    """A recurrence that changes pace (schema 2); occurrence numbers run on across phases."""
+
+    phases: tuple[Phase, ...]
+    anchor: Anchor
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """One way a :class:`FirstOf` trigger fires, and where it counts."""
+
+    trigger: EventTrigger | ElapsedTrigger | RecordedTrigger
+    when: Cond | None
+
+
+@dataclass(frozen=True, slots=True)
+class FirstOf:
+    """Fires once, at the earliest alternative that fires (schema 2)."""
+
+    alternatives: tuple[Alternative, ...]
+
+
+Trigger = (
+    EventTrigger | ElapsedTrigger | RecurringTrigger | RecordedTrigger | PhasedTrigger | FirstOf
+)
 
 
 class DeadlineKind(StrEnum):
@@ -142,7 +214,7 @@ class DeadlineKind(StrEnum):
 class Deadline:
     kind: DeadlineKind
     within: Duration | None = None
-    anchor: Moment = Moment.TRIGGERED
+    anchor: Anchor = Moment.TRIGGERED
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +276,9 @@ class Rule:
     source: SourceRef
     # issue 10: how the action must be made to be met (None: any way)
     methods: frozenset[str] | None = None
+    # schema 2: other kinds that do the same duty, other roles whose work meets it
+    alternative_actions: tuple[str, ...] = ()
+    alternative_responsible: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

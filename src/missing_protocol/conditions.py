@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .calendar import UTC, shift_back
+from .calendar import UTC, shift_back, to_london
 from .compiled import AllOf, AnyOf, Cond, CountEpisodes, Pred
 from .facts import FactName, PoliceRisk
 from .results import FactUsed
@@ -43,6 +43,7 @@ class EpisodeStub:
 
     started_at: dt.datetime
     category: str
+    missing_from: str | None = None  # where the child went missing from (None: not known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,10 @@ def _describe_count(cond: CountEpisodes) -> str:
     if cond.categories is not None:
         what = " or ".join(sorted(cond.categories)) + " episodes"
     window = f" within {cond.within}" if cond.within else " in all"
+    if cond.calendar_month:
+        window = " in the same London calendar month"
+    if cond.missing_from is not None:
+        what += " missing from " + " or ".join(sorted(cond.missing_from))
     bound = f"at least {cond.at_least}" if cond.at_least is not None else f"exactly {cond.exactly}"
     return f"{bound} {what}{window} (this one included)"
 
@@ -157,12 +162,15 @@ def count_episodes(cond: CountEpisodes, facts: Facts) -> int:
         if cond.within is not None
         else None
     )
+    month = to_london(facts.started_at).date().replace(day=1)
     return sum(
         1
         for other in facts.history
         if other.started_at.astimezone(UTC) <= start
         and (since is None or other.started_at.astimezone(UTC) >= since)
         and (cond.categories is None or other.category in cond.categories)
+        and (not cond.calendar_month or to_london(other.started_at).date().replace(day=1) == month)
+        and (cond.missing_from is None or other.missing_from in cond.missing_from)
     )
 
 

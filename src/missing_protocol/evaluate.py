@@ -33,16 +33,21 @@ import datetime as dt
 import gc
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .calendar import UTC, Duration, Unit, add_duration, to_london, working_days_after
 from .compiled import (
+    Deadline,
     DeadlineKind,
     ElapsedTrigger,
     EventTrigger,
+    FirstOf,
     Moment,
+    PhasedTrigger,
     Protocol,
+    Recorded,
+    RecordedTrigger,
     RecurringTrigger,
 )
 from .conditions import EpisodeStub, Facts, FactValue
@@ -52,6 +57,9 @@ from .limits import DEFAULT_LIMITS, Limits
 from .plan import (
     EVENT,
     FACT_INDEX,
+    MOMENTS,
+    RECORDED_ANCHOR,
+    RECURRING,
     TRIGGERED,
     FactTuple,
     History,
@@ -67,6 +75,7 @@ from .results import (
     DeadlineTrace,
     EpisodeResult,
     Evaluation,
+    FactUsed,
     RequiredAction,
     UpcomingAction,
 )
@@ -152,6 +161,8 @@ class _Episode:
     returned_u: dt.datetime | None
     values: FactTuple
     result: EpisodeResult
+    # recorded-event anchors (schema 2) found so far: the first such event, or (None, None)
+    recorded: dict[Recorded, _At] = field(default_factory=dict)
 
 
 def _child_facts(timeline: Timeline) -> tuple[object, ...]:
@@ -306,7 +317,7 @@ def _classify(
                 continue
             category, reason = derived
         values = _with(values, _CATEGORY, category)
-        position = history.add(started_u, episode.started_at, category)
+        position = history.add(started_u, episode.started_at, category, episode.missing_from.value)
         effective, floor_id, floor_reason = _floors(plan, values, history, position)
         values = _with(values, _RISK, effective)
         result = EpisodeResult(
@@ -428,6 +439,10 @@ class _Firing:
     at: dt.datetime
     at_u: dt.datetime
     occurrence: int | None
+    # schema 2: which first_of alternative fired; for a phased series (phase index,
+    # number within the phase, the moment the phase counts from, and what that moment is)
+    alternative: int | None = None
+    phase: tuple[int, int, dt.datetime, str] | None = None
 
 
 def _missing_at(ep: _Episode, instant: dt.datetime) -> bool:
@@ -505,6 +520,10 @@ def _deadline_anchor(rule: RulePlan, ep: _Episode, firing: _Firing) -> _At:
     """The moment an occurrence's deadline counts from (London and UTC)."""
     if rule.deadline_anchor == TRIGGERED:
         return firing.at, firing.at_u
+    if rule.deadline_anchor == RECORDED_ANCHOR:
+        anchor = rule.rule.deadline.anchor
+        assert isinstance(anchor, Recorded)
+        return ep.recorded.get(anchor, (None, None))
     return ep.moments[rule.deadline_anchor]
 
 
@@ -512,7 +531,7 @@ def _due(
     rule: RulePlan, ep: _Episode, firing: _Firing
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
     """When an occurrence is due (London and UTC), or ``None`` if no time is set or known."""
-    deadline = rule.rule.deadline
+    deadline = _deadline_of(rule, firing)
     anchor, anchor_u = _deadline_anchor(rule, ep, firing)
     if deadline.kind is DeadlineKind.IMMEDIATELY:
         return anchor, anchor_u
@@ -551,6 +570,275 @@ def _assign(
         if done[number] is None:
             done[number] = take(opened, None)
     return done
+
+
+# --- schema 2: recorded-event anchors, phased series, alternatives ---------------------
+
+
+def _recorded_at(
+    ep: _Episode, recorded: Recorded, evidence: dict[tuple[int, str], list[_Evidence]]
+) -> _At:
+    """The first recorded event of ``recorded``'s kind and outcomes in the episode, remembered.
+
+    The events of one episode and kind are already in time order, so this reads
+    that one short list, never all events.
+    """
+    found = ep.recorded.get(recorded)
+    if found is None:
+        found = (None, None)
+        for item in evidence.get((ep.position, recorded.kind), ()):
+            if item[2] in recorded.outcomes and (
+                recorded.recipient is None or item[3] == recorded.recipient
+            ):
+                found = (item[1], item[0])
+                break
+        ep.recorded[recorded] = found
+    return found
+
+
+def _pool(
+    rule: RulePlan, ep: _Episode, evidence: dict[tuple[int, str], list[_Evidence]]
+) -> Sequence[_Evidence]:
+    """The episode's events of the rule's kind, or of any of its alternative kinds, in order."""
+    if len(rule.kinds) <= 1:
+        return evidence.get((ep.position, rule.action), ())
+    merged = [
+        (item[0], kind, item[3] or "", item)
+        for kind in rule.kinds
+        for item in evidence.get((ep.position, kind), ())
+    ]
+    merged.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in merged]
+
+
+def _too_many(rule: RulePlan, ep: _Episode, cap: int) -> TimelineError:
+    return TimelineError(
+        [
+            Problem(
+                "limit.occurrences_per_rule",
+                f"rule {rule.rule.id} would require more than {cap} occurrences for "
+                f"episode {ep.source.id} by the time evaluated; record the return, "
+                "evaluate as at an earlier moment, or raise the limit "
+                "occurrences_per_rule",
+                path=f"episodes[{ep.index}]",
+            )
+        ]
+    )
+
+
+def _fire(
+    rule: RulePlan,
+    ep: _Episode,
+    *,
+    as_of_u: dt.datetime,
+    cap: int,
+    evidence: dict[tuple[int, str], list[_Evidence]],
+    history: History,
+) -> tuple[list[_Firing], _Firing | None]:
+    """Occurrences fired by ``as_of`` and the next one, for every kind of trigger.
+
+    Reads a recorded anchor (and a deadline's) once per episode, so that the
+    explanation finds it; the triggers of schema 1 go to :func:`_firings`.
+    """
+    trigger = rule.rule.trigger
+    anchor = rule.rule.deadline.anchor
+    if isinstance(anchor, Recorded):
+        _recorded_at(ep, anchor, evidence)
+    if isinstance(trigger, FirstOf):
+        return _first_of(rule, ep, as_of_u=as_of_u, evidence=evidence, history=history)
+    if isinstance(trigger, RecordedTrigger):
+        at, at_u = _recorded_at(ep, trigger.on, evidence)
+        return ([_Firing(at, at_u, None)] if at is not None and at_u is not None else []), None
+    if rule.anchor != RECORDED_ANCHOR and not isinstance(trigger, PhasedTrigger):
+        return _firings(rule, ep, as_of_u, cap)
+    assert isinstance(trigger, RecurringTrigger | PhasedTrigger)
+    if isinstance(trigger.anchor, Recorded):
+        start, start_u = _recorded_at(ep, trigger.anchor, evidence)
+    else:
+        start, start_u = ep.moments[rule.anchor]
+    if start is None or start_u is None:
+        return [], None
+    if isinstance(trigger, RecurringTrigger):
+        return _recurring(rule, trigger, ep, start_u, as_of_u=as_of_u, cap=cap)
+    return _phased(rule, trigger, ep, (start, start_u), as_of_u=as_of_u, cap=cap)
+
+
+def _phased(
+    rule: RulePlan,
+    trigger: PhasedTrigger,
+    ep: _Episode,
+    start: tuple[dt.datetime, dt.datetime],
+    *,
+    as_of_u: dt.datetime,
+    cap: int,
+) -> tuple[list[_Firing], _Firing | None]:
+    """A series whose pace changes: each phase counts on from the last occurrence so far."""
+    anchor_u = start[1]
+    base, base_u, base_label = start[0], start[1], trigger.anchor.value
+    fired: list[_Firing] = []
+    for index, phase in enumerate(trigger.phases):
+        stop_u = _shifted(anchor_u, phase.until)[1] if phase.until is not None else None
+        first, first_u = _shifted(base_u, phase.first)
+        every = phase.every
+        number = 0
+        while True:
+            at, at_u = (
+                (first, first_u)
+                if number == 0
+                else _shifted(first_u, Duration(every.amount * number, every.unit))
+            )
+            if stop_u is not None and at_u >= stop_u:
+                break
+            if not _missing_at(ep, at_u):
+                return fired, None
+            firing = _Firing(at, at_u, len(fired) + 1, phase=(index, number, base, base_label))
+            if at_u > as_of_u:
+                return fired, firing
+            if len(fired) >= cap:
+                raise _too_many(rule, ep, cap)
+            fired.append(firing)
+            number += 1
+        if fired:
+            last = fired[-1]
+            base, base_u, base_label = last.at, last.at_u, f"occurrence {last.occurrence}"
+    return fired, None
+
+
+@lru_cache(maxsize=64)
+def _from_trigger(within: Duration) -> Deadline:
+    return Deadline(DeadlineKind.WITHIN, within, Moment.TRIGGERED)
+
+
+def _deadline_of(rule: RulePlan, firing: _Firing) -> Deadline:
+    """The rule's deadline, or the deadline of the phase an occurrence belongs to."""
+    if firing.phase is not None:
+        trigger = rule.rule.trigger
+        assert isinstance(trigger, PhasedTrigger)
+        within = trigger.phases[firing.phase[0]].within
+        if within is not None:
+            return _from_trigger(within)
+    return rule.rule.deadline
+
+
+def _single_firing(
+    trigger: EventTrigger | ElapsedTrigger | RecordedTrigger,
+    ep: _Episode,
+    as_of_u: dt.datetime,
+    evidence: dict[tuple[int, str], list[_Evidence]],
+) -> tuple[_At, bool]:
+    """When one alternative fires (or would, if still missing), and whether that is by ``as_of``."""
+    if isinstance(trigger, RecordedTrigger):
+        at, at_u = _recorded_at(ep, trigger.on, evidence)
+        return (at, at_u), at_u is not None
+    if isinstance(trigger, EventTrigger):
+        at, at_u = ep.moments[MOMENTS[trigger.on]]
+        return (at, at_u), at_u is not None
+    anchor, anchor_u = ep.moments[MOMENTS[trigger.anchor]]
+    if anchor is None or anchor_u is None:
+        return (None, None), False
+    duration = trigger.missing_for
+    if ep.returned_u is not None and ep.returned_u - anchor_u <= _LEAST[duration.unit](
+        duration.amount
+    ):
+        return (None, None), False
+    at, at_u = _shifted(anchor_u, duration)
+    if not _missing_at(ep, at_u):
+        return (None, None), False
+    return (at, at_u), at_u <= as_of_u
+
+
+def _first_of(
+    rule: RulePlan,
+    ep: _Episode,
+    *,
+    as_of_u: dt.datetime,
+    evidence: dict[tuple[int, str], list[_Evidence]],
+    history: History,
+) -> tuple[list[_Firing], _Firing | None]:
+    """One occurrence, at the earliest alternative that fired (the first listed on a tie).
+
+    If none has fired, the earliest that would fire if the child is still missing is next.
+    """
+    fired: _Firing | None = None
+    upcoming: _Firing | None = None
+    for index, (alternative, when) in enumerate(rule.alternatives):
+        if not when.test(ep.values, history, ep.position):
+            continue
+        (at, at_u), by_now = _single_firing(alternative.trigger, ep, as_of_u, evidence)
+        if at is None or at_u is None:
+            continue
+        if by_now:
+            if fired is None or at_u < fired.at_u:
+                fired = _Firing(at, at_u, None, alternative=index)
+        elif upcoming is None or at_u < upcoming.at_u:
+            upcoming = _Firing(at, at_u, None, alternative=index)
+    if fired is not None:
+        return [fired], None
+    return [], upcoming
+
+
+def _alternative_text(
+    trigger: EventTrigger | ElapsedTrigger | RecordedTrigger, ep: _Episode, firing: _Firing
+) -> str:
+    if isinstance(trigger, RecordedTrigger):
+        return f"{trigger.on.value} at {_stamp(firing.at)}"
+    if isinstance(trigger, EventTrigger):
+        return f"{_EVENT_LABELS[trigger.on]} at {_stamp(firing.at)}"
+    anchor = ep.moments[MOMENTS[trigger.anchor]][0]
+    assert anchor is not None
+    return f"still missing {trigger.missing_for} after {trigger.anchor.value} ({_stamp(anchor)})"
+
+
+def _schema2_trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
+    """How a trigger of schema 2 fired, in the words the oracle uses."""
+    trigger = rule.rule.trigger
+    if isinstance(trigger, FirstOf):
+        assert firing.alternative is not None
+        alternative = trigger.alternatives[firing.alternative]
+        return (
+            f"alternative {firing.alternative + 1} of {len(trigger.alternatives)}: "
+            + _alternative_text(alternative.trigger, ep, firing)
+        )
+    if isinstance(trigger, RecordedTrigger):
+        return _alternative_text(trigger, ep, firing)
+    if isinstance(trigger, PhasedTrigger):
+        assert firing.phase is not None
+        index, number, base, label = firing.phase
+        phase = trigger.phases[index]
+        return (
+            f"occurrence {firing.occurrence}: phase {index + 1} of {len(trigger.phases)}, "
+            f"still missing at {phase.first} + {number} x {phase.every} after {label} "
+            f"({_stamp(base)})"
+        )
+    assert isinstance(trigger, RecurringTrigger)
+    anchor = ep.recorded.get(trigger.anchor, (None, None))[0]  # type: ignore[arg-type]
+    assert anchor is not None
+    number = (firing.occurrence or 1) - 1
+    return (
+        f"occurrence {number + 1}: still missing at {trigger.first} + {number} x "
+        f"{trigger.every} after {trigger.anchor.value} ({_stamp(anchor)})"
+    )
+
+
+def _facts_used(
+    rule: RulePlan, ep: _Episode, history: History, firing: _Firing
+) -> tuple[FactUsed, ...]:
+    """The facts that made the rule apply, and those of the alternative that fired."""
+    used = rule.when.why(ep.values, history, ep.position)
+    if firing.alternative is None:
+        return used
+    return used + rule.alternatives[firing.alternative][1].why(ep.values, history, ep.position)
+
+
+def _met_kind(run: _Run, item: _Found) -> str | None:
+    """The kind of the event that met an action with alternative kinds (else ``None``)."""
+    met = item.met
+    if met is None or len(item.rule.kinds) <= 1:
+        return None
+    for kind in item.rule.kinds:
+        if any(entry is met for entry in run.evidence.get((item.ep.position, kind), ())):
+            return kind
+    raise AssertionError("an action was met by an event of none of its kinds")
 
 
 # --- the actions of one episode ------------------------------------------------
@@ -619,11 +907,13 @@ def _episode_actions(
     prefix = f"{plan.protocol.id}:{child_id}:{ep.source.id}:"
     for rule_plan in _applicable(plan, ep, history):
         rule = rule_plan.rule
-        fired, next_firing = _firings(rule_plan, ep, as_of_u, cap)
+        fired, next_firing = _fire(
+            rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
+        )
         if not fired and next_firing is None:
             continue
         responsible, reason = _responsible(rule_plan, ep.values, history, ep.position)
-        pool = evidence.get((ep.position, rule_plan.action), ())
+        pool = _pool(rule_plan, ep, evidence)
         opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
         closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
         if fired:
@@ -636,7 +926,7 @@ def _episode_actions(
                 for item in pool
                 if item[2] in rule.satisfied_by
                 and (recipient is None or item[3] == recipient)
-                and (item[4] is None or item[4] == responsible)
+                and (item[4] is None or item[4] == responsible or item[4] in rule_plan.other_roles)
                 and (rule.methods is None or item[5] in rule.methods)
             ]
             done = _assign(candidates, opens, closes) if candidates else no_evidence
@@ -676,6 +966,7 @@ class _Run:
     history: History
     found: list[_Found]
     upcoming: list[_Upcoming]
+    evidence: dict[tuple[int, str], list[_Evidence]] = field(default_factory=dict)
 
 
 def _check_span(timeline: Timeline, as_of_u: dt.datetime, limits: Limits) -> None:
@@ -731,7 +1022,7 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Lim
         )
     found.sort(key=lambda f: (f.firing.at_u, f.rule.order, f.ep.source.id, f.id))
     upcoming.sort(key=lambda u: (u.firing.at_u, u.rule.order, u.ep.source.id))
-    return _Run(as_of, views, history, found, upcoming)
+    return _Run(as_of, views, history, found, upcoming, evidence)
 
 
 # --- explanation, made only for the full result ---------------------------------
@@ -739,6 +1030,8 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Lim
 
 def _trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
     trigger = rule.rule.trigger
+    if rule.trigger > RECURRING or rule.anchor == RECORDED_ANCHOR:
+        return _schema2_trigger_text(rule, ep, firing)
     if isinstance(trigger, EventTrigger):
         return f"{_EVENT_LABELS[trigger.on]} at {_stamp(firing.at)}"
     anchor = ep.moments[rule.anchor][0]
@@ -747,6 +1040,7 @@ def _trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
         return (
             f"still missing {trigger.missing_for} after {trigger.anchor.value} ({_stamp(anchor)})"
         )
+    assert isinstance(trigger, RecurringTrigger)
     number = (firing.occurrence or 1) - 1
     return (
         f"occurrence {number + 1}: still missing at {trigger.first} + {number} x "
@@ -755,7 +1049,7 @@ def _trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
 
 
 def _trace(rule: RulePlan, ep: _Episode, firing: _Firing) -> DeadlineTrace:
-    deadline = rule.rule.deadline
+    deadline = _deadline_of(rule, firing)
     anchor_at = _deadline_anchor(rule, ep, firing)[0]
     anchor = deadline.anchor.value
     if deadline.kind is DeadlineKind.IMMEDIATELY:
@@ -801,10 +1095,12 @@ def _explained(run: _Run, item: _Found) -> RequiredAction:
         status=item.status,
         met_at=item.met[1] if item.met else None,
         trigger=_trigger_text(rule_plan, ep, firing),
-        facts=rule_plan.when.why(ep.values, run.history, ep.position),
+        facts=_facts_used(rule_plan, ep, run.history, firing),
         deadline=_trace(rule_plan, ep, firing),
         citation=rule_plan.citation,
         note=rule.note,
+        alternative_kinds=rule.alternative_actions,
+        met_kind=_met_kind(run, item),
     )
 
 
@@ -950,7 +1246,9 @@ def episode_facts(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) ->
     for view in views:
         started_at = view.moments[0][0]
         assert started_at is not None
-        stubs.append(EpisodeStub(started_at, str(view.values[_CATEGORY])))
+        stubs.append(
+            EpisodeStub(started_at, str(view.values[_CATEGORY]), view.source.missing_from.value)
+        )
         values: dict[FactName, FactValue] = {
             name: view.values[i]  # type: ignore[misc]
             for name, i in FACT_INDEX.items()

@@ -195,6 +195,11 @@ _UNION_TAGS = frozenset(
         "allocation",
         "word",
         "within",
+        # schema 2 (issue 10): triggers and anchors
+        "recorded",
+        "phases",
+        "first_of",
+        "moment",
     }
 )
 _TYPE_TAGS = frozenset({"str", "int", "bool", "float", "list", "dict", "none"})

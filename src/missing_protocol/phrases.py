@@ -23,6 +23,7 @@ from typing import Final
 from missing_protocol.calendar import Duration
 from missing_protocol.compiled import (
     AllOf,
+    Anchor,
     AnyOf,
     Cond,
     CountEpisodes,
@@ -30,9 +31,13 @@ from missing_protocol.compiled import (
     DeadlineKind,
     ElapsedTrigger,
     EventTrigger,
+    FirstOf,
     Moment,
+    PhasedTrigger,
     Pred,
     Protocol,
+    Recorded,
+    RecordedTrigger,
     RecurringTrigger,
     Trigger,
 )
@@ -64,6 +69,7 @@ __all__ = [
     "ROLE_LABELS",
     "TOPIC_LABELS",
     "VALUE_LABELS",
+    "anchor_label",
     "condition_words",
     "deadline_words",
     "kind_label",
@@ -357,6 +363,7 @@ KIND_LABELS: Final = MappingProxyType(
         "arrange_return": "arrange the child's return",
         "child_protection_procedures": "child protection procedures",
         "advise_child": "tell the child they will be asked about it",
+        "inform_child_of_follow_up": "tell the child about the follow-up",
         "medical_discussion": "discuss medical needs on return",
         "episode_report_for_review": "report for the next looked after review",
         "follow_up_disclosure": "follow up a disclosure",
@@ -379,6 +386,8 @@ KIND_LABELS: Final = MappingProxyType(
         "proportionate_enquiries": "make proportionate enquiries",
         "social_media_check": "check the child's social media",
         "early_help_notification": "tell early help",
+        "finalise_missing_report": "finalise the police missing report",
+        "share_risk_management_plan": "share the risk management plan",
         "advise_on_evidence": "advise on keeping evidence",
     }
 )
@@ -426,6 +435,7 @@ ROLE_LABELS: Final = MappingProxyType(
         "mase_analyst": "the exploitation analyst",
         "any_agency": "any agency that knows",
         "complex_safeguarding_team": "the complex safeguarding team",
+        "advanced_practitioner": "an advanced practitioner",
         "cmr_sergeant": "the police control room sergeant",
         "ccr_inspector": "the police control room inspector",
         "metco": "the police exploitation coordinators",
@@ -544,6 +554,11 @@ def _count_words(cond: CountEpisodes, protocol: Protocol | None) -> str:
         names = [value_label("category", c, protocol) for c in sorted(cond.categories)]
         what = _either(names) + " episodes"
     window = f" in {cond.within}" if cond.within else " in all"
+    if cond.calendar_month:
+        window = " in the same calendar month"
+    if cond.missing_from is not None:
+        places = [value_label("missing_from", p) for p in sorted(cond.missing_from)]
+        what += " missing from " + _either(places)
     bound = f"at least {cond.at_least}" if cond.at_least is not None else f"exactly {cond.exactly}"
     return f"{bound} {what}{window}, this one included"
 
@@ -565,12 +580,57 @@ def condition_words(cond: Cond, protocol: Protocol | None = None) -> str:
     return f"not ({condition_words(cond.item, protocol)})"
 
 
-def _after(anchor: Moment) -> str:
-    return "" if anchor is Moment.STARTED else f" of {MOMENT_LABELS[anchor.value]}"
+def anchor_label(anchor: Anchor) -> str:
+    """``going missing``; a recorded event: ``the first strategy meeting recorded``."""
+    if isinstance(anchor, Moment):
+        return MOMENT_LABELS[anchor.value]
+    text = f"the first {kind_label(anchor.kind)} recorded"
+    if anchor.recipient is not None:
+        what = "notice" if anchor.kind == "notify" else kind_label(anchor.kind)
+        text = f"the first {what} to {role_label(anchor.recipient)} recorded"
+    if anchor.outcomes != _DEFAULT_OUTCOMES:
+        text += " as " + _either(sorted(anchor.outcomes))
+    return text
+
+
+_DEFAULT_OUTCOMES = frozenset({"done", "offered", "completed", "declined"})
+
+
+def _after(anchor: Anchor) -> str:
+    return "" if anchor is Moment.STARTED else f" of {anchor_label(anchor)}"
+
+
+def _schema2_trigger_words(trigger: RecordedTrigger | PhasedTrigger | FirstOf) -> str:
+    if isinstance(trigger, RecordedTrigger):
+        return f"on {anchor_label(trigger.on)}"
+    if isinstance(trigger, PhasedTrigger):
+        parts = []
+        for index, phase in enumerate(trigger.phases):
+            start = (
+                f"from {phase.first}{_after(trigger.anchor)}"
+                if index == 0
+                else f"from {phase.first} after the last of those"
+            )
+            text = f"every {_duration(phase.every)} while missing, {start}"
+            if index > 0:
+                text = "then " + text
+            if phase.until is not None:
+                text += f", until {phase.until}"
+            parts.append(text)
+        return "; ".join(parts)
+    words = []
+    for alternative in trigger.alternatives:
+        text = trigger_words(alternative.trigger)
+        if alternative.when is not None:
+            text += f" where {condition_words(alternative.when)}"
+        words.append(text)
+    return "at the first of: " + "; or ".join(words)
 
 
 def trigger_words(trigger: Trigger) -> str:
     """``on going missing``, ``still missing after 48 hours``, ``every 7 days while missing``."""
+    if isinstance(trigger, RecordedTrigger | PhasedTrigger | FirstOf):
+        return _schema2_trigger_words(trigger)
     if isinstance(trigger, EventTrigger):
         return f"on {MOMENT_LABELS[trigger.on.value]}"
     if isinstance(trigger, ElapsedTrigger):
@@ -579,7 +639,7 @@ def trigger_words(trigger: Trigger) -> str:
         return f"still missing {trigger.missing_for} after {MOMENT_LABELS[trigger.anchor.value]}"
     assert isinstance(trigger, RecurringTrigger)
     start = (
-        f"from {MOMENT_LABELS[trigger.anchor.value]}"
+        f"from {anchor_label(trigger.anchor)}"
         if trigger.first.amount == 0
         else f"from {trigger.first}{_after(trigger.anchor)}"
     )
@@ -606,7 +666,7 @@ def deadline_words(deadline: Deadline, trigger: Trigger | None = None) -> str:
     same = isinstance(trigger, EventTrigger) and trigger.on is deadline.anchor
     if deadline.anchor is Moment.TRIGGERED or same:
         return f"within {deadline.within}"
-    return f"within {deadline.within} of {MOMENT_LABELS[deadline.anchor.value]}"
+    return f"within {deadline.within} of {anchor_label(deadline.anchor)}"
 
 
 def _codes(protocol: Protocol) -> Iterator[tuple[str, str]]:
@@ -617,11 +677,23 @@ def _codes(protocol: Protocol) -> Iterator[tuple[str, str]]:
         if rule.responsible is not None:
             yield "role", rule.responsible
         yield from (("role", r) for r in rule.recipients if r is not None)
+        yield from (("kind", k) for k in rule.alternative_actions)
+        yield from (("role", r) for r in rule.alternative_responsible)
+        for recorded in _recorded_anchors(rule.trigger, rule.deadline):
+            yield "kind", recorded.kind
+            if recorded.recipient is not None:
+                yield "role", recorded.recipient
     for allocation in protocol.allocations.values():
         yield from (("role", o.role) for o in allocation.options)
     conditions = [r.when for r in protocol.rules] + [c.when for c in protocol.categories]
     conditions += [f.when for f in protocol.floors]
     conditions += [o.when for a in protocol.allocations.values() for o in a.options]
+    conditions += [
+        a.when
+        for r in protocol.rules
+        if isinstance(r.trigger, FirstOf)
+        for a in r.trigger.alternatives
+    ]
     for cond in conditions:
         for atom in atoms(cond):
             if not isinstance(atom, Pred):
@@ -635,6 +707,21 @@ def _codes(protocol: Protocol) -> Iterator[tuple[str, str]]:
                 text = ("true" if v else "false") if isinstance(v, bool) else str(v)
                 yield "value", f"{atom.fact.value}={text}"
     yield from (("value", f"police_risk={r.value}") for r in protocol.police_risk_levels)
+
+
+def _recorded_anchors(trigger: Trigger, deadline: Deadline) -> Iterator[Recorded]:
+    """The recorded events a trigger or deadline counts from (schema 2)."""
+    if isinstance(trigger, RecordedTrigger):
+        yield trigger.on
+    elif isinstance(trigger, RecurringTrigger | PhasedTrigger):
+        if isinstance(trigger.anchor, Recorded):
+            yield trigger.anchor
+    elif isinstance(trigger, FirstOf):
+        for alternative in trigger.alternatives:
+            if isinstance(alternative.trigger, RecordedTrigger):
+                yield alternative.trigger.on
+    if isinstance(deadline.anchor, Recorded):
+        yield deadline.anchor
 
 
 def unlabelled(protocol: Protocol) -> list[str]:

@@ -35,19 +35,26 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from threading import Lock
 
-from .calendar import UTC, Duration, shift_back
+from .calendar import LONDON, UTC, Duration, shift_back
 from .compiled import (
     AllOf,
+    Alternative,
+    Anchor,
     Cond,
     CountEpisodes,
     ElapsedTrigger,
     EventTrigger,
+    FirstOf,
     Moment,
     NotOf,
+    PhasedTrigger,
     Pred,
     Protocol,
+    Recorded,
+    RecordedTrigger,
     RecurringTrigger,
     Rule,
+    Trigger,
 )
 from .conditions import atoms, describe, show_value
 from .facts import FactName, police_risk_rank
@@ -57,7 +64,11 @@ __all__ = [
     "ELAPSED",
     "EVENT",
     "FACT_INDEX",
+    "FIRST_OF",
     "MOMENTS",
+    "PHASED",
+    "RECORDED",
+    "RECORDED_ANCHOR",
     "RECURRING",
     "TRIGGERED",
     "History",
@@ -66,6 +77,7 @@ __all__ = [
     "Test",
     "Why",
     "allocator",
+    "anchor_position",
     "fact_tuple",
     "plan_for",
 ]
@@ -78,12 +90,32 @@ MOMENTS: dict[Moment, int] = {
     Moment.TRIGGERED: 3,
 }
 TRIGGERED = MOMENTS[Moment.TRIGGERED]
+#: The position of an anchor that is a recorded event (schema 2): read from the events.
+RECORDED_ANCHOR = -1
 EVENT, ELAPSED, RECURRING = 0, 1, 2
+RECORDED, PHASED, FIRST_OF = 3, 4, 5
 TRIGGER_KINDS: dict[type, int] = {
     EventTrigger: EVENT,
     ElapsedTrigger: ELAPSED,
     RecurringTrigger: RECURRING,
+    RecordedTrigger: RECORDED,
+    PhasedTrigger: PHASED,
+    FirstOf: FIRST_OF,
 }
+
+
+def anchor_position(anchor: Anchor) -> int:
+    """The MOMENTS position of an anchor, or ``RECORDED_ANCHOR`` for a recorded event."""
+    return RECORDED_ANCHOR if isinstance(anchor, Recorded) else MOMENTS[anchor]
+
+
+def _trigger_anchor(trigger: Trigger) -> int:
+    if isinstance(trigger, EventTrigger):
+        return MOMENTS[trigger.on]
+    if isinstance(trigger, RecordedTrigger | FirstOf):
+        return RECORDED_ANCHOR if isinstance(trigger, RecordedTrigger) else TRIGGERED
+    return anchor_position(trigger.anchor)
+
 
 #: Position of each fact in a fact tuple.
 FACT_INDEX: dict[FactName, int] = {name: i for i, name in enumerate(FactName)}
@@ -99,15 +131,19 @@ class History:
     as :func:`.conditions.count_episodes` does with its history prefix.
     """
 
-    __slots__ = ("_by_category", "_since", "starts", "starts_london")
+    __slots__ = ("_by_category", "_by_place", "_since", "starts", "starts_london")
 
     def __init__(self) -> None:
         self.starts: list[dt.datetime] = []
         self.starts_london: list[dt.datetime] = []
         self._by_category: dict[str, tuple[list[dt.datetime], list[int]]] = {}
+        # by (category, where the child went missing from), for counts filtered by place
+        self._by_place: dict[tuple[str, str], tuple[list[dt.datetime], list[int]]] = {}
         self._since: dict[tuple[int, Duration], dt.datetime] = {}
 
-    def add(self, start_utc: dt.datetime, start_london: dt.datetime, category: str) -> int:
+    def add(
+        self, start_utc: dt.datetime, start_london: dt.datetime, category: str, missing_from: str
+    ) -> int:
         """Append the next episode; returns its position."""
         position = len(self.starts)
         self.starts.append(start_utc)
@@ -115,7 +151,29 @@ class History:
         instants, positions = self._by_category.setdefault(category, ([], []))
         instants.append(start_utc)
         positions.append(position)
+        instants, positions = self._by_place.setdefault((category, missing_from), ([], []))
+        instants.append(start_utc)
+        positions.append(position)
         return position
+
+    def _month_start(self, upto: int) -> dt.datetime:
+        """Midnight London time on the first of the month episode ``upto`` started in (UTC)."""
+        start = self.starts_london[upto]
+        return dt.datetime(start.year, start.month, 1, tzinfo=LONDON).astimezone(UTC)
+
+    def _count_by_place(self, cond: CountEpisodes, upto: int, since: dt.datetime | None) -> int:
+        """As :meth:`count`, for a count filtered by where the child went missing from."""
+        assert cond.missing_from is not None
+        total = 0
+        for (category, place), (instants, positions) in self._by_place.items():
+            if place not in cond.missing_from or (
+                cond.categories is not None and category not in cond.categories
+            ):
+                continue
+            end = bisect_right(positions, upto)
+            first = 0 if since is None else bisect_left(instants, since, 0, end)
+            total += end - first
+        return total
 
     def _window_start(self, upto: int, within: Duration) -> dt.datetime:
         key = (upto, within)
@@ -132,6 +190,10 @@ class History:
         if upto < 0:
             return 0
         since = None if cond.within is None else self._window_start(upto, cond.within)
+        if cond.calendar_month:
+            since = self._month_start(upto)
+        if cond.missing_from is not None:
+            return self._count_by_place(cond, upto, since)
         if cond.categories is None:
             first = 0 if since is None else bisect_left(self.starts, since, 0, upto + 1)
             return upto + 1 - first
@@ -293,6 +355,12 @@ class RulePlan:
     # Allocation options (condition, role, reason text); empty when the rule names its role.
     options: tuple[tuple[CondPlan, str, str], ...]
     unallocated_reason: str
+    # schema 2: the action kinds whose events meet it (the first is ``action``; more only
+    # with alternative kinds), other roles whose work meets it, a first_of trigger's
+    # alternatives with their conditions compiled
+    kinds: tuple[str, ...] = ()
+    other_roles: frozenset[str] = frozenset()
+    alternatives: tuple[tuple[Alternative, CondPlan], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +419,6 @@ def _build(protocol: Protocol) -> Plan:
             )
             reason = f"no option of {allocation.id} applies"
         trigger = rule.trigger
-        on = trigger.on if isinstance(trigger, EventTrigger) else trigger.anchor
         rules.append(
             RulePlan(
                 rule=rule,
@@ -362,11 +429,19 @@ def _build(protocol: Protocol) -> Plan:
                 obligation=rule.obligation.value,
                 topic=rule.topic.value,
                 trigger=TRIGGER_KINDS[type(trigger)],
-                anchor=MOMENTS[on],
-                deadline_anchor=MOMENTS[rule.deadline.anchor],
+                anchor=_trigger_anchor(trigger),
+                deadline_anchor=anchor_position(rule.deadline.anchor),
                 from_start=rule.work_from is Moment.STARTED,
                 options=options,
                 unallocated_reason=reason,
+                kinds=(rule.action, *rule.alternative_actions),
+                other_roles=frozenset(rule.alternative_responsible),
+                alternatives=tuple(
+                    (alternative, plan_condition(alternative.when))
+                    for alternative in (
+                        trigger.alternatives if isinstance(trigger, FirstOf) else ()
+                    )
+                ),
             )
         )
     floors = []

@@ -16,8 +16,9 @@ The laws:
 ``unique_ids``
     no two required actions share an id.
 ``statuses_consistent``
-    met only with a recorded time no later than the deadline; met late only
-    after it; overdue only when the deadline has passed and nothing was done;
+    met only with a recorded time no later than the deadline (and no earlier than
+    the rule counts work from: its trigger, or the start of the episode); met
+    late only after it; overdue only when the deadline has passed and nothing was done;
     due only when nothing was done and the deadline has not passed.
 ``recurring_stops_on_return``
     no occurrence of a recurring action is triggered at or after the return.
@@ -47,6 +48,8 @@ from hypothesis import HealthCheck, given, reject, settings
 from .compiled import (
     CountEpisodes,
     ElapsedTrigger,
+    Moment,
+    PhasedTrigger,
     Protocol,
     RecurringTrigger,
 )
@@ -139,15 +142,22 @@ def unique_ids(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> No
 
 def statuses_consistent(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> None:
     result = evaluate(protocol, timeline, as_of)
+    started = {e.episode_id: e.started_at for e in result.episodes}
     for a in result.actions:
         done, due = a.met_at, a.due_at
+        # work counts from the trigger, or since the child went missing where the rule says so
+        since = (
+            started[a.episode_id]
+            if protocol.rule(a.rule_id).work_from is Moment.STARTED
+            else a.triggered_at
+        )
         ok = {
             ActionStatus.MET: done is not None and (due is None or done <= due),
             ActionStatus.MET_LATE: done is not None and due is not None and done > due,
             ActionStatus.OVERDUE: done is None and due is not None and result.as_of > due,
             ActionStatus.DUE: done is None and (due is None or result.as_of <= due),
         }[a.status]
-        if not ok or (done is not None and done < a.triggered_at):
+        if not ok or (done is not None and done < since):
             _fail(
                 "statuses_consistent",
                 f"{a.id} is {a.status.value} but met_at={done} due_at={due}",
@@ -215,7 +225,9 @@ def return_interview_after_missing(
 
 def _time_rules(protocol: Protocol) -> set[str]:
     return {
-        r.id for r in protocol.rules if isinstance(r.trigger, ElapsedTrigger | RecurringTrigger)
+        r.id
+        for r in protocol.rules
+        if isinstance(r.trigger, ElapsedTrigger | RecurringTrigger | PhasedTrigger)
     }
 
 

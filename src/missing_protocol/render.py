@@ -16,13 +16,18 @@ from .compiled import (
     DeadlineKind,
     ElapsedTrigger,
     EventTrigger,
+    FirstOf,
+    PhasedTrigger,
     Protocol,
+    Recorded,
+    RecordedTrigger,
     RecurringTrigger,
     Rule,
     Trigger,
 )
 from .conditions import describe
 from .facts import FACTS, FactType
+from .versions import SINCE
 from .vocabulary import ACTION_KINDS, ROLES, Topic
 
 __all__ = [
@@ -44,8 +49,40 @@ _OPERATORS = {
 }
 
 
+def _describe_schema2_trigger(trigger: RecordedTrigger | PhasedTrigger | FirstOf) -> str:
+    """A trigger of schema 2 in words, as :func:`describe_trigger` says the others."""
+    if isinstance(trigger, RecordedTrigger):
+        return f"when {_recorded_words(trigger.on)}"
+    if isinstance(trigger, PhasedTrigger):
+        parts = []
+        for index, phase in enumerate(trigger.phases):
+            after = (
+                trigger.anchor.value if index == 0 else "the last occurrence of the phase before"
+            )
+            text = f"every {phase.every} while missing, first at {phase.first} after {after}"
+            if phase.until is not None:
+                text += f", until {phase.until} after {trigger.anchor.value}"
+            parts.append(f"phase {index + 1}: {text}")
+        return "; ".join(parts)
+    alternatives = []
+    for alternative in trigger.alternatives:
+        text = describe_trigger(alternative.trigger)
+        if alternative.when is not None:
+            text += f", where {describe(alternative.when)}"
+        alternatives.append(text)
+    return "at the first of: " + "; or ".join(alternatives)
+
+
+def _recorded_words(recorded: Recorded) -> str:
+    outcomes = ", ".join(sorted(recorded.outcomes))
+    to = f" to {recorded.recipient}" if recorded.recipient is not None else ""
+    return f"the first {recorded.kind}{to} is recorded (as {outcomes})"
+
+
 def describe_trigger(trigger: Trigger) -> str:
     """A rule's trigger in words."""
+    if isinstance(trigger, RecordedTrigger | PhasedTrigger | FirstOf):
+        return _describe_schema2_trigger(trigger)
     if isinstance(trigger, EventTrigger):
         return {
             "started": "when the child goes missing (last seen)",
@@ -121,15 +158,20 @@ def render_json_schema(schema: Mapping[str, Any], title: str, intro: str) -> str
         lines += [f"## {name}", ""]
         if model.get("description"):
             lines += [" ".join(str(model["description"]).split()), ""]
+        if model.get(SINCE):
+            lines += [f"Since schema version {model[SINCE]}.", ""]
         required = set(model.get("required", []))
         rows = []
         for field, spec in model["properties"].items():
+            meaning = str(spec.get("description", ""))
+            if spec.get(SINCE):
+                meaning = f"(since version {spec[SINCE]}) {meaning}".strip()
             rows.append(
                 (
                     f"`{field}`",
                     _type_of(spec),
                     "yes" if field in required else "no",
-                    str(spec.get("description", "")),
+                    meaning,
                 )
             )
         lines += _table(["field", "type", "required", "meaning"], rows)

@@ -35,7 +35,8 @@ __all__ = [
     "to_jsonable",
 ]
 
-RESULT_SCHEMA_VERSION = 2  # 2: due_at_latest, undetermined_reason, uncertain_moments, readings
+RESULT_SCHEMA_VERSION = 3  # 3: issue 10's language
+# 2: due_at_latest, undetermined_reason, uncertain_moments, readings
 
 
 class ActionStatus(StrEnum):
@@ -101,6 +102,10 @@ class RequiredAction:
     # the deadline can be and due_at_latest the latest; why the status is undetermined.
     due_at_latest: dt.datetime | None = None
     undetermined_reason: str | None = None
+    # Schema 2 rules (issue 10): other action kinds that also do this duty, and the kind
+    # of the event that met it when the rule has such alternatives.
+    alternative_kinds: tuple[str, ...] = ()
+    met_kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

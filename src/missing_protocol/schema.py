@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -38,7 +38,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from .calendar import DURATION_HELP, Duration, Unit, parse_duration
-from .facts import CheckMethod, FactName, PoliceRisk
+from .facts import CheckMethod, FactName, MissingFrom, PoliceRisk
 from .moments import PlainDate, limits_in
 from .versions import newer_than, since
 from .vocabulary import Obligation, Topic
@@ -60,17 +60,23 @@ __all__ = [
     "EpisodeCount",
     "EpisodeWindow",
     "EventTrigger",
+    "FirstOfTrigger",
     "NotEncoded",
     "NotOf",
     "Outcome",
+    "Phase",
+    "PhasedTrigger",
     "Predicate",
     "ProtocolInfo",
+    "RecordedMoment",
+    "RecordedTrigger",
     "RecurringTrigger",
     "RiskFloor",
     "RiskSection",
     "Rule",
     "RuleFile",
     "Trigger",
+    "TriggerAlternative",
 ]
 
 #: The newest rule-file schema version this library reads (1 is still read as written).
@@ -226,6 +232,28 @@ class EpisodeWindow(_Model):
     categories: list[Identifier] | None = Field(
         default=None, description="Count only episodes of these area categories."
     )
+    calendar_month: Literal[True] | None = Field(
+        default=None,
+        description="Count the episodes that started in the London calendar month of this "
+        "episode's start, up to and including this one (instead of a rolling ``within``).",
+        json_schema_extra=since(2),
+    )
+    missing_from: list[MissingFrom] | None = Field(
+        default=None,
+        min_length=1,
+        description="Count only episodes in which the child went missing from one of these.",
+        json_schema_extra=since(2),
+    )
+
+    @model_validator(mode="after")
+    def _one_window(self) -> EpisodeWindow:
+        if self.calendar_month is not None and self.within is not None:
+            raise PydanticCustomError(
+                "window_count",
+                "expected either 'within' (a rolling window) or 'calendar_month: true', not both",
+                {},
+            )
+        return self
 
 
 class EpisodeCount(_Model):
@@ -354,7 +382,7 @@ class RecurringTrigger(_Model):
     """Fires every ``every`` while the child is missing, from ``from`` + ``first``."""
 
     every: DurationField
-    from_: Literal[Anchor.STARTED, Anchor.REPORTED] = Field(default=Anchor.STARTED, alias="from")
+    from_: SeriesAnchor = Field(default=Anchor.STARTED, alias="from")
     first: DurationField | None = Field(
         default=None, description="Offset of the first occurrence; defaults to ``every``."
     )
@@ -376,16 +404,170 @@ def _trigger_tag(value: Any) -> str | None:
     return None
 
 
+# --- issue 10: recorded-event anchors, phases, alternatives (schema version 2) ---------
+
+
+class RecordedMoment(_Model):
+    """The first recorded event of an action kind in the episode, as known at the time evaluated.
+
+    The first, because the texts anchor on "the first meeting" or on a thing having
+    happened at all, and because a later record never moves a moment already passed.
+    """
+
+    since_version: ClassVar[int] = 2
+    model_config = ConfigDict(json_schema_extra=since(2))
+
+    recorded: Identifier = Field(description="An action kind of the protocol.")
+    outcome: list[Outcome] | None = Field(
+        default=None,
+        min_length=1,
+        description="Only events with one of these outcomes (e.g. [declined] for 'if the "
+        "interview is refused'); default: done, offered, completed, declined.",
+    )
+    recipient: Identifier | None = Field(
+        default=None, description="For a notification: only events with this recipient."
+    )
+
+
+def _moment_or_recorded(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "moment"
+    if isinstance(value, dict | BaseModel):
+        return "recorded"
+    return None
+
+
+SeriesAnchor = Annotated[
+    Annotated[Literal[Anchor.STARTED, Anchor.REPORTED], Tag("moment")]
+    | Annotated[RecordedMoment, Tag("recorded")],
+    Discriminator(
+        _moment_or_recorded,
+        custom_error_type="invalid_anchor",
+        custom_error_message="expected started, reported or {recorded: <action kind>}",
+    ),
+]
+
+DeadlineAnchor = Annotated[
+    Annotated[Anchor, Tag("moment")] | Annotated[RecordedMoment, Tag("recorded")],
+    Discriminator(
+        _moment_or_recorded,
+        custom_error_type="invalid_anchor",
+        custom_error_message=(
+            "expected triggered, started, reported, returned or {recorded: <action kind>}"
+        ),
+    ),
+]
+
+
+class RecordedTrigger(_Model):
+    """Fires at the first recorded event of a kind in the episode (``{on: {recorded: kind}}``)."""
+
+    since_version: ClassVar[int] = 2
+    model_config = ConfigDict(json_schema_extra=since(2))
+
+    on: RecordedMoment
+
+
+class Phase(_Model):
+    """One pace of a changing schedule: every ``every``, strictly before ``until``."""
+
+    every: DurationField
+    first: DurationField | None = Field(
+        default=None,
+        description="Offset of the phase's first occurrence: from the trigger's anchor in the "
+        "first phase, from the previous phase's last occurrence after it; defaults to ``every``.",
+    )
+    until: DurationField | None = Field(
+        default=None,
+        description="No occurrence of this phase at or after the anchor + ``until``; every "
+        "phase but the last needs one.",
+    )
+    within: DurationField | None = Field(
+        default=None,
+        description="Each occurrence of this phase is due within this of the moment it fires "
+        "(the rule's deadline, a ``within`` from the trigger, is used otherwise).",
+    )
+
+
+class PhasedTrigger(_Model):
+    """A recurrence that changes pace: each phase counts on from the previous one's last."""
+
+    since_version: ClassVar[int] = 2
+    model_config = ConfigDict(json_schema_extra=since(2))
+
+    phases: list[Phase] = Field(min_length=2)
+    from_: SeriesAnchor = Field(default=Anchor.STARTED, alias="from")
+
+
+def _single_trigger_tag(value: Any) -> str | None:
+    tag = _any_trigger_tag(value)
+    return tag if tag in ("on", "missing_for", "recorded") else None
+
+
+SingleTrigger = Annotated[
+    Annotated[EventTrigger, Tag("on")]
+    | Annotated[ElapsedTrigger, Tag("missing_for")]
+    | Annotated[RecordedTrigger, Tag("recorded")],
+    Discriminator(
+        _single_trigger_tag,
+        custom_error_type="invalid_trigger",
+        custom_error_message=(
+            "expected one trigger that fires once: {on: started|reported|returned}, "
+            "{on: {recorded: <kind>}} or {missing_for: '24 hours'}"
+        ),
+    ),
+]
+
+
+class TriggerAlternative(_Model):
+    """One way a rule can fire: a trigger, and the circumstance in which it counts."""
+
+    trigger: SingleTrigger
+    when: Condition | None = Field(
+        default=None, description="This alternative counts only where this holds."
+    )
+
+
+class FirstOfTrigger(_Model):
+    """Fires once, at the earliest of its alternatives that fires (the first listed on a tie)."""
+
+    since_version: ClassVar[int] = 2
+    model_config = ConfigDict(json_schema_extra=since(2))
+
+    first_of: list[TriggerAlternative] = Field(min_length=2)
+
+
+def _any_trigger_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if isinstance(value.get("on"), dict):
+            return "recorded"
+        for key in ("phases", "first_of"):
+            if key in value:
+                return key
+        return _trigger_tag(value)
+    if isinstance(value, BaseModel):
+        found = {
+            RecordedTrigger: "recorded",
+            PhasedTrigger: "phases",
+            FirstOfTrigger: "first_of",
+        }.get(type(value))
+        return found or _trigger_tag(value)
+    return None
+
+
 Trigger = Annotated[
     Annotated[EventTrigger, Tag("on")]
     | Annotated[ElapsedTrigger, Tag("missing_for")]
-    | Annotated[RecurringTrigger, Tag("every")],
+    | Annotated[RecurringTrigger, Tag("every")]
+    | Annotated[RecordedTrigger, Tag("recorded")]
+    | Annotated[PhasedTrigger, Tag("phases")]
+    | Annotated[FirstOfTrigger, Tag("first_of")],
     Discriminator(
-        _trigger_tag,
+        _any_trigger_tag,
         custom_error_type="invalid_trigger",
         custom_error_message=(
-            "expected a trigger: {on: started|reported|returned}, {missing_for: '24 hours'} "
-            "or {every: '7 days'}"
+            "expected a trigger: {on: started|reported|returned}, {on: {recorded: <kind>}}, "
+            "{missing_for: '24 hours'}, {every: '7 days'}, {phases: [...]} or {first_of: [...]}"
         ),
     ),
 ]
@@ -395,7 +577,7 @@ class Deadline(_Model):
     """Due ``within`` a duration of an anchor (the trigger moment unless ``from`` says)."""
 
     within: DurationField
-    from_: Anchor = Field(default=Anchor.TRIGGERED, alias="from")
+    from_: DeadlineAnchor = Field(default=Anchor.TRIGGERED, alias="from")
 
 
 class Outcome(StrEnum):
@@ -476,6 +658,20 @@ class Rule(_Model):
             "'immediately' (due when triggered), 'unspecified' (the text sets no time limit: "
             "never overdue), or a duration from an anchor."
         )
+    )
+    alternative_actions: list[Identifier] | None = Field(
+        default=None,
+        min_length=1,
+        description="Other action kinds that also do this duty ('a strategy meeting or a stage "
+        "one meeting'): one action, of the first-named kind, met by an event of any of them.",
+        json_schema_extra=since(2),
+    )
+    alternative_responsible: list[Identifier] | None = Field(
+        default=None,
+        min_length=1,
+        description="Other roles whose recorded work also meets the action ('their carer or "
+        "social worker'); ``responsible`` stays the role the action is addressed to.",
+        json_schema_extra=since(2),
     )
     satisfied_by: list[Outcome] = Field(
         default_factory=lambda: [
@@ -586,6 +782,12 @@ class RuleFile(_Model):
 
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
+RecordedMoment.model_rebuild()
+RecurringTrigger.model_rebuild()
+Deadline.model_rebuild()
+TriggerAlternative.model_rebuild()
+FirstOfTrigger.model_rebuild()
+PhasedTrigger.model_rebuild()
 NotOf.model_rebuild()
 Category.model_rebuild()
 RiskFloor.model_rebuild()

@@ -35,14 +35,22 @@ iterating a set, so ``PYTHONHASHSEED`` does not matter).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
 from hypothesis import strategies as st
 
 from .calendar import LONDON, UTC, bank_holidays
-from .compiled import Protocol
+from .compiled import (
+    FirstOf,
+    PhasedTrigger,
+    Protocol,
+    Recorded,
+    RecordedTrigger,
+    RecurringTrigger,
+    Rule,
+)
 from .facts import (
     AwayIncident,
     CareHolder,
@@ -300,6 +308,48 @@ def _events(
     return events
 
 
+# Kinds the rule files most often count from or accept in place of another (schema 2).
+_OFTEN_NAMED = (
+    "mash_referral",
+    "return_home_interview",
+    "risk_assessment",
+    "stage_one_meeting",
+    "strategy_meeting",
+)
+
+
+def _event_kinds(protocol: Protocol | None) -> st.SearchStrategy[str]:
+    """Any action kind, or half the time one the rules name as an action or an anchor.
+
+    Rules anchored on a recorded event (``{on: {recorded: strategy_meeting}}``)
+    and rules with alternative kinds need those kinds among the events often
+    enough for every path to be exercised; with no protocol, the kinds the
+    bundled rule files most often name stand in.
+    """
+    kinds = sorted(protocol.action_kinds if protocol else ACTION_KINDS)
+    named = set(_OFTEN_NAMED)
+    if protocol is not None:
+        named = {rule.action for rule in protocol.rules}
+        for rule in protocol.rules:
+            named.update(rule.alternative_actions)
+            named.update(_anchor_kinds(rule))
+    return st.one_of(st.sampled_from(kinds), st.sampled_from(sorted(named)))
+
+
+def _anchor_kinds(rule: Rule) -> Iterator[str]:
+    anchors: list[object] = [rule.deadline.anchor]
+    trigger = rule.trigger
+    if isinstance(trigger, RecordedTrigger):
+        anchors.append(trigger.on)
+    elif isinstance(trigger, RecurringTrigger | PhasedTrigger):
+        anchors.append(trigger.anchor)
+    elif isinstance(trigger, FirstOf):
+        anchors.extend(
+            a.trigger.on for a in trigger.alternatives if isinstance(a.trigger, RecordedTrigger)
+        )
+    yield from (anchor.kind for anchor in anchors if isinstance(anchor, Recorded))
+
+
 def recorded_events(
     episodes: Sequence[Episode], kinds: Sequence[str] | None = None
 ) -> st.SearchStrategy[list[RecordedEvent]]:
@@ -337,7 +387,7 @@ def timelines(
         if protocol and with_categories
         else None
     )
-    kinds_strategy = st.sampled_from(sorted(protocol.action_kinds if protocol else ACTION_KINDS))
+    kinds_strategy = _event_kinds(protocol)
     moments = episode_moments(start, end)  # built once: the clock-change list is long
     # whole years drawn evenly (hypothesis favours small integers), then a day within the year
     ages = st.tuples(_AGE_YEARS, _DAY_IN_YEAR).map(lambda pair: pair[0] * 365 + pair[1])

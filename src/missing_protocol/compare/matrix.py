@@ -160,6 +160,9 @@ def _rule_entry(protocol: Protocol, key: str, rule: Rule) -> Entry:
             cite_ref(key, "allocation", f"{allocation.id} option {n}", o.citation, o.source)
             for n, o in enumerate(allocation.options, start=1)
         )
+    also = _alternatives_words(rule)
+    if rule.alternative_actions:
+        value += f"; or {', '.join(rule.alternative_actions)}"
     return Entry(
         value=value,
         who=describe_who(protocol, rule),
@@ -171,11 +174,18 @@ def _rule_entry(protocol: Protocol, key: str, rule: Rule) -> Entry:
         words=Words(
             trigger,
             condition,
-            trigger + (f", if {condition}" if condition else ""),
-            who_words(protocol, rule),
+            trigger + (f", if {condition}" if condition else "") + also[0],
+            who_words(protocol, rule) + also[1],
             deadline_words(rule.deadline, rule.trigger),
         ),
     )
+
+
+def _alternatives_words(rule: Rule) -> tuple[str, str]:
+    """What a rule's alternative kinds and roles (schema 2) add to its summary and its who."""
+    kinds = ", ".join(kind_label(kind) for kind in rule.alternative_actions)
+    roles = ", ".join(role_label(role) for role in rule.alternative_responsible)
+    return (f" (or a {kinds})" if kinds else "", f" (or {roles})" if roles else "")
 
 
 def _plain(

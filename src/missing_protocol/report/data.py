@@ -126,16 +126,23 @@ def _thresholds(protocol: Protocol) -> list[tuple[str, CountEpisodes, tuple[str,
             bound = atom.at_least if atom.at_least is not None else atom.exactly
             what = " or ".join(sorted(atom.categories)) if atom.categories else "all"
             window = f" within {atom.within}" if atom.within else " in all"
+            if atom.calendar_month:
+                window = " in the same calendar month"
+            if atom.missing_from is not None:
+                what += ", missing from " + " or ".join(sorted(atom.missing_from))
             label = f"at least {bound} episodes ({what}){window}"
-            key = (bound, atom.categories, atom.within)
+            key = (bound, atom.categories, atom.within, atom.calendar_month, atom.missing_from)
             entry = found.setdefault(key, (label, atom, []))
             entry[2].append(rule.id)
     return [(label, atom, tuple(rules)) for label, atom, rules in found.values()]
 
 
-def _reached(atom: CountEpisodes, evaluation: Evaluation) -> bool:
+def _reached(atom: CountEpisodes, evaluation: Evaluation, timeline: Timeline) -> bool:
     """Whether any episode reached the count (``exactly`` read as a threshold passed)."""
-    history = tuple(EpisodeStub(e.started_at, e.category) for e in evaluation.episodes)
+    places = {e.id: e.missing_from.value for e in timeline.episodes}
+    history = tuple(
+        EpisodeStub(e.started_at, e.category, places.get(e.episode_id)) for e in evaluation.episodes
+    )
     bound = atom.at_least if atom.at_least is not None else atom.exactly
     assert bound is not None
     return any(
@@ -178,7 +185,7 @@ def _count(
     tally.episodes += len(evaluation.episodes)
     tally.day_only += timeline.day_only()
     for label, atom, _ in thresholds:
-        tally.reached[label] += _reached(atom, evaluation)
+        tally.reached[label] += _reached(atom, evaluation, timeline)
     for action in evaluation.actions:
         silent = provenance is not None and provenance.silent_on(action.kind)
         if silent:
