@@ -176,16 +176,6 @@ def _allowed_tag(cls: type, where: str) -> str:
 # --- decoding -----------------------------------------------------------------
 
 
-@cache
-def _init_fields() -> Mapping[str, frozenset[str]]:
-    """The fields ``__init__`` takes, of each dataclass of the allow-list, by tag."""
-    return {
-        tag: frozenset(f.name for f in dataclasses.fields(cls) if f.init)
-        for tag, cls in allowed_classes().items()
-        if dataclasses.is_dataclass(cls)
-    }
-
-
 class _Untagged:
     """A JSON object without a tag: only the document around the encoded value may be one."""
 
@@ -195,59 +185,93 @@ class _Untagged:
         self.data = data
 
 
-def _refused(value: Any) -> bool:
-    """Whether ``value`` cannot be part of a decoded value (a bare list or an untagged object)."""
-    return type(value) is list or type(value) is _Untagged
+_REFUSED = frozenset({list, _Untagged})
+"""What cannot be part of a decoded value: a bare list or an untagged object."""
 
 
-def _items(data: dict[str, Any], tag: str, pairs: bool = False) -> list[Any]:
+def _clean(values: Iterable[Any]) -> bool:
+    return _REFUSED.isdisjoint(map(type, values))
+
+
+def _items(data: dict[str, Any], tag: str) -> list[Any]:
     items = data.get("items")
-    if len(data) != 2 or type(items) is not list:
-        raise DecodeError(f"a {tag} needs exactly one list of items")
-    if pairs:
-        if not all(type(p) is list and len(p) == 2 and not any(map(_refused, p)) for p in items):
-            raise DecodeError(f"a {tag}'s items are [key, value] pairs of decoded values")
-    elif any(map(_refused, items)):
-        raise DecodeError(f"a {tag}'s items are decoded values")
+    if len(data) != 2 or type(items) is not list or not _clean(items):
+        raise DecodeError(f"a {tag} needs exactly one list of items, each a decoded value")
     return items
 
 
-def _value(data: dict[str, Any], tag: str) -> Any:
-    if len(data) != 2 or "value" not in data:
-        raise DecodeError(f"a {tag} needs exactly one value")
-    return data["value"]
+def _tuple(data: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(_items(data, "tuple"))
 
 
-def _object(data: dict[str, Any]) -> Any:
-    """One JSON object, its members already decoded (``json.loads`` works inside out)."""
-    tag = data.get(TAG)
-    if tag is None:
-        return _Untagged(data)
-    if tag == "tuple":
-        return tuple(_items(data, tag))
-    if tag == "frozenset":
-        return frozenset(_items(data, tag))
-    if tag == "mappingproxy":
-        return MappingProxyType(dict(_items(data, tag, pairs=True)))
-    if tag == "date":
-        value = _value(data, tag)
-        if type(value) is not str:
-            raise DecodeError("a date's value is ISO 8601 text")
-        return dt.date.fromisoformat(value)
-    cls = allowed_classes().get(tag) if type(tag) is str else None
-    if cls is None:
-        raise DecodeError(f"unknown tag {tag!r}")
-    if issubclass(cls, enum.Enum):
-        return cls(_value(data, tag))
-    names = _init_fields()[tag]
-    del data[TAG]
-    if data.keys() != names:
-        unknown = ", ".join(sorted(data.keys() - names)) or "none"
-        missing = ", ".join(sorted(names - data.keys())) or "none"
-        raise DecodeError(f"{tag}: unknown fields {unknown}; missing fields {missing}")
-    if any(map(_refused, data.values())):
-        raise DecodeError(f"{tag}: a field holds a bare list or an untagged object")
-    return cls(**data)
+def _frozenset(data: dict[str, Any]) -> frozenset[Any]:
+    return frozenset(_items(data, "frozenset"))
+
+
+def _mappingproxy(data: dict[str, Any]) -> MappingProxyType[Any, Any]:
+    pairs = data.get("items")
+    if (
+        len(data) != 2
+        or type(pairs) is not list
+        or not all(type(p) is list and len(p) == 2 and _clean(p) for p in pairs)
+    ):
+        raise DecodeError("a mappingproxy needs one list of items, each [key, value] decoded")
+    return MappingProxyType(dict(pairs))
+
+
+def _date(data: dict[str, Any]) -> dt.date:
+    value = data.get("value")
+    if len(data) != 2 or type(value) is not str:
+        raise DecodeError("a date needs one value, ISO 8601 text")
+    return dt.date.fromisoformat(value)
+
+
+Builder = Callable[[dict[str, Any]], Any]
+
+
+def _enum_builder(tag: str, cls: type[enum.Enum]) -> Builder:
+    members = {member.value: member for member in cls}
+
+    def build(data: dict[str, Any]) -> Any:
+        value = data.get("value")
+        if len(data) != 2 or type(value) not in (str, int) or value not in members:
+            raise DecodeError(f"{tag} needs one value, one of {', '.join(map(str, members))}")
+        return members[value]
+
+    return build
+
+
+def _dataclass_builder(tag: str, cls: type) -> Builder:
+    names = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+
+    def build(data: dict[str, Any]) -> Any:
+        del data[TAG]
+        if data.keys() != names:
+            unknown = ", ".join(sorted(data.keys() - names)) or "none"
+            missing = ", ".join(sorted(names - data.keys())) or "none"
+            raise DecodeError(f"{tag}: unknown fields {unknown}; missing fields {missing}")
+        if not _clean(data.values()):
+            raise DecodeError(f"{tag}: a field holds a bare list or an untagged object")
+        return cls(**data)
+
+    return build
+
+
+@cache
+def _builders() -> Mapping[str, Builder]:
+    """How to build each tag's value from its (already decoded) members."""
+    builders: dict[str, Builder] = {
+        "tuple": _tuple,
+        "frozenset": _frozenset,
+        "mappingproxy": _mappingproxy,
+        "date": _date,
+    }
+    for tag, cls in allowed_classes().items():
+        if issubclass(cls, enum.Enum):
+            builders[tag] = _enum_builder(tag, cls)
+        else:
+            builders[tag] = _dataclass_builder(tag, cls)
+    return builders
 
 
 def decode(text: str | bytes) -> Any:
@@ -257,15 +281,26 @@ def decode(text: str | bytes) -> Any:
     may be untagged (a document around encoded values): it is returned as a
     dict. Inside a tagged object, a bare list or an untagged object is refused.
     """
+    builders = _builders()
+
+    def build(data: dict[str, Any]) -> Any:
+        tag = data.get(TAG)
+        if tag is None:
+            return _Untagged(data)
+        builder = builders.get(tag) if type(tag) is str else None
+        if builder is None:
+            raise DecodeError(f"unknown tag {tag!r}")
+        return builder(data)
+
     try:
-        value = json.loads(text, object_hook=_object)
+        value = json.loads(text, object_hook=build)
     except DecodeError:
         raise
     except (ValueError, TypeError, RecursionError) as exc:  # bad JSON, or a value a class refuses
         raise DecodeError(str(exc)) from None
     if type(value) is _Untagged:
         return value.data
-    if _refused(value):
+    if type(value) is list:
         raise DecodeError("expected an encoded value, got a bare list")
     return value
 
