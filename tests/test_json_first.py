@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from missing_protocol import DEFAULT_LIMITS, TimelineError, loading, parse_timeline
+from missing_protocol.batch.records import Record, parse_record
 from missing_protocol.loading import parse_timeline_json_first, parse_timeline_record
 
 ROOT = Path(__file__).parent.parent
@@ -120,3 +121,13 @@ def test_evaluating_a_json_timeline_imports_neither_yaml_nor_the_compiler(tmp_pa
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "[]\n"
+
+
+def test_a_batch_record_with_a_duplicate_key_is_refused_as_the_located_reader_refuses_it() -> None:
+    record = Record("caseload.jsonl", "3", TRICKY["duplicate key"], 3)
+    with pytest.raises(TimelineError) as batch:
+        parse_record(record)
+    with pytest.raises(TimelineError) as located:
+        parse_timeline_record(TRICKY["duplicate key"].encode(), "caseload.jsonl", 3)
+    assert batch.value.problems == located.value.problems
+    assert "yaml.duplicate_key" in [p.code for p in batch.value.problems]
