@@ -644,9 +644,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.output.write_text(text + _kept_sections(args.output), encoding="utf-8")
 
 
-# Sections of docs/performance.md that other measurements write (benchmarks/load_service.py):
-# kept as they are when this benchmark rewrites its own part.
-KEPT_HEADINGS = ("## The decision service under load",)
+# Sections of docs/performance.md written by other measurements (benchmarks/load_service.py,
+# the start-up analysis): kept as they are when this benchmark rewrites its own part.
+KEPT_HEADINGS = ("## Start-up: where a command's time goes", "## The decision service under load")
 
 
 def _kept_sections(path: Path) -> str:
