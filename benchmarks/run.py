@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import compileall
 import dataclasses
 import datetime as dt
 import gzip
@@ -36,6 +37,7 @@ from typing import Any, NamedTuple
 from caseload import AS_OF, caseload, child_with_episodes, write_jsonl
 from dateutil.relativedelta import relativedelta
 
+import missing_protocol
 from missing_protocol import evaluate, evaluate_compact, load_protocol, parse_timeline
 from missing_protocol.evaluate import episode_facts
 from missing_protocol.plan import allocator, fact_tuple
@@ -253,6 +255,67 @@ def growth(sizes: Sizes) -> dict[str, float]:
     return out
 
 
+# In a fresh interpreter: CPU seconds of importing what the first call needs (the compiled
+# form's modules and the precompiled reader; or, to compile, the compiler, the schema and the
+# YAML reader), then of the first call itself, and whether it compiled the YAML.
+_FIRST_LOAD = """
+import sys, time
+from missing_protocol.protocols import compile_bundled, load_protocol
+yaml = sys.argv[2] == "yaml"
+start = time.process_time()
+if yaml:
+    import missing_protocol.compile, missing_protocol.loading, missing_protocol.schema
+else:
+    import missing_protocol.precompiled
+imported = time.process_time()
+(compile_bundled if yaml else load_protocol)(sys.argv[1])
+done = time.process_time()
+print(done - imported, imported - start, "missing_protocol.compile" in sys.modules)
+"""
+
+
+def first_loads(rounds: int) -> dict[str, dict[str, float]]:
+    """Per bundled protocol, medians: load_protocol's first call and its imports, and the
+    same for compiling the rule file (``compile_bundled``, what load_protocol did before)."""
+    out: dict[str, dict[str, float]] = {}
+    for pid in PROTOCOLS:
+        samples: dict[str, list[float]] = {
+            "load": [],
+            "load_imports": [],
+            "yaml": [],
+            "yaml_imports": [],
+        }
+        for _ in range(rounds):
+            for how in ("load", "yaml"):
+                done = subprocess.run(
+                    [sys.executable, "-c", _FIRST_LOAD, pid, how],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                call, imports, compiled = done.stdout.split()
+                if how == "load" and compiled == "True":
+                    raise SystemExit(
+                        f"benchmark: load_protocol({pid!r}) compiled its YAML: the precompiled "
+                        "form is stale (run tools/gen_precompiled.py)"
+                    )
+                samples[how].append(float(call))
+                samples[f"{how}_imports"].append(float(imports))
+        out[pid] = {key: statistics.median(values) for key, values in samples.items()}
+    return out
+
+
+def bytecode() -> None:
+    """Compile the package's modules to bytecode, as installing a wheel does.
+
+    Without it (a checkout run with PYTHONDONTWRITEBYTECODE), every fresh
+    process would compile the package's sources again, which an installed
+    command never does.
+    """
+    package = Path(missing_protocol.__file__).parent
+    compileall.compile_dir(package, quiet=1)
+
+
 def startup(rounds: int) -> dict[str, float]:
     """Wall seconds: importing the package, a first evaluation's imports, and a cold command."""
 
@@ -263,7 +326,15 @@ def startup(rounds: int) -> dict[str, float]:
         )
         return float(result.stdout)
 
-    cold = [*command(), "evaluate", str(EXAMPLE), "--as-of", "2024-04-05T12:00"]
+    cold = [
+        *command(),
+        "evaluate",
+        str(EXAMPLE),
+        "--protocol",
+        "camden",
+        "--as-of",
+        "2024-04-05T12:00",
+    ]
     samples: dict[str, list[float]] = {"import": [], "import_evaluate": [], "cold_start": []}
     for _ in range(rounds):
         samples["import"].append(timed_import("import missing_protocol"))
@@ -310,7 +381,11 @@ def _x(value: float) -> str:
 
 
 def rows(
-    measured: dict[str, Any], runs: dict[str, Any], grow: dict[str, float], start: dict[str, float]
+    measured: dict[str, Any],
+    runs: dict[str, Any],
+    grow: dict[str, float],
+    start: dict[str, float],
+    loads: dict[str, dict[str, float]],
 ) -> list[Row]:
     per = measured["per_episode"]
     floor = per["floor"]
@@ -456,6 +531,24 @@ def rows(
             grow[worst] <= 1.2,
         )
     )
+    worst_load = max(loads, key=lambda pid: loads[pid]["load"])
+    imports = statistics.median(v["load_imports"] for v in loads.values())
+    yaml_imports = statistics.median(v["yaml_imports"] for v in loads.values())
+    out.append(
+        Row(
+            "load_protocol",
+            "load_protocol, first call in a fresh process, CPU, read from the precompiled form "
+            f"(worst protocol: {worst_load}; "
+            + ", ".join(f"{p} {v['load'] * 1e3:.1f} ms" for p, v in loads.items())
+            + f"); the modules it needs imported first ({imports * 1e3:.0f} ms; to compile, "
+            f"{yaml_imports * 1e3:.0f} ms). Ratio: compiling the rule file instead "
+            "(compile_bundled, what it did before)",
+            f"{loads[worst_load]['load'] * 1e3:.1f} ms",
+            ", ".join(f"{p} {v['yaml'] / v['load']:.1f}x" for p, v in loads.items()) + " faster",
+            "<= 10 ms",
+            loads[worst_load]["load"] <= 0.010,
+        )
+    )
     out += [
         Row(
             "import",
@@ -475,7 +568,8 @@ def rows(
         ),
         Row(
             "cold_start",
-            "missing-protocol evaluate, cold start (wall, interpreter included)",
+            "missing-protocol evaluate (the example YAML timeline, Camden), cold start "
+            "(wall, interpreter included, bytecode compiled as installed)",
             f"{start['cold_start'] * 1e3:.0f} ms",
             "",
             "< 150 ms",
@@ -538,19 +632,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("benchmark: one child, many episodes vs few", flush=True)
     grow = growth(sizes)
     print("benchmark: start-up", flush=True)
+    bytecode()
     start = startup(sizes.command_rounds)
+    loads = first_loads(sizes.command_rounds)
     print("benchmark: batch end to end", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         runs = batch_runs(sizes, Path(folder), AS_OF.isoformat())
-    table = rows(measured, runs, grow, start)
+    table = rows(measured, runs, grow, start, loads)
     text = report(table, sizes, measured, args.quick)
     print(text, end="")
     args.output.write_text(text + _kept_sections(args.output), encoding="utf-8")
 
 
-# Sections of docs/performance.md that other measurements write (benchmarks/load_service.py):
-# kept as they are when this benchmark rewrites its own part.
-KEPT_HEADINGS = ("## The decision service under load",)
+# Sections of docs/performance.md written by other measurements (benchmarks/load_service.py,
+# the start-up analysis): kept as they are when this benchmark rewrites its own part.
+KEPT_HEADINGS = ("## Start-up: where a command's time goes", "## The decision service under load")
 
 
 def _kept_sections(path: Path) -> str:

@@ -32,6 +32,7 @@ ROWS = [
     "national_output_gz",
     "peak_rss",
     "growth",
+    "load_protocol",
     "import",
     "import_evaluate",
     "cold_start",

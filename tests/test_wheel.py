@@ -49,7 +49,8 @@ def test_wheel_installs_and_evaluates_outside_the_checkout(tmp_path: Path) -> No
         "ids = m.bundled_protocol_ids()\n"
         "t = m.load_timeline(Path(sys.argv[1]))\n"
         "r = m.evaluate(m.load_protocol('camden'), t, dt.datetime(2024, 4, 5, 12))\n"
-        "print(json.dumps({'ids': ids, 'actions': len(r.actions)}))\n"
+        "compiled = 'missing_protocol.compile' in sys.modules\n"
+        "print(json.dumps({'ids': ids, 'actions': len(r.actions), 'compiled': compiled}))\n"
     )
     done = subprocess.run(
         [str(python), "-c", script, str(EXAMPLE)],
@@ -61,6 +62,7 @@ def test_wheel_installs_and_evaluates_outside_the_checkout(tmp_path: Path) -> No
     result = json.loads(done.stdout)
     assert "camden" in result["ids"]
     assert result["actions"] == 18  # no registration authority: a foster placement
+    assert result["compiled"] is False  # read from its precompiled form, shipped in the wheel
     cli = subprocess.run(
         [str(env_dir / "bin" / "missing-protocol"), "protocols"],
         check=True,

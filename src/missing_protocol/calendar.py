@@ -28,7 +28,6 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
 from dateutil.relativedelta import relativedelta
 
 __all__ = [
@@ -149,6 +148,10 @@ def _normalise_wall(local: datetime) -> datetime:
 @lru_cache(maxsize=64)
 def bank_holidays(year: int) -> frozenset[date]:
     """England's bank holidays in ``year``, one-off days included."""
+    # imported on first use: a protocol without working days never needs it (a third of a
+    # command's start-up)
+    import holidays  # noqa: PLC0415
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
 
 

@@ -15,6 +15,7 @@ short value and the offending line, never more of the file.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +23,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .building import build_document
 from .errors import InputError, Problem, TimelineError
 from .limits import DEFAULT_LIMITS, Limits
 from .reading import (
@@ -46,6 +46,7 @@ __all__ = [
     "parse_bytes",
     "parse_document",
     "parse_timeline",
+    "parse_timeline_json_first",
     "parse_timeline_located",
     "parse_timeline_record",
     "read_document",
@@ -90,6 +91,8 @@ def parse_bytes(
     names the lists bounded by a limit (:data:`COUNTED_LISTS`); reading stops at
     the first item over it.
     """
+    from .building import build_document  # noqa: PLC0415 - YAML only when a document needs it
+
     if len(data) > limits.file_bytes:
         raise error([over_limit(file, "file_bytes", f"more than {limits.file_bytes:,} bytes")])
     text = decode_text(data, file, error=error)
@@ -509,6 +512,68 @@ def parse_timeline_record(
         return parse_timeline(record, name, limits=limits)
     except TimelineError as exc:
         raise TimelineError([_on_line(problem, record, line) for problem in exc.problems]) from None
+
+
+def parse_timeline_json_first(
+    text: str | bytes,
+    name: str = "<timeline>",
+    *,
+    line: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Timeline:
+    """:func:`parse_timeline` (or, with ``line``, :func:`parse_timeline_record`), faster for JSON.
+
+    A JSON object is first read by the standard library's JSON reader, about
+    fifty times faster than the located reader, and validated by the same
+    model. The JSON reader gives the same data as the located one for any JSON
+    a timeline can hold; anything it might read differently or that breaks a
+    rule (a syntax error, a duplicate key, a ``\\u`` escape, a character or a
+    size the guarded reader refuses, more episodes or events than ``limits``
+    allow, any problem in the data) goes to the located reader, which finds
+    and places every problem by line and column. So the answer, timeline or
+    problems, is the located reader's; only its cost differs.
+    """
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    found = _from_json(data, limits.file_bytes if line is None else limits.record_bytes, limits)
+    if found is not None:
+        return found
+    if line is not None:
+        return parse_timeline_record(data, name, line, limits=limits)
+    return parse_timeline(data, name, limits=limits)
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _DuplicateKeyError
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN and Infinity are not JSON, and YAML reads them as text
+
+
+def _from_json(data: bytes, size_limit: int, limits: Limits) -> Timeline | None:
+    """The timeline in ``data`` if it is a JSON object the fast path can read, else ``None``."""
+    if len(data) > size_limit or not data.lstrip().startswith(b"{") or b"\\u" in data:
+        return None
+    try:
+        text = decode_text(data, "", error=TimelineError)
+        parsed = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except (InputError, ValueError, RecursionError):
+        return None
+    for counted in _COUNTED["Timeline"]:
+        items = parsed.get(counted)
+        if isinstance(items, list) and len(items) > getattr(limits, counted):
+            return None
+    try:
+        return Timeline.model_validate(parsed, context={"limits": limits})
+    except (ValueError, RecursionError):  # pydantic's ValidationError is a ValueError
+        return None
 
 
 def _on_line(problem: Problem, record: bytes, line: int) -> Problem:

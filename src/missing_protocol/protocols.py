@@ -4,34 +4,47 @@ Bundled rule files ship inside the package (``missing_protocol/rules/*.yaml``);
 in a source checkout that directory is the top-level ``rules/``. A protocol is
 compiled once per file and content and then shared: compiled protocols are
 immutable.
+
+A bundled protocol's compiled form also ships, precompiled, as plain JSON data
+(``missing_protocol/compiled_rules/<id>.json``, written by
+``tools/gen_precompiled.py``; see :mod:`missing_protocol.precompiled`). It is
+used only when its key matches the rule file read now and the compiler's code;
+otherwise the rule file is compiled as any other. Rule files given by path are
+always compiled.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .compile import compile_rule_file
-from .compiled import Protocol
 from .errors import RuleFileError, UnknownProtocolError
 from .limits import DEFAULT_LIMITS, Limits
-from .loading import COUNTED_LISTS, parse_bytes, validate_document
 from .reading import read_bytes
-from .schema import RuleFile
+
+if TYPE_CHECKING:
+    from .compiled import Protocol
 
 __all__ = [
     "bundled_protocol_ids",
     "bundled_rule_path",
+    "compile_bundled",
     "compile_text",
     "is_rule_file_path",
     "load_protocol",
+    "precompiled_path",
 ]
 
 
+# The package's own folder (importlib.resources says the same, for a tenth of start-up).
+_PACKAGE = Path(__file__).parent
+
+
 def _rules_dir() -> Path:
-    return Path(str(resources.files("missing_protocol") / "rules"))
+    return _PACKAGE / "rules"
 
 
 def bundled_protocol_ids() -> tuple[str, ...]:
@@ -50,8 +63,18 @@ def bundled_rule_path(protocol_id: str) -> Path:
     return path
 
 
+def precompiled_path(protocol_id: str) -> Path:
+    """Where a bundled protocol's precompiled form is (or would be) kept."""
+    return _PACKAGE / "compiled_rules" / f"{protocol_id}.json"
+
+
 @lru_cache(maxsize=32)
 def _compile_bytes(data: bytes, name: str, limits: Limits) -> Protocol:
+    # imported here: a bundled protocol read from its precompiled form needs none of them
+    from .compile import compile_rule_file  # noqa: PLC0415
+    from .loading import COUNTED_LISTS, parse_bytes, validate_document  # noqa: PLC0415
+    from .schema import RuleFile  # noqa: PLC0415
+
     parsed, smap = parse_bytes(
         data, name, error=RuleFileError, limits=limits, counted=COUNTED_LISTS["RuleFile"]
     )
@@ -93,11 +116,54 @@ def load_protocol(id_or_path: str | Path, *, limits: Limits = DEFAULT_LIMITS) ->
     :class:`RuleFileError` (with every problem, or ``io.unreadable``) for a bad
     or unreadable file. Every file is read within ``limits``.
     """
-    if is_rule_file_path(id_or_path):
-        path = Path(id_or_path)
-        display = str(path)
-    else:
+    bundled = not is_rule_file_path(id_or_path)
+    if bundled:
         path = bundled_rule_path(str(id_or_path))
         display = f"rules/{path.name}"
+    else:
+        path = Path(id_or_path)
+        display = str(path)
     data = read_bytes(path, display, error=RuleFileError, limit=limits.file_bytes)
+    if bundled and _reads_rule_files_as_default(limits):
+        found = _precompiled(path.stem, data)
+        if found is not None:
+            return found
     return _compile_bytes(data, display, limits)
+
+
+def compile_bundled(protocol_id: str) -> Protocol:
+    """A bundled protocol compiled from its rule file, never from its precompiled form.
+
+    What ``tools/gen_precompiled.py`` stores; :func:`load_protocol` gives an equal protocol.
+    """
+    path = bundled_rule_path(protocol_id)
+    display = f"rules/{path.name}"
+    data = read_bytes(path, display, error=RuleFileError, limit=DEFAULT_LIMITS.file_bytes)
+    return _compile_bytes(data, display, DEFAULT_LIMITS)
+
+
+@lru_cache(maxsize=32)
+def _precompiled(protocol_id: str, data: bytes) -> Protocol | None:
+    from .precompiled import read_precompiled  # noqa: PLC0415
+
+    return read_precompiled(precompiled_path(protocol_id), data)
+
+
+# Limits that only timelines and evaluation meet: they cannot change how a rule file reads.
+_TIMELINE_LIMITS = frozenset(
+    {"record_bytes", "episodes", "events", "evaluation_span_days", "occurrences_per_rule"}
+)
+
+
+def _reads_rule_files_as_default(limits: Limits) -> bool:
+    """Whether a rule file reads under ``limits`` as under the defaults (the generator's).
+
+    Only the timeline limits may differ: any other (a lower ``rules``, a higher
+    ``nesting_depth``) may refuse or accept a rule file differently, so the
+    file is compiled under it instead. A limit added later counts as one that
+    may matter until it is listed here.
+    """
+    if limits == DEFAULT_LIMITS:
+        return True
+    kept = {name: getattr(DEFAULT_LIMITS, name) for name in _TIMELINE_LIMITS}
+    return dataclasses.replace(limits, **kept) == DEFAULT_LIMITS

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter
@@ -195,12 +196,15 @@ class CompactEvaluation:
     upcoming: int  # how many actions become required later if nothing changes
 
 
-_ADAPTER: TypeAdapter[Evaluation] = TypeAdapter(Evaluation)
+@cache
+def _adapter() -> TypeAdapter[Evaluation]:
+    """pydantic's serialiser of evaluations, built on first use (not by every import)."""
+    return TypeAdapter(Evaluation)
 
 
 def to_jsonable(evaluation: Evaluation) -> dict[str, Any]:
     """The evaluation as JSON-ready Python data (datetimes as ISO 8601 with offsets)."""
-    data: dict[str, Any] = _ADAPTER.dump_python(evaluation, mode="json")
+    data: dict[str, Any] = _adapter().dump_python(evaluation, mode="json")
     return data
 
 
@@ -211,12 +215,12 @@ def to_json(evaluation: Evaluation, *, indent: int | None = 2) -> str:
     ``json.dumps(to_jsonable(e), indent=..., ensure_ascii=False)`` gives (a test
     holds it to that on the golden cases); compact output has no spaces.
     """
-    return _ADAPTER.dump_json(evaluation, indent=indent).decode()
+    return _adapter().dump_json(evaluation, indent=indent).decode()
 
 
 def evaluation_json_schema() -> dict[str, Any]:
     """The JSON Schema of :func:`to_json`'s output."""
-    schema = _ADAPTER.json_schema()
+    schema = _adapter().json_schema()
     schema["$id"] = f"https://missing-protocol.invalid/schema/evaluation-v{RESULT_SCHEMA_VERSION}"
     schema["title"] = "missing_protocol evaluation"
     return schema

@@ -2,10 +2,10 @@
 
 A :class:`Record` is one timeline's text and where it came from, not yet
 parsed, so that reading stays cheap and parsing can happen in a worker
-process. :func:`parse_record` turns a record into a :class:`Timeline`: by
-pydantic's JSON parser first (the fast path), and only when that fails by the
-located loader (:func:`missing_protocol.loading.parse_timeline`), to say where
-the record is wrong: the input file, the JSON Lines line number, the record id
+process. :func:`parse_record` turns a record into a :class:`Timeline`: by the
+standard library's JSON reader first (the fast path), and only when that fails
+by the located loader (:func:`missing_protocol.loading.parse_timeline`), to say
+where the record is wrong: the input file, the JSON Lines line number, the record id
 if one can be read (never any other value from the record), the field path and
 a stable code.
 """
@@ -135,17 +135,15 @@ def record_id(record: Record) -> str | None:
 def parse_record(record: Record, limits: Limits = DEFAULT_LIMITS) -> Timeline:
     """The record's timeline, or :class:`TimelineError` with every problem located in the input.
 
-    JSON within ``limits.record_bytes`` goes through ``Timeline.model_validate_json``
-    first; a record that fails it (or a YAML file) is read again by the guarded,
-    located reader, which also enforces the limits.
+    Read by :func:`~missing_protocol.loading.parse_timeline_json_first`, as the
+    command line and the service read a timeline: JSON by the standard
+    library's reader first; a record that fails it (or a YAML file) is read
+    again by the guarded, located reader, which also enforces the limits
+    (``limits.record_bytes`` for a JSON Lines record) and says where it is
+    wrong. Either way the answer is the located reader's (a duplicate key, say,
+    is refused on both paths).
     """
-    from pydantic import ValidationError  # noqa: PLC0415 - imported when a batch runs
-
-    from missing_protocol.loading import (  # noqa: PLC0415
-        parse_timeline,
-        parse_timeline_record,
-    )
-    from missing_protocol.timeline import Timeline  # noqa: PLC0415
+    from missing_protocol.loading import parse_timeline_json_first  # noqa: PLC0415
 
     if record.unreadable is not None:
         raise TimelineError(
@@ -158,17 +156,12 @@ def parse_record(record: Record, limits: Limits = DEFAULT_LIMITS) -> Timeline:
                 )
             ]
         )
-    if record.is_json and len(record.text) <= limits.record_bytes:
-        try:
-            return Timeline.model_validate_json(record.text, context={"limits": limits})
-        except ValidationError:
-            pass
     if record.line is not None:
-        return parse_timeline_record(
-            record.text.encode("utf-8"), record.source, record.line, limits=limits
+        return parse_timeline_json_first(
+            record.text, record.source, line=record.line, limits=limits
         )
     try:
-        return parse_timeline(record.text, record.source, limits=limits)
+        return parse_timeline_json_first(record.text, record.source, limits=limits)
     except TimelineError as exc:
         raise TimelineError([locate(p, record) for p in exc.problems]) from None
 

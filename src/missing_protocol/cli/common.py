@@ -87,6 +87,16 @@ def as_of(text: str | None, limits: Limits | None = None) -> dt.datetime:
         raise UsageError(f"--as-of: {shown} is {exc}") from None
 
 
+def _timeline_bytes(source: str, stdin: TextIO | None, limits: Limits) -> tuple[bytes, str]:
+    """A timeline file's bytes (or standard input's, for ``-``) and the name to report them by."""
+    from missing_protocol.reading import read_bytes, read_stream  # noqa: PLC0415
+
+    if source == "-":
+        name = "<stdin>"
+        return read_stream(stdin, name, error=TimelineError, limit=limits.file_bytes), name
+    return read_bytes(Path(source), source, error=TimelineError, limit=limits.file_bytes), source
+
+
 def read_timeline_located(
     source: str, stdin: TextIO | None, limits: Limits | None = None
 ) -> tuple[Timeline, SourceMap]:
@@ -96,19 +106,25 @@ def read_timeline_located(
     """
     from missing_protocol.limits import DEFAULT_LIMITS  # noqa: PLC0415
     from missing_protocol.loading import parse_timeline_located  # noqa: PLC0415
-    from missing_protocol.reading import read_bytes, read_stream  # noqa: PLC0415
 
     limits = limits or DEFAULT_LIMITS
-    if source == "-":
-        data = read_stream(stdin, "<stdin>", error=TimelineError, limit=limits.file_bytes)
-        return parse_timeline_located(data, "<stdin>", limits=limits)
-    data = read_bytes(Path(source), source, error=TimelineError, limit=limits.file_bytes)
-    return parse_timeline_located(data, source, limits=limits)
+    data, name = _timeline_bytes(source, stdin, limits)
+    return parse_timeline_located(data, name, limits=limits)
 
 
 def read_timeline(source: str, stdin: TextIO | None, limits: Limits | None = None) -> Timeline:
-    """A timeline from a file, or from standard input for ``-``."""
-    return read_timeline_located(source, stdin, limits)[0]
+    """A timeline from a file, or from standard input for ``-``.
+
+    JSON goes through the fast path first; the located reader reads YAML, and
+    places every problem of a timeline that fails
+    (:func:`~missing_protocol.loading.parse_timeline_json_first`).
+    """
+    from missing_protocol.limits import DEFAULT_LIMITS  # noqa: PLC0415
+    from missing_protocol.loading import parse_timeline_json_first  # noqa: PLC0415
+
+    limits = limits or DEFAULT_LIMITS
+    data, name = _timeline_bytes(source, stdin, limits)
+    return parse_timeline_json_first(data, name, limits=limits)
 
 
 def read_protocol(args: argparse.Namespace) -> Protocol:
@@ -124,8 +140,19 @@ def timeline_for(protocol: Protocol, args: argparse.Namespace, stdin: TextIO | N
     An episode's category the protocol does not have is reported at its line
     and column (the evaluator, which has no source map, could only name the path).
     """
-    timeline, smap = read_timeline_located(args.timeline, stdin, limits_of(args))
+    from missing_protocol.loading import (  # noqa: PLC0415
+        parse_timeline_json_first,
+        parse_timeline_located,
+    )
+
+    limits = limits_of(args)
+    data, name = _timeline_bytes(args.timeline, stdin, limits)
+    timeline = parse_timeline_json_first(data, name, limits=limits)
     known = sorted(category.id for category in protocol.categories)
+    if all(e.category is None or e.category in known for e in timeline.episodes):
+        return timeline
+    # read again, by the located reader, only to place the problems
+    timeline, smap = parse_timeline_located(data, name, limits=limits)
     problems = [
         smap.problem(
             "timeline.unknown_category",

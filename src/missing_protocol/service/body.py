@@ -12,15 +12,16 @@ with :func:`read_text` and parses each line with :func:`parse_record`.
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
-from missing_protocol.loading import parse_timeline, parse_timeline_record
-from missing_protocol.timeline import Timeline
+from missing_protocol.loading import parse_timeline_json_first
 
 from .problems import ServiceProblem
+
+if TYPE_CHECKING:
+    from missing_protocol.timeline import Timeline
 
 __all__ = ["BODY_NAME", "check_size", "parse_record", "read_text", "read_timeline"]
 
@@ -56,37 +57,18 @@ async def read_text(request: Request, limit: int) -> str:
         raise ServiceProblem(400, "request.not_utf8", "the body must be UTF-8 text") from None
 
 
-class _DuplicateKeyError(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found = dict(pairs)
-    if len(found) != len(pairs):
-        raise _DuplicateKeyError
-    return found
-
-
 def parse_record(text: str, name: str = BODY_NAME, line: int | None = None) -> Timeline:
     """A timeline from YAML or JSON text (raises ``TimelineError`` with every problem).
 
     A JSON object is first read by the standard library's JSON reader, about
-    fifty times faster than the YAML reader that records every value's line.
-    The JSON reader gives the same data as the YAML one for any JSON a timeline
-    can hold, and the same model validates it; anything it cannot take cleanly
-    (a syntax error, a duplicate key, a problem in the data) goes to the
-    full reader (the guarded one, with the documented limits), whose problems
-    are located by line and column, as on the command line. ``line`` says the
-    text is that line of a JSON Lines body.
+    fifty times faster than the YAML reader that records every value's line;
+    anything it cannot take cleanly goes to the full reader (the guarded one,
+    with the documented limits), whose problems are located by line and
+    column, as on the command line (:func:`~missing_protocol.loading.parse_timeline_json_first`,
+    which the command line uses too). ``line`` says the text is that line of a
+    JSON Lines body.
     """
-    if text.lstrip().startswith("{"):
-        try:
-            return Timeline.model_validate(json.loads(text, object_pairs_hook=_no_duplicates))
-        except (ValueError, RecursionError):
-            pass  # the full reader below finds and locates every problem
-    if line is not None:  # one line of a JSON Lines body: problems placed on that line
-        return parse_timeline_record(text.encode("utf-8"), name, line)
-    return parse_timeline(text, name)
+    return parse_timeline_json_first(text, name, line=line)
 
 
 async def read_timeline(request: Request, limit: int) -> Timeline:
