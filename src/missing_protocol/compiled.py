@@ -36,6 +36,8 @@ __all__ = [
     "Moment",
     "NotEncoded",
     "NotOf",
+    "OfficeHours",
+    "OutOfHours",
     "Pred",
     "Protocol",
     "RecurringTrigger",
@@ -53,6 +55,8 @@ class Moment(StrEnum):
     REPORTED = "reported"
     RETURNED = "returned"
     TRIGGERED = "triggered"
+    NOTICED = "noticed"  # noticed_at; where not recorded, started (and the result says so)
+    PROFESSIONAL_AWARE = "professional_aware"  # professional_aware_at; where not recorded, reported
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +140,9 @@ class DeadlineKind(StrEnum):
     IMMEDIATELY = "immediately"  # due at the moment the rule fires
     WITHIN = "within"  # due ``within`` after ``anchor``
     UNSPECIFIED = "unspecified"  # the text sets no time limit: never overdue
+    # "without delay", "as soon as practicable": no time set, never overdue, met when done;
+    # the result gives how long after the anchor it was done
+    WITHOUT_DELAY = "without_delay"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +150,31 @@ class Deadline:
     kind: DeadlineKind
     within: Duration | None = None
     anchor: Moment = Moment.TRIGGERED
+    # A dual deadline: a second bound from the same anchor, and which one is due
+    # ("earlier" or "later"); the other is shown in the trace.
+    or_within: Duration | None = None
+    use: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeHours:
+    """When day-time services are open: weekdays (0 = Monday), London wall-clock times."""
+
+    days: frozenset[int]
+    opens: dt.time
+    closes: dt.time
+    closed_on_bank_holidays: bool
+    citation: Citation
+    note: str | None
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfHours:
+    """Who does a duty, and whom it goes to, when its rule fires out of office hours."""
+
+    responsible: str | None
+    recipients: tuple[str, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +234,7 @@ class Rule:
     see_also: tuple[Citation, ...]
     note: str | None
     source: SourceRef
+    out_of_hours: OutOfHours | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +271,7 @@ class Protocol:
     action_kinds: Mapping[str, str]
     not_encoded: tuple[NotEncoded, ...] = ()
     accepted_warnings: tuple[AcceptedWarning, ...] = ()
+    office_hours: OfficeHours | None = None
 
     def __reduce__(self) -> tuple[Callable[..., Protocol], tuple[object, ...]]:
         # Read-only mappings do not pickle: send them as dicts, and wrap them again.

@@ -25,6 +25,7 @@ __all__ = [
     "FactType",
     "MissingFrom",
     "PoliceRisk",
+    "ReportedBy",
     "police_risk_rank",
 ]
 
@@ -107,6 +108,17 @@ class Concern(StrEnum):
     OUT_OF_CHARACTER = "out_of_character"
 
 
+class ReportedBy(StrEnum):
+    """Who reported the child missing to the police (timeline schema version 3)."""
+
+    PARENT_OR_CARER = "parent_or_carer"  # a parent, a person with parental responsibility,
+    # or the foster carer, residential or supported-accommodation worker looking after the child
+    PROFESSIONAL = "professional"  # a professional of another agency: social worker, school,
+    # health, youth offending service (not the carer of a looked after child)
+    POLICE = "police"  # the police themselves (for example a child found by officers)
+    OTHER = "other"  # anyone else: a member of the public, a friend, the child
+
+
 class FactType(StrEnum):
     """How a fact may be compared."""
 
@@ -137,6 +149,8 @@ class FactName(StrEnum):
     POLICE_RISK = "police_risk"
     WHILE_AWAY = "while_away"
     CONCERNS = "concerns"
+    REPORTED_BY = "reported_by"
+    CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE = "carer_reported_before_professional_aware"
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +251,22 @@ FACTS: dict[FactName, FactSpec] = {
         ),
         FactSpec(
             FactName.CONCERNS, FactType.SET, _values(Concern), "Circumstances of the episode."
+        ),
+        FactSpec(
+            FactName.REPORTED_BY,
+            FactType.ENUM,
+            _values(ReportedBy),
+            "Who reported the child missing to the police (timeline version 3); unknown when "
+            "not recorded or not yet reported.",
+        ),
+        FactSpec(
+            FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE,
+            FactType.BOOLEAN,
+            ("true", "false"),
+            "The parent or carer had reported the child to the police by the time a professional "
+            "first learnt the child was missing (professional_aware_at). False when no report "
+            "had been made by then, or someone else made it; unknown when professional_aware_at "
+            "is not recorded, or when the report came first but reported_by is not recorded.",
         ),
     )
 }

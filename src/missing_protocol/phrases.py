@@ -47,6 +47,7 @@ from missing_protocol.facts import (
     FactType,
     MissingFrom,
     PoliceRisk,
+    ReportedBy,
 )
 from missing_protocol.vocabulary import Obligation, Topic
 
@@ -98,6 +99,8 @@ MOMENT_LABELS: Final = MappingProxyType(
         Moment.REPORTED.value: "the report to the police",
         Moment.RETURNED.value: "return",
         Moment.TRIGGERED.value: "the duty arising",
+        Moment.NOTICED.value: "the child being noticed missing",
+        Moment.PROFESSIONAL_AWARE.value: "a professional learning of it",
     }
 )
 
@@ -119,6 +122,10 @@ FACT_LABELS: Final = MappingProxyType(
         FactName.POLICE_RISK.value: "police risk",
         FactName.WHILE_AWAY.value: "what happened while away",
         FactName.CONCERNS.value: "concerns",
+        FactName.REPORTED_BY.value: "reported to the police by",
+        FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE.value: (
+            "parent or carer reported before a professional knew"
+        ),
         "episode_count": "number of episodes",
         "condition": "condition",
     }
@@ -139,6 +146,10 @@ _BOOLEANS: Mapping[FactName, tuple[str, str]] = {
     FactName.PLACED_OUT_OF_AREA: ("placed out of area", "not placed out of area"),
     FactName.WHEREABOUTS_KNOWN: ("whereabouts known", "whereabouts unknown"),
     FactName.REPORTED_TO_POLICE: ("reported to the police", "not yet reported to the police"),
+    FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE: (
+        "reported by the parent or carer before a professional knew",
+        "not reported by the parent or carer before a professional knew",
+    ),
 }
 
 VALUE_LABELS: Final = MappingProxyType(
@@ -183,6 +194,12 @@ VALUE_LABELS: Final = MappingProxyType(
             AwayIncident.CONTACT_WITH_PERSON_POSING_RISK.value: (
                 "in contact with someone who poses a risk"
             ),
+        },
+        FactName.REPORTED_BY.value: {
+            ReportedBy.PARENT_OR_CARER.value: "reported by the parent or carer",
+            ReportedBy.PROFESSIONAL.value: "reported by a professional",
+            ReportedBy.POLICE.value: "found or reported by the police",
+            ReportedBy.OTHER.value: "reported by someone else",
         },
         FactName.CONCERNS.value: {
             Concern.SIGNIFICANT_HARM.value: "risk of significant harm",
@@ -512,10 +529,15 @@ def deadline_words(deadline: Deadline, trigger: Trigger | None = None) -> str:
         return "immediately"
     if deadline.kind is DeadlineKind.UNSPECIFIED:
         return "no time limit stated"
+    if deadline.kind is DeadlineKind.WITHOUT_DELAY:
+        return "without delay (no fixed time)"
     same = isinstance(trigger, EventTrigger) and trigger.on is deadline.anchor
+    within = f"within {deadline.within}"
+    if deadline.or_within is not None:
+        within += f" or {deadline.or_within}, whichever is {deadline.use}"
     if deadline.anchor is Moment.TRIGGERED or same:
-        return f"within {deadline.within}"
-    return f"within {deadline.within} of {MOMENT_LABELS[deadline.anchor.value]}"
+        return within
+    return f"{within} of {MOMENT_LABELS[deadline.anchor.value]}"
 
 
 def _codes(protocol: Protocol) -> Iterator[tuple[str, str]]:

@@ -76,6 +76,8 @@ MOMENTS: dict[Moment, int] = {
     Moment.REPORTED: 1,
     Moment.RETURNED: 2,
     Moment.TRIGGERED: 3,
+    Moment.NOTICED: 4,
+    Moment.PROFESSIONAL_AWARE: 5,
 }
 TRIGGERED = MOMENTS[Moment.TRIGGERED]
 EVENT, ELAPSED, RECURRING = 0, 1, 2

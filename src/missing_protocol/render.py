@@ -51,6 +51,9 @@ def describe_trigger(trigger: Trigger) -> str:
             "started": "when the child goes missing (last seen)",
             "reported": "when the child is reported to the police",
             "returned": "when the child returns or is located",
+            "noticed": "when the child is noticed missing (last seen, if not recorded)",
+            "professional_aware": "when a professional learns the child is missing "
+            "(the report to the police, if not recorded)",
         }[trigger.on.value]
     if isinstance(trigger, ElapsedTrigger):
         return f"if still missing {trigger.missing_for} after {trigger.anchor.value}"
@@ -68,7 +71,14 @@ def describe_deadline(deadline: Deadline) -> str:
         return "immediately"
     if deadline.kind is DeadlineKind.UNSPECIFIED:
         return "no time limit stated"
+    if deadline.kind is DeadlineKind.WITHOUT_DELAY:
+        return "without delay (no fixed time: never overdue)"
     anchor = "the trigger" if deadline.anchor.value == "triggered" else deadline.anchor.value
+    if deadline.or_within is not None:
+        return (
+            f"within {deadline.within} or {deadline.or_within} of {anchor}, "
+            f"whichever is {deadline.use}"
+        )
     return f"within {deadline.within} of {anchor}"
 
 

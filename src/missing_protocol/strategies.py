@@ -43,7 +43,15 @@ from hypothesis import strategies as st
 
 from .calendar import LONDON, UTC, bank_holidays
 from .compiled import Protocol
-from .facts import AwayIncident, CaseStatus, ChildFlag, Concern, MissingFrom, PoliceRisk
+from .facts import (
+    AwayIncident,
+    CaseStatus,
+    ChildFlag,
+    Concern,
+    MissingFrom,
+    PoliceRisk,
+    ReportedBy,
+)
 from .limits import DEFAULT_LIMITS
 from .schema import Outcome
 from .timeline import Child, Episode, RecordedEvent, Timeline
@@ -232,6 +240,7 @@ def _episodes(
                 returned_at=returned,
                 while_away=draw(_WHILE_AWAY),
                 concerns=draw(_CONCERNS),
+                **draw(_who_noticed(moment)),
             )
         )
         if returned is None:
@@ -239,6 +248,25 @@ def _episodes(
         gap = draw(_GAP_MINUTES)
         moment = _after(returned, dt.timedelta(minutes=gap))
     return episodes
+
+
+_NOTICED_DELAY = st.one_of(st.none(), st.integers(0, 12 * 60))
+_AWARE_DELAY = st.one_of(st.none(), st.integers(0, 3 * 1440))
+_REPORTED_BY = st.one_of(st.none(), st.sampled_from(list(ReportedBy)))
+
+
+@st.composite
+def _who_noticed(draw: st.DrawFn, start: dt.datetime) -> dict[str, Any]:
+    """Timeline version 3's noticed_at, reported_by and professional_aware_at (each optional)."""
+    noticed, aware = draw(_NOTICED_DELAY), draw(_AWARE_DELAY)
+    found: dict[str, Any] = {
+        "noticed_at": None if noticed is None else _after(start, dt.timedelta(minutes=noticed)),
+        "reported_by": draw(_REPORTED_BY),
+        "professional_aware_at": (
+            None if aware is None else _after(start, dt.timedelta(minutes=aware))
+        ),
+    }
+    return {name: value for name, value in found.items() if value is not None}
 
 
 _OUTCOME = st.sampled_from(list(Outcome))
@@ -276,6 +304,9 @@ def recorded_events(
     if not episodes:
         raise ValueError("recorded_events needs at least one episode")
     return _events(list(episodes), st.sampled_from(sorted(kinds or ACTION_KINDS)))
+
+
+_VERSION_3 = frozenset({"noticed_at", "reported_by", "professional_aware_at"})
 
 
 def timelines(
@@ -320,7 +351,9 @@ def timelines(
             born = last_start - dt.timedelta(days=17 * 365)
             child = child.model_copy(update={"date_of_birth": born})
         events = draw(_events(episodes, kinds_strategy)) if with_events else []
-        return Timeline(child=child, episodes=episodes, events=events)
+        # version 3 where an episode uses its fields (noticed_at, reported_by, ...)
+        version = 3 if any(e.model_fields_set & _VERSION_3 for e in episodes) else 1
+        return Timeline(schema_version=version, child=child, episodes=episodes, events=events)
 
     return build()
 

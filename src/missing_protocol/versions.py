@@ -10,7 +10,9 @@ A construct says which version introduced it in one of two ways:
 
 * a field: ``Field(..., json_schema_extra=since(2))``;
 * a model (for example a new kind of trigger in a union): a class attribute
-  ``since_version: ClassVar[int] = 2``.
+  ``since_version: ClassVar[int] = 2``;
+* a value of an enumeration (for example a new moment a trigger may name):
+  :func:`since_values` registers the enum members a version introduced.
 
 :func:`newer_than` walks a validated model and yields every construct, set in
 the input, that is newer than the version the file declares.
@@ -20,19 +22,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from enum import Enum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, JsonValue
 
-__all__ = ["SINCE", "TooNew", "newer_than", "since"]
+__all__ = ["SINCE", "TooNew", "newer_than", "since", "since_values"]
 
 SINCE = "since_version"
 
 Loc = tuple[str | int, ...]
 
 
-def since(version: int) -> dict[str, int]:
+def since(version: int) -> dict[str, JsonValue]:
     """The ``json_schema_extra`` marking a field as introduced in schema ``version``."""
     return {SINCE: version}
+
+
+# Enum members introduced after version 1, and the version that introduced each.
+_VALUES_SINCE: dict[Enum, int] = {}
+
+
+def since_values(version: int, *members: Enum) -> None:
+    """Register enum ``members`` as values introduced in schema ``version``."""
+    for member in members:
+        _VALUES_SINCE[member] = version
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +81,8 @@ def newer_than(value: object, version: int, loc: Loc = ()) -> Iterator[TooNew]:
             yield TooNew(loc, model.__name__, needs)
             return
         for name in sorted(value.model_fields_set):
+            if getattr(value, name) is None:
+                continue  # written out as null (as a model dump does): no construct is used
             at = (*loc, _alias(model, name))
             needs = _field_since(model, name)
             if needs > version:
@@ -80,3 +95,7 @@ def newer_than(value: object, version: int, loc: Loc = ()) -> Iterator[TooNew]:
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from newer_than(item, version, (*loc, str(key)))
+    elif isinstance(value, Enum):
+        needs = _VALUES_SINCE.get(value, 1)
+        if needs > version:
+            yield TooNew(loc, repr(str(value.value)), needs)
