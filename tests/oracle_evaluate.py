@@ -475,6 +475,8 @@ def _route(
     why = routing_reason(hours, ooh, at, in_hours)
     if in_hours:
         return responsible, reason + "; " + why, rule.recipients
+    if not ooh.required:
+        return responsible, why, ()  # only in office hours: no action, nothing upcoming
     if ooh.responsible is not None:
         return ooh.responsible, why, ooh.recipients or rule.recipients
     return responsible, reason + "; " + why, ooh.recipients or rule.recipients

@@ -505,3 +505,27 @@ def test_dual_deadline_uses_the_earlier_bound() -> None:
     assert action.deadline.skipped_days == ()
     later = evaluate(dual("later"), done, at("2024-04-10T12:00")).actions[0]
     assert later.status is ActionStatus.MET
+
+
+def test_a_duty_only_in_office_hours_gives_nothing_out_of_hours() -> None:
+    mini = protocol(
+        rule(
+            "alert",
+            "    trigger: {on: professional_aware}\n    deadline: without_delay\n"
+            "    out_of_hours: {required: false}\n",
+        ),
+        office=True,
+    )
+    for aware, count in [("2024-05-01T16:59", 1), ("2024-05-01T17:00", 0)]:
+        episode = {"id": "E1", "started_at": "2024-05-01T08:00", "professional_aware_at": aware}
+        actions = evaluate(mini, timeline(episode), at("2024-05-01T23:00")).actions
+        assert len(actions) == count
+    assert (
+        "give 'responsible', 'recipients', or 'required: false'"
+        in problems(
+            rule(
+                "r", "    trigger: {on: started}\n    deadline: immediately\n    out_of_hours: {}\n"
+            ),
+            office=True,
+        )[0]
+    )

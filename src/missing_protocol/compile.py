@@ -490,7 +490,9 @@ def _office_hours(hours: s.OfficeHours | None, source: c.SourceRef) -> c.OfficeH
 def _out_of_hours(ooh: s.OutOfHours | None) -> c.OutOfHours | None:
     if ooh is None:
         return None
-    return c.OutOfHours(ooh.responsible, tuple(ooh.recipients) if ooh.recipients else None)
+    return c.OutOfHours(
+        ooh.responsible, tuple(ooh.recipients) if ooh.recipients else None, ooh.required
+    )
 
 
 def _build(ctx: _Context) -> c.Protocol:

@@ -175,6 +175,7 @@ class OutOfHours:
 
     responsible: str | None
     recipients: tuple[str, ...] | None
+    required: bool = True  # False: no action when the rule fires out of hours
 
 
 @dataclass(frozen=True, slots=True)

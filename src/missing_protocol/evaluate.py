@@ -676,6 +676,8 @@ def _episode_actions(
             responsible, reason, recipients = _routed(
                 plan.protocol, rule, decides.at, responsible, reason
             )
+            if not recipients:
+                continue  # the duty arises only in office hours
         pool = evidence.get((ep.position, rule_plan.action), ())
         opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
         closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
@@ -732,6 +734,8 @@ def _routed(
     why = routing_reason(hours, ooh, at, in_hours)
     if in_hours:
         return responsible, f"{reason}; {why}", rule.recipients
+    if not ooh.required:
+        return responsible, why, ()
     if ooh.responsible is not None:
         responsible, reason = ooh.responsible, why
     else:

@@ -58,4 +58,6 @@ def routing_reason(hours: OfficeHours, ooh: OutOfHours, moment: dt.datetime, in_
         routed.append(f"done by {ooh.responsible}")
     if ooh.recipients is not None:
         routed.append("sent to " + ", ".join(ooh.recipients))
+    if not ooh.required:
+        routed.append("not required")
     return f"triggered out of office hours ({when}; {where}): {' and '.join(routed)}"

@@ -315,6 +315,7 @@ KIND_LABELS: Final = MappingProxyType(
         "social_media_check": "check the child's social media",
         "early_help_notification": "tell early help",
         "advise_on_evidence": "advise on keeping evidence",
+        "verify_police_report": "check with the police that the child was reported",
     }
 )
 
@@ -372,6 +373,7 @@ ROLE_LABELS: Final = MappingProxyType(
         "organisation_senior_manager": "a senior manager of the organisation",
         "relevant_organisations": "the agencies involved, jointly",
         "concerned_agency": "whichever agency is concerned",
+        "aware_agency": "the agency that learnt of it",
         "independent_interviewer": "an independent interviewer",
         "local_hospital": "local hospitals",
         "detective_sergeant": "a detective sergeant",

@@ -523,13 +523,26 @@ class OutOfHours(_Model):
         min_length=1,
         description="The recipients out of hours (in hours: the rule's recipients).",
     )
+    required: bool = Field(
+        default=True,
+        description='false: the duty arises only in office hours ("when it is made aware during '
+        'day service"); out of hours the rule gives no action.',
+    )
 
     @model_validator(mode="after")
     def _something_changes(self) -> OutOfHours:
-        if self.responsible is None and self.recipients is None:
+        if self.required and self.responsible is None and self.recipients is None:
             raise PydanticCustomError(
                 "out_of_hours",
-                "out_of_hours changes nothing: give 'responsible', 'recipients' or both",
+                "out_of_hours changes nothing: give 'responsible', 'recipients', or "
+                "'required: false'",
+                {},
+            )
+        if not self.required and (self.responsible is not None or self.recipients is not None):
+            raise PydanticCustomError(
+                "out_of_hours",
+                "out_of_hours says 'required: false' (no action out of hours) and also whom "
+                "it routes to; give one or the other",
                 {},
             )
         return self
