@@ -474,6 +474,8 @@ def _route(
     in_hours = _in_office_hours(hours, at)
     why = routing_reason(hours, ooh, at, in_hours)
     if in_hours:
+        if not ooh.in_hours_required:
+            return responsible, why, ()  # only out of hours: no action in office hours
         return responsible, reason + "; " + why, rule.recipients
     if not ooh.required:
         return responsible, why, ()  # only in office hours: no action, nothing upcoming

@@ -529,3 +529,30 @@ def test_a_duty_only_in_office_hours_gives_nothing_out_of_hours() -> None:
             office=True,
         )[0]
     )
+
+
+def test_a_duty_only_out_of_hours_gives_nothing_in_office_hours() -> None:
+    mini = protocol(
+        rule(
+            "edt_response",
+            "    trigger: {on: returned}\n    deadline: unspecified\n"
+            "    out_of_hours: {in_hours_required: false}\n",
+            responsible="edt",
+        ),
+        office=True,
+    )
+    for back, count in [("2024-05-01T16:59", 0), ("2024-05-01T17:00", 1)]:
+        episode = {"id": "E1", "started_at": "2024-05-01T08:00", "returned_at": back}
+        actions = evaluate(mini, timeline(episode), at("2024-05-01T23:00")).actions
+        assert len(actions) == count
+    assert (
+        "required neither out of hours nor in hours"
+        in problems(
+            rule(
+                "r",
+                "    trigger: {on: started}\n    deadline: immediately\n"
+                "    out_of_hours: {required: false, in_hours_required: false}\n",
+            ),
+            office=True,
+        )[0]
+    )

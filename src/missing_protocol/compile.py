@@ -491,7 +491,10 @@ def _out_of_hours(ooh: s.OutOfHours | None) -> c.OutOfHours | None:
     if ooh is None:
         return None
     return c.OutOfHours(
-        ooh.responsible, tuple(ooh.recipients) if ooh.recipients else None, ooh.required
+        ooh.responsible,
+        tuple(ooh.recipients) if ooh.recipients else None,
+        ooh.required,
+        ooh.in_hours_required,
     )
 
 

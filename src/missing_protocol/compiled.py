@@ -176,6 +176,7 @@ class OutOfHours:
     responsible: str | None
     recipients: tuple[str, ...] | None
     required: bool = True  # False: no action when the rule fires out of hours
+    in_hours_required: bool = True  # False: no action when the rule fires in office hours
 
 
 @dataclass(frozen=True, slots=True)

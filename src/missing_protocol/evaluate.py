@@ -732,6 +732,8 @@ def _routed(
     assert hours is not None
     in_hours = in_office_hours(hours, at)
     why = routing_reason(hours, ooh, at, in_hours)
+    if in_hours and not ooh.in_hours_required:
+        return responsible, why, ()
     if in_hours:
         return responsible, f"{reason}; {why}", rule.recipients
     if not ooh.required:

@@ -52,6 +52,8 @@ def routing_reason(hours: OfficeHours, ooh: OutOfHours, moment: dt.datetime, in_
     when = f"{_DAY_NAMES[local.weekday()]} {local:%Y-%m-%d %H:%M}"
     where = f"office hours {describe_office_hours(hours)}"
     if in_hours:
+        if not ooh.in_hours_required:
+            return f"triggered in office hours ({when}; {where}): not required"
         return f"triggered in office hours ({when}; {where})"
     routed = []
     if ooh.responsible is not None:

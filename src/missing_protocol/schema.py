@@ -528,14 +528,31 @@ class OutOfHours(_Model):
         description='false: the duty arises only in office hours ("when it is made aware during '
         'day service"); out of hours the rule gives no action.',
     )
+    in_hours_required: bool = Field(
+        default=True,
+        description="false: the duty arises only out of office hours (the emergency duty team's "
+        "own duties); in hours the rule gives no action.",
+    )
 
     @model_validator(mode="after")
     def _something_changes(self) -> OutOfHours:
-        if self.required and self.responsible is None and self.recipients is None:
+        if (
+            self.required
+            and self.in_hours_required
+            and self.responsible is None
+            and self.recipients is None
+        ):
             raise PydanticCustomError(
                 "out_of_hours",
-                "out_of_hours changes nothing: give 'responsible', 'recipients', or "
-                "'required: false'",
+                "out_of_hours changes nothing: give 'responsible', 'recipients', "
+                "'required: false' or 'in_hours_required: false'",
+                {},
+            )
+        if not (self.required or self.in_hours_required):
+            raise PydanticCustomError(
+                "out_of_hours",
+                "out_of_hours says the duty is required neither out of hours nor in hours; "
+                "remove the rule instead",
                 {},
             )
         if not self.required and (self.responsible is not None or self.recipients is not None):
