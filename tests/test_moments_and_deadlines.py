@@ -521,7 +521,7 @@ def test_a_duty_only_in_office_hours_gives_nothing_out_of_hours() -> None:
         actions = evaluate(mini, timeline(episode), at("2024-05-01T23:00")).actions
         assert len(actions) == count
     assert (
-        "give 'responsible', 'recipients', or 'required: false'"
+        "'required: false' or 'in_hours_required: false'"
         in problems(
             rule(
                 "r", "    trigger: {on: started}\n    deadline: immediately\n    out_of_hours: {}\n"
