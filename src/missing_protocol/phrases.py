@@ -316,6 +316,7 @@ KIND_LABELS: Final = MappingProxyType(
         "early_help_notification": "tell early help",
         "advise_on_evidence": "advise on keeping evidence",
         "verify_police_report": "check with the police that the child was reported",
+        "located_runaway_response": "out-of-hours response to a located runaway",
     }
 )
 
@@ -374,6 +375,7 @@ ROLE_LABELS: Final = MappingProxyType(
         "relevant_organisations": "the agencies involved, jointly",
         "concerned_agency": "whichever agency is concerned",
         "aware_agency": "the agency that learnt of it",
+        "aware_professional": "the professional who learnt of it",
         "independent_interviewer": "an independent interviewer",
         "local_hospital": "local hospitals",
         "detective_sergeant": "a detective sergeant",
