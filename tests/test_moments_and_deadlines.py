@@ -8,22 +8,28 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from missing_protocol import (
     ActionStatus,
     RuleFileError,
     Timeline,
     TimelineError,
+    bundled_protocol_ids,
     compile_text,
     evaluate,
     explain_action,
+    load_protocol,
 )
 from missing_protocol.calendar import LONDON
-from missing_protocol.compiled import OfficeHours
+from missing_protocol.compiled import DeadlineKind, OfficeHours
 from missing_protocol.evaluate import episode_facts
 from missing_protocol.facts import FactName
 from missing_protocol.loading import parse_timeline
 from missing_protocol.office_hours import describe_office_hours, in_office_hours
+from missing_protocol.precision import evaluate_bounded
+from missing_protocol.strategies import evaluations_inputs
 
 HEAD = """\
 schema_version: {version}
@@ -556,3 +562,47 @@ def test_a_duty_only_out_of_hours_gives_nothing_in_office_hours() -> None:
             office=True,
         )[0]
     )
+
+
+# --- laws over generated timelines, and day precision --------------------------------------
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_without_delay_is_never_overdue_and_its_time_taken_is_never_negative(
+    data: st.DataObject,
+) -> None:
+    area = data.draw(st.sampled_from(bundled_protocol_ids()))
+    protocol_ = load_protocol(area)
+    timeline_, as_of = data.draw(evaluations_inputs(protocol_))
+    try:
+        result = evaluate(protocol_, timeline_, as_of)
+    except TimelineError:
+        return  # an episode no category of the area fits: nothing to judge
+    for action in result.actions:
+        rule_ = protocol_.rule(action.rule_id)
+        if rule_.deadline.kind is DeadlineKind.WITHOUT_DELAY:
+            assert action.due_at is None
+            assert action.status in (ActionStatus.MET, ActionStatus.DUE)
+            assert (action.met_after_minutes is not None) == (action.met_at is not None)
+            assert action.met_after_minutes is None or action.met_after_minutes >= 0
+        else:
+            assert action.met_after_minutes is None
+        if rule_.out_of_hours is not None:
+            routed = rule_.out_of_hours.recipients or ()
+            assert action.recipient in (*rule_.recipients, *routed)
+
+
+def test_day_only_start_keeps_noticed_no_earlier_than_the_start_read() -> None:
+    mini = protocol(NOTICED_WITHOUT_DELAY)
+    text = (
+        "schema_version: 3\nchild: {id: C-1, date_of_birth: 2010-05-01}\n"
+        "episodes:\n  - id: E1\n    started_at: 2024-05-01\n"
+        "    noticed_at: 2024-05-01T10:00\n"
+    )
+    result = evaluate_bounded(mini, parse_timeline(text), at("2024-05-02T12:00"))
+    assert result.uncertain_moments == ("episode E1 started_at (known only to 2024-05-01)",)
+    [action] = result.actions
+    # read at the day's start the notice gives the trigger (10:00); read at its end the start
+    # is after the notice, which is then kept at the start: the earliest reading is shown
+    assert (action.triggered_at, action.status) == (at("2024-05-01T10:00"), ActionStatus.DUE)
