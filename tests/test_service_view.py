@@ -71,7 +71,7 @@ def test_one_bar_per_episode_one_marker_per_action_and_upcoming() -> None:
     page = parse(html)
     assert len(evaluation.episodes) == 2
     assert page.classes["bar"] == 2
-    assert page.classes["action-marker"] == len(evaluation.actions) == 37  # with the EDT's two out-of-hours duties (Camden 4.5)
+    assert page.classes["action-marker"] == len(evaluation.actions) == 37  # EDT duties (Camden 4.5)
     assert page.classes["upcoming-marker"] == len(evaluation.upcoming) == 2
     assert page.classes["status-overdue"] == 2  # one marker and its table row
     assert page.classes["now"] == 1
