@@ -37,6 +37,7 @@ from missing_protocol.calendar import (
     Duration,
     Unit,
     add_duration,
+    bank_holidays,
     to_london,
     working_days_after,
 )
@@ -47,6 +48,7 @@ from missing_protocol.compiled import (
     EventTrigger,
     FirstOf,
     Moment,
+    OfficeHours,
     PhasedTrigger,
     Protocol,
     Recorded,
@@ -57,6 +59,7 @@ from missing_protocol.compiled import (
 from missing_protocol.conditions import EpisodeStub, Facts, FactValue, describe, holds
 from missing_protocol.errors import Problem, TimelineError
 from missing_protocol.facts import FactName, PoliceRisk, police_risk_rank
+from missing_protocol.office_hours import routing_reason
 from missing_protocol.results import (
     RESULT_SCHEMA_VERSION,
     ActionStatus,
@@ -86,6 +89,7 @@ class _Episode:
     returned_at: dt.datetime | None
     facts: Facts
     result: EpisodeResult
+    as_of: dt.datetime
 
     def moment(self, which: Moment) -> dt.datetime | None:
         if which is Moment.STARTED:
@@ -94,7 +98,29 @@ class _Episode:
             return self.reported_at
         if which is Moment.RETURNED:
             return self.returned_at
+        if which is Moment.NOTICED:
+            # Not recorded: the time last seen. Recorded for after as_of: not yet known.
+            if self.source.noticed_at is None:
+                return self.started_at
+            return self.source.noticed_at if self.known(self.source.noticed_at) else None
+        if which is Moment.PROFESSIONAL_AWARE:
+            # Not recorded: the report to the police (if known).
+            if self.source.professional_aware_at is None:
+                return self.reported_at
+            aware = self.source.professional_aware_at
+            return aware if self.known(aware) else None
         raise ValueError(which)
+
+    def known(self, moment: dt.datetime) -> bool:
+        return _u(moment) <= _u(self.as_of)
+
+    def fell_back(self, which: Moment) -> str:
+        """Said of a moment that was not recorded, so another stands in for it."""
+        if which is Moment.NOTICED and self.source.noticed_at is None:
+            return " (noticed_at not recorded: the time last seen is used)"
+        if which is Moment.PROFESSIONAL_AWARE and self.source.professional_aware_at is None:
+            return " (professional_aware_at not recorded: the report to the police is used)"
+        return ""
 
     def missing_at(self, moment: dt.datetime) -> bool:
         return self.returned_at is None or _u(self.returned_at) > _u(moment)
@@ -175,6 +201,12 @@ def _classify(
         reported = episode.reported_at if _known(episode.reported_at, as_of) else None
         returned = episode.returned_at if _known(episode.returned_at, as_of) else None
         values[FactName.REPORTED_TO_POLICE] = reported is not None
+        values[FactName.REPORTED_BY] = (
+            episode.reported_by.value if reported is not None and episode.reported_by else None
+        )
+        values[FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE] = _carer_first(
+            episode, reported, as_of
+        )
         facts = Facts(values, episode.started_at, ())
         if episode.category is not None:
             if episode.category not in known:
@@ -224,11 +256,23 @@ def _classify(
             missing_as_of=returned is None,
         )
         views.append(
-            _Episode(episode, index, episode.started_at, reported, returned, facts, result)
+            _Episode(episode, index, episode.started_at, reported, returned, facts, result, as_of)
         )
     if problems:
         raise TimelineError(problems)
     return views
+
+
+def _carer_first(episode: Episode, reported: dt.datetime | None, as_of: dt.datetime) -> bool | None:
+    """Had the parent or carer reported by the time a professional first learnt of it?"""
+    aware = episode.professional_aware_at
+    if aware is None or not _known(aware, as_of):
+        return None  # no professional's awareness known: cannot tell
+    if reported is None or _u(reported) > _u(aware):
+        return False  # nobody had reported by then
+    if episode.reported_by is None:
+        return None  # a report came first, by whom is not recorded
+    return episode.reported_by.value == "parent_or_carer"
 
 
 def _known(moment: dt.datetime | None, as_of: dt.datetime) -> bool:
@@ -417,7 +461,9 @@ def _firings(
             "started": "went missing (last seen)",
             "reported": "reported to police",
             "returned": "returned or located",
-        }[trigger.on.value]
+            "noticed": "noticed missing",
+            "professional_aware": "a professional learnt of it",
+        }[trigger.on.value] + ep.fell_back(trigger.on)
         return [_Firing(at, None, f"{label} at {_stamp(at)}")], None
     assert not isinstance(trigger.anchor, Recorded)
     anchor = ep.moment(trigger.anchor)
@@ -477,11 +523,37 @@ _ARITHMETIC = {
 def _deadline(
     deadline: Deadline, ep: _Episode, triggered: dt.datetime, evidence: Sequence[_Evidence]
 ) -> tuple[dt.datetime | None, DeadlineTrace]:
+    due, trace = _deadline_of(deadline, ep, triggered, evidence)
+    if deadline.anchor is not Moment.TRIGGERED and ep.fell_back(deadline.anchor):
+        trace = DeadlineTrace(
+            trace.rule,
+            trace.anchor,
+            trace.anchor_at,
+            trace.arithmetic + ep.fell_back(deadline.anchor),
+            trace.skipped_days,
+            trace.other_bound,
+            trace.other_due_at,
+        )
+    return due, trace
+
+
+def _deadline_of(
+    deadline: Deadline, ep: _Episode, triggered: dt.datetime, evidence: Sequence[_Evidence]
+) -> tuple[dt.datetime | None, DeadlineTrace]:
     anchor_at = (
         triggered
         if deadline.anchor is Moment.TRIGGERED
         else _anchor_moment(deadline.anchor, ep, evidence)
     )
+    if deadline.kind is DeadlineKind.WITHOUT_DELAY:
+        return None, DeadlineTrace(
+            "without delay",
+            deadline.anchor.value,
+            anchor_at,
+            "the text asks for it without delay: no fixed time; never overdue, and the time "
+            "taken is shown once done",
+            (),
+        )
     if deadline.kind is DeadlineKind.IMMEDIATELY:
         return anchor_at, DeadlineTrace(
             "immediately", deadline.anchor.value, anchor_at, "due at the moment it is triggered", ()
@@ -504,11 +576,74 @@ def _deadline(
             f"{arithmetic}; not yet computable: no {deadline.anchor.value} time recorded",
             (),
         )
+    if deadline.or_within is not None:
+        return _dual(deadline, anchor_at)
     skipped: tuple[dt.date, ...] = ()
     if deadline.within.unit is Unit.WORKING_DAYS:
         _, skipped = working_days_after(to_london(anchor_at).date(), deadline.within.amount)
     due = add_duration(anchor_at, deadline.within)
     return due, DeadlineTrace(rule_text, deadline.anchor.value, anchor_at, arithmetic, skipped)
+
+
+def _dual(deadline: Deadline, anchor_at: dt.datetime) -> tuple[dt.datetime, DeadlineTrace]:
+    """Both bounds computed; the earlier or the later is due, the other shown."""
+    assert deadline.within is not None
+    assert deadline.or_within is not None
+    one = add_duration(anchor_at, deadline.within)
+    two = add_duration(anchor_at, deadline.or_within)
+    pick_second = _u(two) < _u(one) if deadline.use == "earlier" else _u(two) > _u(one)
+    used, other = (two, one) if pick_second else (one, two)
+    used_d, other_d = (
+        (deadline.or_within, deadline.within)
+        if pick_second
+        else (deadline.within, deadline.or_within)
+    )
+    anchor = deadline.anchor.value
+    skipped: tuple[dt.date, ...] = ()
+    if used_d.unit is Unit.WORKING_DAYS:
+        _, skipped = working_days_after(to_london(anchor_at).date(), used_d.amount)
+    return used, DeadlineTrace(
+        f"within {deadline.within} or {deadline.or_within} of {anchor}, "
+        f"whichever is {deadline.use}",
+        anchor,
+        anchor_at,
+        f"{used_d}: {_ARITHMETIC[used_d.unit]}, {_stamp(used)}; {other_d}: "
+        f"{_ARITHMETIC[other_d.unit]}, {_stamp(other)}; the {deadline.use} is due",
+        skipped,
+        other_bound=f"within {other_d} of {anchor}",
+        other_due_at=other,
+    )
+
+
+def _in_office_hours(hours: OfficeHours, moment: dt.datetime) -> bool:
+    """The reference reading: weekday, not a closed bank holiday, opens <= wall clock < closes."""
+    local = to_london(moment)
+    if local.weekday() not in hours.days:
+        return False
+    if hours.closed_on_bank_holidays and local.date() in bank_holidays(local.year):
+        return False
+    wall = dt.time(local.hour, local.minute, local.second, local.microsecond)
+    return hours.opens <= wall < hours.closes
+
+
+def _route(
+    protocol: Protocol, rule: Rule, at: dt.datetime, responsible: str, reason: str
+) -> tuple[str, str, tuple[str | None, ...]]:
+    """A rule with out_of_hours: its in-hours roles, or its out-of-hours ones, by when it fired."""
+    ooh, hours = rule.out_of_hours, protocol.office_hours
+    if ooh is None or hours is None:
+        return responsible, reason, rule.recipients
+    in_hours = _in_office_hours(hours, at)
+    why = routing_reason(hours, ooh, at, in_hours)
+    if in_hours:
+        if not ooh.in_hours_required:
+            return responsible, why, ()  # only out of hours: no action in office hours
+        return responsible, reason + "; " + why, rule.recipients
+    if not ooh.required:
+        return responsible, why, ()  # only in office hours: no action, nothing upcoming
+    if ooh.responsible is not None:
+        return ooh.responsible, why, ooh.recipients or rule.recipients
+    return responsible, reason + "; " + why, ooh.recipients or rule.recipients
 
 
 def _responsible(protocol: Protocol, rule: Rule, facts: Facts) -> tuple[str, str]:
@@ -645,8 +780,12 @@ def _actions_for(
         why = ()
     fired, upcoming = _firings(rule, ep, as_of, evidence)
     responsible, reason = _responsible(protocol, rule, ep.facts)
+    recipients = rule.recipients
+    if fired or upcoming is not None:
+        decides = fired[0].at if fired else upcoming.at  # type: ignore[union-attr]
+        responsible, reason, recipients = _route(protocol, rule, decides, responsible, reason)
     citation = CitationOut(protocol.id, rule.citation.section, rule.citation.quote)
-    for recipient in rule.recipients:
+    for recipient in recipients:
         done = _assign(
             evidence=evidence,
             rule=rule,
@@ -698,6 +837,13 @@ def _actions_for(
                 note=rule.note,
                 alternative_kinds=rule.alternative_actions,
                 met_kind=met[1] if met is not None and rule.alternative_actions else None,
+                met_after_minutes=(
+                    int((_u(met_at) - _u(trace.anchor_at)).total_seconds() // 60)
+                    if rule.deadline.kind is DeadlineKind.WITHOUT_DELAY
+                    and met_at is not None
+                    and trace.anchor_at is not None
+                    else None
+                ),
             )
         if upcoming is not None:
             yield UpcomingAction(

@@ -224,8 +224,8 @@ def test_command_actions_csv_on_a_directory(tmp_path: Path) -> None:
     ) in lines
     assert (
         "camden_looked_after_child.yaml,C-1001,camden,E-1,report_to_police,must,carer,,"
-        "2024-03-29T21:30:00+00:00,2024-03-29T21:30:00+00:00,met_late,2024-03-29T23:10:00+00:00,"
-        "report_missing,camden:C-1001:E-1:report_missing"
+        "2024-03-29T21:30:00+00:00,,met,2024-03-29T23:10:00+00:00,"
+        "report_missing_from_placement,camden:C-1001:E-1:report_missing_from_placement"
     ) in lines
     as_of = dt.datetime.fromisoformat(EXAMPLE_AS_OF).replace(tzinfo=LONDON)
     expected = evaluate(load_protocol("camden"), load_timeline(EXAMPLE), as_of)

@@ -89,7 +89,7 @@ def test_export_ical_and_csv(tmp_path: Path) -> None:
     code, out, err = run("export", "ical", str(caseload), "-p", "camden", "--as-of", "2024-06-01")
     assert (code, err) == (0, "")
     uids = [str(t["UID"]) for t in Calendar.from_ical(out).walk("VTODO")]
-    assert "camden:A1:2024-05-01-M:report_missing" in uids
+    assert "camden:A1:2024-05-01-M:report_missing_from_placement" in uids
     code, out, _ = run("export", "csv", str(caseload), "-p", "camden", "--as-of", "2024-06-01")
     assert code == 0
     assert [line.split(",")[0] for line in out.splitlines()[1:]] == uids
@@ -137,7 +137,7 @@ def test_evaluate_and_explain_say_what_is_known_only_to_the_day() -> None:
         "(known only to 2024-12-13)"
     )
     check = next(line for line in lines if line.endswith("safe_and_well_check_24h"))
-    assert check.startswith("overdue   Sat 14 Dec 2024 00:00 GMT to Sat 14 Dec 2024 23:59 GMT  ")
+    assert check.startswith("overdue  Sat 14 Dec 2024 00:00 GMT to Sat 14 Dec 2024 23:59 GMT  ")
     code, out, _ = run(
         "explain",
         "-",

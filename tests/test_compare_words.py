@@ -163,8 +163,8 @@ def test_summaries_of_the_bundled_protocols_name_every_area_they_compare() -> No
     said = {s.section: s.sentences for s in summarise(matrix)}
     assert said["return_home_interview"][0] == (
         "Return home interview: must, on return, within 72 hours in three areas (Brent, Camden "
-        "and Cumbria); should, on return, within 3 working days in Pan Beds; should, on return, "
-        "within 72 hours in Tower Hamlets."
+        "and Cumbria); should, on return, within 72 hours in Tower Hamlets; should, on return, "
+        "within 72 hours or 3 working days, whichever is later in Pan Beds."
     )
     assert [s.section for s in summarise(matrix)] == [s.key for s in matrix.sections]
 

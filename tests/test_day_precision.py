@@ -161,8 +161,14 @@ def test_friday_13_before_the_day_is_out_what_the_return_triggers_is_undetermine
         "absences; deadlines latest, work earliest); uncertain: episode E-1 returned_at (known "
         "only to 2024-12-13)"
     )
-    report = result.action("camden:C-1:E-1:report_missing")
-    assert (report.status, report.due_at_latest) == (ActionStatus.MET_LATE, at("2024-12-11T21:00"))
+    # 8.4: from a placement, reported without delay after the carer noticed (here, last seen)
+    report = result.action("camden:C-1:E-1:report_missing_from_placement")
+    assert (report.status, report.due_at, report.due_at_latest, report.met_after_minutes) == (
+        ActionStatus.MET,
+        None,
+        None,
+        60,
+    )
 
 
 def test_friday_13_a_week_later_deadlines_are_windows_and_the_check_cannot_be_judged() -> None:

@@ -107,8 +107,8 @@ def test_one_protocol_has_its_rules_with_citations(client: TestClient) -> None:
         "responsible": None,
         "allocation": "who_reports",
         "recipients": [None],
-        "when": "category is missing",
-        "trigger": "when the child goes missing (last seen)",
+        "when": "category is missing and missing_from is not one of [care_placement]",
+        "trigger": "when the child is noticed missing (last seen, if not recorded)",
         "deadline": "immediately",
         "satisfied_by": ["completed", "declined", "done", "offered"],
         "citation": {
@@ -117,7 +117,7 @@ def test_one_protocol_has_its_rules_with_citations(client: TestClient) -> None:
             "police immediately.",
         },
         "see_also": [],
-        "note": None,
+        "note": camden.rule("report_missing").note,
         "source": str(load_protocol("camden").rule("report_missing").source),
     }
 
@@ -150,7 +150,8 @@ def test_evaluate_json_body_gives_the_libraries_json(client: TestClient) -> None
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     assert response.json() == expected_evaluation()
-    assert len(response.json()["actions"]) == 18  # no registration authority: a foster placement
+    assert len(response.json()["actions"]) == 20  # foster placement: no registration authority;
+    # out of hours: the EDT's two duties on location (4.5)
 
 
 def test_evaluate_yaml_body(client: TestClient) -> None:

@@ -71,15 +71,16 @@ def test_one_bar_per_episode_one_marker_per_action_and_upcoming() -> None:
     page = parse(html)
     assert len(evaluation.episodes) == 2
     assert page.classes["bar"] == 2
-    # 34: the example's foster placement is no residential home (issue 10: placement_type),
-    # and the return interview's record is sent to the police (send_rhi_records_to_police)
-    assert page.classes["action-marker"] == len(evaluation.actions) == 34
+    # 36: the example's foster placement is no residential home (issue 10: placement_type),
+    # the return interview's record is sent to the police (send_rhi_records_to_police), and
+    # the Emergency Team's duties out of hours (Camden 4.5)
+    assert page.classes["action-marker"] == len(evaluation.actions) == 36
     assert page.classes["upcoming-marker"] == len(evaluation.upcoming) == 2
-    assert page.classes["status-overdue"] == 4  # two markers and their table rows
+    assert page.classes["status-overdue"] == 2  # one marker and its table row
     assert page.classes["now"] == 1
     assert page.classes["report-tick"] == 2
-    assert page.rows == 34
-    assert page.details_ids == [f"action-{n}" for n in range(1, 35)]
+    assert page.rows == 36
+    assert page.details_ids == [f"action-{n}" for n in range(1, 37)]
     links = sorted(h for h in page.hrefs if h.startswith("#action-"))
     assert links == sorted(f"#{i}" for i in page.details_ids)
     assert page.sources == []  # nothing loaded: no scripts, images or styles from elsewhere

@@ -61,7 +61,9 @@ def test_wheel_installs_and_evaluates_outside_the_checkout(tmp_path: Path) -> No
     )
     result = json.loads(done.stdout)
     assert "camden" in result["ids"]
-    assert result["actions"] == 18  # no registration authority: a foster placement
+    assert (
+        result["actions"] == 20
+    )  # foster placement: no registration authority; the EDT's two (4.5)
     assert result["compiled"] is False  # read from its precompiled form, shipped in the wheel
     cli = subprocess.run(
         [str(env_dir / "bin" / "missing-protocol"), "protocols"],

@@ -22,10 +22,15 @@ position, and nothing is built if there are any. The passes, in order:
 ``check_fact_versions``
     a condition tests only facts of the file's declared schema version (the
     facts a timeline of version 3 records are tested from rule-file version 2).
+``check_moments_and_hours``
+    out-of-hours routing has office hours to route by, names known roles, is
+    not set on a recurring trigger, and changes recipients only of a rule that
+    has them; a deadline's second bound is a different duration.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -488,6 +493,63 @@ def _check_phases(ctx: _Context, trigger: s.PhasedTrigger, i: int) -> Iterator[P
         stopped_at = until
 
 
+def check_moments_and_hours(ctx: _Context) -> Iterator[Problem]:
+    roles = ctx.roles
+    for i, rule in enumerate(ctx.file.rules):
+        deadline = rule.deadline
+        if (
+            isinstance(deadline, s.Deadline)
+            and deadline.or_within is not None
+            and deadline.or_within == deadline.within
+        ):
+            yield ctx.problem(
+                "bad_dual_deadline",
+                f"'or_within' ({deadline.or_within}) is the same as 'within': a dual deadline "
+                "needs two different bounds; remove 'or_within' and 'use'",
+                ("rules", i, "deadline", "or_within"),
+            )
+        ooh = rule.out_of_hours
+        if ooh is None:
+            continue
+        path = ("rules", i, "out_of_hours")
+        if ctx.file.office_hours is None:
+            yield ctx.problem(
+                "no_office_hours",
+                "out_of_hours needs the protocol's office hours: add a top-level office_hours "
+                "(days, opens, closes, citation)",
+                path,
+            )
+        if isinstance(rule.trigger, s.RecurringTrigger):
+            yield ctx.problem(
+                "out_of_hours_recurring",
+                "out_of_hours cannot be used with a recurring trigger: each occurrence would "
+                "be routed differently; write the rule with a single trigger",
+                path,
+            )
+        if ooh.recipients is not None and rule.recipients is None:
+            yield ctx.problem(
+                "out_of_hours_recipients",
+                "out_of_hours gives recipients but the rule has none: give the rule's in-hours "
+                "recipients, or route only 'responsible'",
+                (*path, "recipients"),
+            )
+        if ooh.responsible is not None and ooh.responsible not in roles:
+            yield ctx.problem(
+                "unknown_role",
+                f"unknown role {ooh.responsible!r}{_closest(ooh.responsible, roles)} "
+                "(declare new roles under extra_roles)",
+                (*path, "responsible"),
+            )
+        for j, recipient in enumerate(ooh.recipients or ()):
+            if recipient not in roles:
+                yield ctx.problem(
+                    "unknown_role",
+                    f"unknown recipient role {recipient!r}{_closest(recipient, roles)} "
+                    "(declare new roles under extra_roles)",
+                    (*path, "recipients", j),
+                )
+
+
 PASSES: tuple[tuple[str, Callable[[_Context], Iterable[Problem]]], ...] = (
     ("unique_ids", unique_ids),
     ("resolve_names", resolve_names),
@@ -495,6 +557,7 @@ PASSES: tuple[tuple[str, Callable[[_Context], Iterable[Problem]]], ...] = (
     ("check_risk", check_risk),
     ("check_timing", check_timing),
     ("check_fact_versions", check_fact_versions),
+    ("check_moments_and_hours", check_moments_and_hours),
 )
 
 
@@ -597,6 +660,34 @@ def _work_from(rule: s.Rule) -> c.Moment:
     return c.Moment.STARTED if elapsed else c.Moment.TRIGGERED
 
 
+_WEEKDAYS = tuple(s.Weekday)
+
+
+def _office_hours(hours: s.OfficeHours | None, source: c.SourceRef) -> c.OfficeHours | None:
+    if hours is None:
+        return None
+    return c.OfficeHours(
+        frozenset(_WEEKDAYS.index(day) for day in hours.days),
+        dt.time.fromisoformat(hours.opens),
+        dt.time.fromisoformat(hours.closes),
+        hours.closed_on_bank_holidays,
+        _citation(hours.citation),
+        hours.note,
+        source,
+    )
+
+
+def _out_of_hours(ooh: s.OutOfHours | None) -> c.OutOfHours | None:
+    if ooh is None:
+        return None
+    return c.OutOfHours(
+        ooh.responsible,
+        tuple(ooh.recipients) if ooh.recipients else None,
+        ooh.required,
+        ooh.in_hours_required,
+    )
+
+
 def _build(ctx: _Context) -> c.Protocol:
     f, smap = ctx.file, ctx.smap
 
@@ -610,7 +701,11 @@ def _build(ctx: _Context) -> c.Protocol:
     for i, rule in enumerate(f.rules):
         if isinstance(rule.deadline, s.Deadline):
             deadline = c.Deadline(
-                c.DeadlineKind.WITHIN, rule.deadline.within, _anchor(rule.deadline.from_)
+                c.DeadlineKind.WITHIN,
+                rule.deadline.within,
+                _anchor(rule.deadline.from_),
+                rule.deadline.or_within,
+                rule.deadline.use,
             )
         else:
             deadline = c.Deadline(c.DeadlineKind(rule.deadline))
@@ -637,6 +732,7 @@ def _build(ctx: _Context) -> c.Protocol:
                 methods=_methods(rule),
                 alternative_actions=tuple(rule.alternative_actions or ()),
                 alternative_responsible=tuple(rule.alternative_responsible or ()),
+                out_of_hours=_out_of_hours(rule.out_of_hours),
             )
         )
     allocations = {
@@ -700,6 +796,7 @@ def _build(ctx: _Context) -> c.Protocol:
             c.AcceptedWarning(x.code, frozenset(x.about), " ".join(x.reason.split()))
             for x in f.accepted_warnings
         ),
+        office_hours=_office_hours(f.office_hours, ref("office_hours")),
     )
 
 

@@ -39,6 +39,8 @@ __all__ = [
     "Moment",
     "NotEncoded",
     "NotOf",
+    "OfficeHours",
+    "OutOfHours",
     "Phase",
     "PhasedTrigger",
     "Pred",
@@ -60,6 +62,8 @@ class Moment(StrEnum):
     REPORTED = "reported"
     RETURNED = "returned"
     TRIGGERED = "triggered"
+    NOTICED = "noticed"  # noticed_at; where not recorded, started (and the result says so)
+    PROFESSIONAL_AWARE = "professional_aware"  # professional_aware_at; where not recorded, reported
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +212,9 @@ class DeadlineKind(StrEnum):
     IMMEDIATELY = "immediately"  # due at the moment the rule fires
     WITHIN = "within"  # due ``within`` after ``anchor``
     UNSPECIFIED = "unspecified"  # the text sets no time limit: never overdue
+    # "without delay", "as soon as practicable": no time set, never overdue, met when done;
+    # the result gives how long after the anchor it was done
+    WITHOUT_DELAY = "without_delay"
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +222,33 @@ class Deadline:
     kind: DeadlineKind
     within: Duration | None = None
     anchor: Anchor = Moment.TRIGGERED
+    # A dual deadline: a second bound from the same anchor, and which one is due
+    # ("earlier" or "later"); the other is shown in the trace.
+    or_within: Duration | None = None
+    use: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeHours:
+    """When day-time services are open: weekdays (0 = Monday), London wall-clock times."""
+
+    days: frozenset[int]
+    opens: dt.time
+    closes: dt.time
+    closed_on_bank_holidays: bool
+    citation: Citation
+    note: str | None
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfHours:
+    """Who does a duty, and whom it goes to, when its rule fires out of office hours."""
+
+    responsible: str | None
+    recipients: tuple[str, ...] | None
+    required: bool = True  # False: no action when the rule fires out of hours
+    in_hours_required: bool = True  # False: no action when the rule fires in office hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +313,7 @@ class Rule:
     # schema 2: other kinds that do the same duty, other roles whose work meets it
     alternative_actions: tuple[str, ...] = ()
     alternative_responsible: tuple[str, ...] = ()
+    out_of_hours: OutOfHours | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +350,7 @@ class Protocol:
     action_kinds: Mapping[str, str]
     not_encoded: tuple[NotEncoded, ...] = ()
     accepted_warnings: tuple[AcceptedWarning, ...] = ()
+    office_hours: OfficeHours | None = None
 
     def __reduce__(self) -> tuple[Callable[..., Protocol], tuple[object, ...]]:
         # Read-only mappings do not pickle: send them as dicts, and wrap them again.

@@ -29,6 +29,7 @@ episodes and events in the input.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 from bisect import bisect_right
@@ -49,11 +50,13 @@ from .compiled import (
     Recorded,
     RecordedTrigger,
     RecurringTrigger,
+    Rule,
 )
 from .conditions import EpisodeStub, Facts, FactValue
 from .errors import Problem, TimelineError
 from .facts import FactName, PoliceRisk
 from .limits import DEFAULT_LIMITS, Limits
+from .office_hours import in_office_hours, routing_reason
 from .plan import (
     EVENT,
     FACT_INDEX,
@@ -95,6 +98,8 @@ _EVENT_LABELS = {
     Moment.STARTED: "went missing (last seen)",
     Moment.REPORTED: "reported to police",
     Moment.RETURNED: "returned or located",
+    Moment.NOTICED: "noticed missing",
+    Moment.PROFESSIONAL_AWARE: "a professional learnt of it",
 }
 _ARITHMETIC = {
     Unit.MINUTES: "elapsed minutes",
@@ -156,13 +161,15 @@ class _Episode:
     source: Episode
     index: int  # position in the timeline's list, for problem paths
     position: int  # position in start order, among the episodes known at as_of
-    moments: tuple[_At, _At, _At]  # started, reported, returned (plan.MOMENTS order)
+    moments: tuple[_At, ...]  # started, reported, returned, -, noticed, aware (plan.MOMENTS)
     started_u: dt.datetime
     returned_u: dt.datetime | None
     values: FactTuple
     result: EpisodeResult
     # recorded-event anchors (schema 2) found so far: the first such event, or (None, None)
     recorded: dict[Recorded, _At] = field(default_factory=dict)
+    # Which of noticed / professional_aware were not recorded, so fell back (see _moment_notes).
+    fallbacks: frozenset[Moment] = frozenset()
 
 
 def _child_facts(timeline: Timeline) -> tuple[object, ...]:
@@ -180,7 +187,12 @@ def _child_facts(timeline: Timeline) -> tuple[object, ...]:
 
 
 def _facts(
-    age: int, child: tuple[object, ...], episode: Episode, *, reported: bool, risk: int | None
+    age: int,
+    child: tuple[object, ...],
+    episode: Episode,
+    *,
+    reported: bool,
+    risk: int | None,
 ) -> FactTuple:
     """The fact tuple, in the order of :class:`FactName` (checked by ``_FACT_ORDER``)."""
     return (
@@ -218,6 +230,49 @@ def _purposes(episode: Episode) -> frozenset[str] | None:
     return None if feared is None else frozenset(x.value for x in feared)
 
 
+def _who_reported(
+    episode: Episode, reported_u: dt.datetime | None, as_of_u: dt.datetime
+) -> tuple[str | None, bool | None]:
+    """The facts ``reported_by`` and ``carer_reported_before_professional_aware``, as at as_of.
+
+    ``reported_by`` is known once the report is; the other is unknown until a
+    professional's awareness is recorded (and known by as_of), true if the
+    parent or carer's report came first (or at the same moment), false if no
+    report came first or someone else made it, unknown if the report came first
+    but who made it is not recorded.
+    """
+    by = episode.reported_by.value if reported_u is not None and episode.reported_by else None
+    aware_u = _known(episode.professional_aware_at, as_of_u)[1]
+    if aware_u is None:
+        return by, None
+    if reported_u is None or reported_u > aware_u:
+        return by, False
+    return by, None if by is None else by == "parent_or_carer"
+
+
+def _noticed_and_aware(
+    episode: Episode, started: _At, reported: _At, as_of_u: dt.datetime
+) -> tuple[_At, _At, frozenset[Moment]]:
+    """The moments ``noticed`` and ``professional_aware`` as known at as_of, and which fell back.
+
+    A moment recorded for after as_of is not yet known; one not recorded at all
+    falls back: ``noticed`` to the start (last seen), ``professional_aware`` to
+    the report to the police.
+    """
+    fallbacks: set[Moment] = set()
+    if episode.noticed_at is None:
+        noticed = started
+        fallbacks.add(Moment.NOTICED)
+    else:
+        noticed = _known(episode.noticed_at, as_of_u)
+    if episode.professional_aware_at is None:
+        aware = reported
+        fallbacks.add(Moment.PROFESSIONAL_AWARE)
+    else:
+        aware = _known(episode.professional_aware_at, as_of_u)
+    return noticed, aware, frozenset(fallbacks)
+
+
 _FACT_ORDER = (
     FactName.AGE,
     FactName.CASE_STATUS,
@@ -245,6 +300,8 @@ _FACT_ORDER = (
     FactName.SOCIAL_WORK_AREA,
     FactName.IN_CARE_OF,
     FactName.FEARED_REMOVAL_FROM_UK,
+    FactName.REPORTED_BY,
+    FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE,
 )
 assert tuple(FACT_INDEX) == _FACT_ORDER, "the fact tuple must follow FactName's order"
 _CATEGORY = FACT_INDEX[FactName.CATEGORY]
@@ -296,8 +353,9 @@ def _classify(
         age = _age(born, episode.started_at.date())
         recorded = episode.police_risk
         rank = None if recorded is None else _RISKS.index(recorded)
+        who = _who_reported(episode, reported_u, as_of_u)
         values = _facts(age, child, episode, reported=reported_at is not None, risk=rank)
-        values += _recorded_facts(timeline.child, episode)
+        values += _recorded_facts(timeline.child, episode) + who
         if episode.category is not None:
             if episode.category not in plan.category_ids:
                 problems.append(_unknown_category(plan.protocol, episode, index))
@@ -333,6 +391,9 @@ def _classify(
             returned_at=returned_at,
             missing_as_of=returned_at is None,
         )
+        noticed, aware, fallbacks = _noticed_and_aware(
+            episode, (episode.started_at, started_u), (reported_at, reported_u), as_of_u
+        )
         views.append(
             _Episode(
                 episode,
@@ -342,11 +403,15 @@ def _classify(
                     (episode.started_at, started_u),
                     (reported_at, reported_u),
                     (returned_at, returned_u),
+                    (None, None),  # plan.TRIGGERED: not a moment of the episode
+                    noticed,
+                    aware,
                 ),
                 started_u,
                 returned_u,
                 values,
                 result,
+                fallbacks=fallbacks,
             )
         )
     if problems:
@@ -537,7 +602,20 @@ def _due(
         return anchor, anchor_u
     if deadline.within is None or anchor_u is None:
         return None, None
+    if deadline.or_within is not None:
+        return _dual_due(anchor_u, deadline.within, deadline.or_within, deadline.use)[0]
     return _shifted(anchor_u, deadline.within)
+
+
+def _dual_due(
+    anchor_u: dt.datetime, first: Duration, second: Duration, use: str | None
+) -> tuple[tuple[dt.datetime, dt.datetime], tuple[dt.datetime, dt.datetime], Duration, Duration]:
+    """A dual deadline: (the bound used, the other bound, the duration used, the other)."""
+    one, two = _shifted(anchor_u, first), _shifted(anchor_u, second)
+    second_used = two[1] < one[1] if use == "earlier" else two[1] > one[1]
+    if second_used:
+        return two, one, second, first
+    return one, two, first, second
 
 
 def _assign(
@@ -913,6 +991,15 @@ def _episode_actions(
         if not fired and next_firing is None:
             continue
         responsible, reason = _responsible(rule_plan, ep.values, history, ep.position)
+        recipients = rule.recipients
+        if rule.out_of_hours is not None:
+            decides = fired[0] if fired else next_firing
+            assert decides is not None
+            responsible, reason, recipients = _routed(
+                plan.protocol, rule, decides.at, responsible, reason
+            )
+            if not recipients:
+                continue  # the duty arises only in office hours
         pool = _pool(rule_plan, ep, evidence)
         opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
         closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
@@ -920,7 +1007,7 @@ def _episode_actions(
             closes.append(next_firing.at_u if next_firing is not None else None)
         dues = [_due(rule_plan, ep, firing) for firing in fired]
         no_evidence = [None] * len(fired)
-        for recipient in rule.recipients:
+        for recipient in recipients:
             candidates = [
                 item
                 for item in pool
@@ -957,6 +1044,29 @@ def _episode_actions(
                 )
             if next_firing is not None:
                 upcoming.append(_Upcoming(rule_plan, ep, recipient, responsible, next_firing))
+
+
+def _routed(
+    protocol: Protocol, rule: Rule, at: dt.datetime, responsible: str, reason: str
+) -> tuple[str, str, tuple[str | None, ...]]:
+    """Who does a rule with out-of-hours routing, why, and to whom, by when it fired."""
+    ooh, hours = rule.out_of_hours, protocol.office_hours
+    assert ooh is not None
+    assert hours is not None
+    in_hours = in_office_hours(hours, at)
+    why = routing_reason(hours, ooh, at, in_hours)
+    if in_hours and not ooh.in_hours_required:
+        return responsible, why, ()
+    if in_hours:
+        return responsible, f"{reason}; {why}", rule.recipients
+    if not ooh.required:
+        return responsible, why, ()
+    if ooh.responsible is not None:
+        responsible, reason = ooh.responsible, why
+    else:
+        reason = f"{reason}; {why}"
+    recipients = ooh.recipients if ooh.recipients is not None else rule.recipients
+    return responsible, reason, recipients
 
 
 @dataclass(frozen=True, slots=True)
@@ -1033,7 +1143,7 @@ def _trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
     if rule.trigger > RECURRING or rule.anchor == RECORDED_ANCHOR:
         return _schema2_trigger_text(rule, ep, firing)
     if isinstance(trigger, EventTrigger):
-        return f"{_EVENT_LABELS[trigger.on]} at {_stamp(firing.at)}"
+        return f"{_EVENT_LABELS[trigger.on]}{_fallback_note(ep, trigger.on)} at {_stamp(firing.at)}"
     anchor = ep.moments[rule.anchor][0]
     assert anchor is not None
     if isinstance(trigger, ElapsedTrigger):
@@ -1048,10 +1158,52 @@ def _trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
     )
 
 
+def _fallback_note(ep: _Episode, moment: Moment | Recorded) -> str:
+    """Said of a moment that was not recorded and fell back to another."""
+    if isinstance(moment, Moment) and moment in ep.fallbacks:
+        return _FALLBACK_NOTES[moment]
+    return ""
+
+
+_FALLBACK_NOTES = {
+    Moment.NOTICED: " (noticed_at not recorded: the time last seen is used)",
+    Moment.PROFESSIONAL_AWARE: " (professional_aware_at not recorded: the report to the "
+    "police is used)",
+}
+
+
+def _met_after_minutes(rule: RulePlan, ep: _Episode, item: _Found) -> int | None:
+    """For a without-delay deadline that was met: whole minutes from its anchor to the doing."""
+    if rule.rule.deadline.kind is not DeadlineKind.WITHOUT_DELAY or item.met is None:
+        return None
+    anchor_u = _deadline_anchor(rule, ep, item.firing)[1]
+    if anchor_u is None:
+        return None
+    return int((item.met[0] - anchor_u).total_seconds() // 60)
+
+
 def _trace(rule: RulePlan, ep: _Episode, firing: _Firing) -> DeadlineTrace:
+    deadline = _deadline_of(rule, firing)
+    trace = _trace_of(rule, ep, firing)
+    if deadline.anchor is Moment.TRIGGERED:
+        return trace
+    note = _fallback_note(ep, deadline.anchor)
+    return dataclasses.replace(trace, arithmetic=trace.arithmetic + note) if note else trace
+
+
+def _trace_of(rule: RulePlan, ep: _Episode, firing: _Firing) -> DeadlineTrace:
     deadline = _deadline_of(rule, firing)
     anchor_at = _deadline_anchor(rule, ep, firing)[0]
     anchor = deadline.anchor.value
+    if deadline.kind is DeadlineKind.WITHOUT_DELAY:
+        return DeadlineTrace(
+            "without delay",
+            anchor,
+            anchor_at,
+            "the text asks for it without delay: no fixed time; never overdue, and the time "
+            "taken is shown once done",
+            (),
+        )
     if deadline.kind is DeadlineKind.IMMEDIATELY:
         return DeadlineTrace(
             "immediately", anchor, anchor_at, "due at the moment it is triggered", ()
@@ -1070,10 +1222,36 @@ def _trace(rule: RulePlan, ep: _Episode, firing: _Firing) -> DeadlineTrace:
             f"{arithmetic}; not yet computable: no {anchor} time recorded",
             (),
         )
+    if deadline.or_within is not None:
+        return _dual_trace(deadline.within, deadline.or_within, deadline.use, anchor, anchor_at)
     skipped: tuple[dt.date, ...] = ()
     if deadline.within.unit is Unit.WORKING_DAYS:
         skipped = _skipped(to_london(anchor_at).date(), deadline.within.amount)
     return DeadlineTrace(rule_text, anchor, anchor_at, arithmetic, skipped)
+
+
+def _dual_trace(
+    first: Duration, second: Duration, use: str | None, anchor: str, anchor_at: dt.datetime
+) -> DeadlineTrace:
+    """The trace of a dual deadline: the bound used, and the other beside it."""
+    used, other, used_d, other_d = _dual_due(_utc(anchor_at), first, second, use)
+    rule_text = f"within {first} or {second} of {anchor}, whichever is {use}"
+    arithmetic = (
+        f"{used_d}: {_ARITHMETIC[used_d.unit]}, {_stamp(used[0])}; {other_d}: "
+        f"{_ARITHMETIC[other_d.unit]}, {_stamp(other[0])}; the {use} is due"
+    )
+    skipped: tuple[dt.date, ...] = ()
+    if used_d.unit is Unit.WORKING_DAYS:
+        skipped = _skipped(to_london(anchor_at).date(), used_d.amount)
+    return DeadlineTrace(
+        rule_text,
+        anchor,
+        anchor_at,
+        arithmetic,
+        skipped,
+        other_bound=f"within {other_d} of {anchor}",
+        other_due_at=other[0],
+    )
 
 
 def _explained(run: _Run, item: _Found) -> RequiredAction:
@@ -1101,6 +1279,7 @@ def _explained(run: _Run, item: _Found) -> RequiredAction:
         note=rule.note,
         alternative_kinds=rule.alternative_actions,
         met_kind=_met_kind(run, item),
+        met_after_minutes=_met_after_minutes(rule_plan, ep, item),
     )
 
 

@@ -35,6 +35,15 @@ def format_moment(moment: dt.datetime | None) -> str:
     return local.strftime("%a %d %b %Y %H:%M ") + (local.tzname() or "")
 
 
+def _minutes(total: int) -> str:
+    """``20 minutes``, ``2 hours 5 minutes``, ``3 days 1 hour``."""
+    days, rest = divmod(total, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    shown = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
+    return " ".join(shown) or "0 minutes"
+
+
 def _skipped(day: dt.date) -> str:
     names = bank_holidays(day.year)
     if day in names:
@@ -92,6 +101,10 @@ def explain_action(protocol: Protocol, evaluation: Evaluation, action_id: str) -
         lines.append("  days not counted:")
         lines += [f"    - {_skipped(day)}" for day in trace.skipped_days]
     lines.append(f"  due: {format_moment(action.due_at)}")
+    if trace.other_bound is not None:  # a dual deadline: the bound not used
+        lines.append(f"  other bound: {trace.other_bound} = {format_moment(trace.other_due_at)}")
+    if action.met_after_minutes is not None:  # a without-delay deadline, met
+        lines.append(f"  done {_minutes(action.met_after_minutes)} after {trace.anchor}")
     if action.due_at_latest is not None and action.due_at_latest != action.due_at:
         lines.append(f"  due at the latest: {format_moment(action.due_at_latest)}")
     if action.undetermined_reason:  # day-precision timelines (docs/day-precision.md)

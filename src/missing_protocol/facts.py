@@ -31,6 +31,7 @@ __all__ = [
     "PlacementType",
     "PoliceRisk",
     "RemovalPurpose",
+    "ReportedBy",
     "SocialWorkArea",
     "police_risk_rank",
 ]
@@ -202,6 +203,17 @@ class RemovalPurpose(StrEnum):
     FEMALE_GENITAL_MUTILATION = "female_genital_mutilation"
 
 
+class ReportedBy(StrEnum):
+    """Who reported the child missing to the police (timeline schema version 3)."""
+
+    PARENT_OR_CARER = "parent_or_carer"  # a parent, a person with parental responsibility,
+    # or the foster carer, residential or supported-accommodation worker looking after the child
+    PROFESSIONAL = "professional"  # a professional of another agency: social worker, school,
+    # health, youth offending service (not the carer of a looked after child)
+    POLICE = "police"  # the police themselves (for example a child found by officers)
+    OTHER = "other"  # anyone else: a member of the public, a friend, the child
+
+
 class FactType(StrEnum):
     """How a fact may be compared."""
 
@@ -242,6 +254,8 @@ class FactName(StrEnum):
     SOCIAL_WORK_AREA = "social_work_area"
     IN_CARE_OF = "in_care_of"
     FEARED_REMOVAL_FROM_UK = "feared_removal_from_uk"
+    REPORTED_BY = "reported_by"
+    CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE = "carer_reported_before_professional_aware"
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,5 +439,21 @@ FACTS: dict[FactName, FactSpec] = {
             FactName.CONCERNS, FactType.SET, _values(Concern), "Circumstances of the episode."
         ),
         *_ISSUE_10_FACTS,
+        FactSpec(
+            FactName.REPORTED_BY,
+            FactType.ENUM,
+            _values(ReportedBy),
+            "Who reported the child missing to the police (timeline version 3); unknown when "
+            "not recorded or not yet reported.",
+        ),
+        FactSpec(
+            FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE,
+            FactType.BOOLEAN,
+            ("true", "false"),
+            "The parent or carer had reported the child to the police by the time a professional "
+            "first learnt the child was missing (professional_aware_at). False when no report "
+            "had been made by then, or someone else made it; unknown when professional_aware_at "
+            "is not recorded, or when the report came first but reported_by is not recorded.",
+        ),
     )
 }

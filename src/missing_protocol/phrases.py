@@ -57,6 +57,7 @@ from missing_protocol.facts import (
     PlacementType,
     PoliceRisk,
     RemovalPurpose,
+    ReportedBy,
     SocialWorkArea,
 )
 from missing_protocol.vocabulary import Obligation, Topic
@@ -110,6 +111,8 @@ MOMENT_LABELS: Final = MappingProxyType(
         Moment.REPORTED.value: "the report to the police",
         Moment.RETURNED.value: "return",
         Moment.TRIGGERED.value: "the duty arising",
+        Moment.NOTICED.value: "the child being noticed missing",
+        Moment.PROFESSIONAL_AWARE.value: "a professional learning of it",
     }
 )
 
@@ -140,6 +143,10 @@ FACT_LABELS: Final = MappingProxyType(
         FactName.SOCIAL_WORK_AREA.value: "whose social worker",
         FactName.IN_CARE_OF.value: "in the care of",
         FactName.FEARED_REMOVAL_FROM_UK.value: "feared removal from the UK",
+        FactName.REPORTED_BY.value: "reported to the police by",
+        FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE.value: (
+            "parent or carer reported before a professional knew"
+        ),
         "episode_count": "number of episodes",
         "condition": "condition",
     }
@@ -164,6 +171,10 @@ _BOOLEANS: Mapping[FactName, tuple[str, str]] = {
     FactName.SUBJECT_TO_RESTRICTIONS: (
         "subject to immigration restrictions",
         "not subject to immigration restrictions",
+    ),
+    FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE: (
+        "reported by the parent or carer before a professional knew",
+        "not reported by the parent or carer before a professional knew",
     ),
 }
 
@@ -264,6 +275,12 @@ VALUE_LABELS: Final = MappingProxyType(
             AwayIncident.CONTACT_WITH_PERSON_POSING_RISK.value: (
                 "in contact with someone who poses a risk"
             ),
+        },
+        FactName.REPORTED_BY.value: {
+            ReportedBy.PARENT_OR_CARER.value: "reported by the parent or carer",
+            ReportedBy.PROFESSIONAL.value: "reported by a professional",
+            ReportedBy.POLICE.value: "found or reported by the police",
+            ReportedBy.OTHER.value: "reported by someone else",
         },
         FactName.CONCERNS.value: {
             Concern.SIGNIFICANT_HARM.value: "risk of significant harm",
@@ -389,6 +406,8 @@ KIND_LABELS: Final = MappingProxyType(
         "finalise_missing_report": "finalise the police missing report",
         "share_risk_management_plan": "share the risk management plan",
         "advise_on_evidence": "advise on keeping evidence",
+        "verify_police_report": "check with the police that the child was reported",
+        "located_runaway_response": "out-of-hours response to a located runaway",
     }
 )
 
@@ -447,6 +466,8 @@ ROLE_LABELS: Final = MappingProxyType(
         "organisation_senior_manager": "a senior manager of the organisation",
         "relevant_organisations": "the agencies involved, jointly",
         "concerned_agency": "whichever agency is concerned",
+        "aware_agency": "the agency that learnt of it",
+        "aware_professional": "the professional who learnt of it",
         "independent_interviewer": "an independent interviewer",
         "local_hospital": "local hospitals",
         "detective_sergeant": "a detective sergeant",
@@ -663,10 +684,15 @@ def deadline_words(deadline: Deadline, trigger: Trigger | None = None) -> str:
         return "immediately"
     if deadline.kind is DeadlineKind.UNSPECIFIED:
         return "no time limit stated"
+    if deadline.kind is DeadlineKind.WITHOUT_DELAY:
+        return "without delay (no fixed time)"
     same = isinstance(trigger, EventTrigger) and trigger.on is deadline.anchor
+    within = f"within {deadline.within}"
+    if deadline.or_within is not None:
+        within += f" or {deadline.or_within}, whichever is {deadline.use}"
     if deadline.anchor is Moment.TRIGGERED or same:
-        return f"within {deadline.within}"
-    return f"within {deadline.within} of {anchor_label(deadline.anchor)}"
+        return within
+    return f"{within} of {anchor_label(deadline.anchor)}"
 
 
 def _codes(protocol: Protocol) -> Iterator[tuple[str, str]]:

@@ -88,6 +88,8 @@ MOMENTS: dict[Moment, int] = {
     Moment.REPORTED: 1,
     Moment.RETURNED: 2,
     Moment.TRIGGERED: 3,
+    Moment.NOTICED: 4,
+    Moment.PROFESSIONAL_AWARE: 5,
 }
 TRIGGERED = MOMENTS[Moment.TRIGGERED]
 #: The position of an anchor that is a recorded event (schema 2): read from the events.

@@ -51,7 +51,7 @@ from missing_protocol.evaluate import evaluate
 from missing_protocol.limits import DEFAULT_LIMITS, Limits
 from missing_protocol.moments import instant
 from missing_protocol.results import ActionStatus, Evaluation, RequiredAction, UpcomingAction
-from missing_protocol.timeline import Timeline, london_datetime, moment_bounds
+from missing_protocol.timeline import Episode, Timeline, london_datetime, moment_bounds
 
 __all__ = ["evaluate_bounded", "uncertain_moments"]
 
@@ -153,6 +153,7 @@ def _read(timeline: Timeline, chains: list[list[_Slot]], late: _Choice) -> Timel
         else episode
         for i, episode in enumerate(timeline.episodes)
     ]
+    episodes = [_exact_after_start(episode) for episode in episodes]
     events = [
         event.model_copy(update={"at": values[("event", i, "at")], "known_to_day": frozenset()})
         if event.known_to_day
@@ -160,6 +161,22 @@ def _read(timeline: Timeline, chains: list[list[_Slot]], late: _Choice) -> Timel
         for i, event in enumerate(timeline.events)
     ]
     return timeline.model_copy(update={"episodes": episodes, "events": events})
+
+
+def _exact_after_start(episode: Episode) -> Episode:
+    """Keep ``noticed_at`` and ``professional_aware_at`` (always exact) at or after the start.
+
+    They are never known only to the day (the timeline refuses it), but the start
+    may be: a reading that places the start later on its day than such a moment
+    moves the moment to the start, as a report is kept at or after it.
+    """
+    update = {
+        name: episode.started_at
+        for name in ("noticed_at", "professional_aware_at")
+        if getattr(episode, name) is not None
+        and instant(getattr(episode, name)) < instant(episode.started_at)
+    }
+    return episode.model_copy(update=update) if update else episode
 
 
 def _windows(protocol: Protocol) -> set[Duration]:

@@ -29,7 +29,7 @@ themselves; anything else is an object tagged with ``"$"``:
 * an enum member: ``{"$": "facts.PoliceRisk", "value": "high"}``;
 * ``{"$": "tuple", "items": [...]}``, ``{"$": "frozenset", "items": [...]}``
   (sorted, so the output is stable), ``{"$": "mappingproxy", "items": [[k, v], ...]}``
-  and ``{"$": "date", "value": "2024-01-31"}``.
+  and ``{"$": "date", "value": "2024-01-31"}`` (a wall-clock time likewise, ``"time"``).
 
 Decoding builds only the classes of an allow-list (:func:`allowed_classes`):
 the dataclasses and enums that ``compiled.py`` defines, the enums of
@@ -155,9 +155,11 @@ def encode(value: Any, where: str = "protocol") -> Any:
         }
     if type(value) is dt.date:
         return {TAG: "date", "value": value.isoformat()}
+    if type(value) is dt.time and value.tzinfo is None:
+        return {TAG: "time", "value": value.isoformat()}
     raise EncodeError(
         f"{where}: a {type(value).__qualname__} is not part of the compiled form's encoding; "
-        "use a frozen dataclass, an enum, a tuple, a frozenset, a MappingProxyType or a date "
+        "use a frozen dataclass, an enum, a tuple, a frozenset, a MappingProxyType, a date or a time "
         "(or extend missing_protocol/precompiled.py)"
     )
 
@@ -219,6 +221,13 @@ def _mappingproxy(data: dict[str, Any]) -> MappingProxyType[Any, Any]:
     return MappingProxyType(dict(pairs))
 
 
+def _time(data: dict[str, Any]) -> dt.time:
+    value = data.get("value")
+    if set(data) != {TAG, "value"} or not isinstance(value, str):
+        raise DecodeError("a time needs one value, ISO 8601 text")
+    return dt.time.fromisoformat(value)
+
+
 def _date(data: dict[str, Any]) -> dt.date:
     value = data.get("value")
     if len(data) != 2 or type(value) is not str:
@@ -265,6 +274,7 @@ def _builders() -> Mapping[str, Builder]:
         "frozenset": _frozenset,
         "mappingproxy": _mappingproxy,
         "date": _date,
+        "time": _time,
     }
     for tag, cls in allowed_classes().items():
         if issubclass(cls, enum.Enum):

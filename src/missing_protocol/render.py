@@ -27,6 +27,7 @@ from .compiled import (
 )
 from .conditions import describe
 from .facts import FACTS, FactType
+from .office_hours import describe_office_hours
 from .versions import SINCE
 from .vocabulary import ACTION_KINDS, ROLES, Topic
 
@@ -88,6 +89,9 @@ def describe_trigger(trigger: Trigger) -> str:
             "started": "when the child goes missing (last seen)",
             "reported": "when the child is reported to the police",
             "returned": "when the child returns or is located",
+            "noticed": "when the child is noticed missing (last seen, if not recorded)",
+            "professional_aware": "when a professional learns the child is missing "
+            "(the report to the police, if not recorded)",
         }[trigger.on.value]
     if isinstance(trigger, ElapsedTrigger):
         return f"if still missing {trigger.missing_for} after {trigger.anchor.value}"
@@ -105,7 +109,14 @@ def describe_deadline(deadline: Deadline) -> str:
         return "immediately"
     if deadline.kind is DeadlineKind.UNSPECIFIED:
         return "no time limit stated"
+    if deadline.kind is DeadlineKind.WITHOUT_DELAY:
+        return "without delay (no fixed time: never overdue)"
     anchor = "the trigger" if deadline.anchor.value == "triggered" else deadline.anchor.value
+    if deadline.or_within is not None:
+        return (
+            f"within {deadline.within} or {deadline.or_within} of {anchor}, "
+            f"whichever is {deadline.use}"
+        )
     return f"within {deadline.within} of {anchor}"
 
 
@@ -278,6 +289,7 @@ def render_protocol(protocol: Protocol) -> str:
                 ),
             )
             lines.append("")
+    lines += _office_hours_lines(p)
     lines += ["", "## Rules by topic", ""]
     for topic in Topic:
         rules = [r for r in p.rules if r.topic is topic]
@@ -296,6 +308,37 @@ def render_protocol(protocol: Protocol) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _office_hours_lines(protocol: Protocol) -> list[str]:
+    """The area's office hours, for rules routed out of hours (none if it states none)."""
+    hours = protocol.office_hours
+    if hours is None:
+        return []
+    lines = ["", "## Office hours", "", f"{describe_office_hours(hours)}."]
+    lines += ["", f"Source: {_quote(hours.citation.section, hours.citation.quote)}"]
+    if hours.note:
+        lines += ["", f"*Note:* {' '.join(hours.note.split())}"]
+    return lines
+
+
+def _out_of_hours_lines(rule: Rule) -> list[str]:
+    """How a rule is routed when it fires out of office hours."""
+    ooh = rule.out_of_hours
+    if ooh is None:
+        return []
+    if not ooh.required:
+        said = "not required (the duty arises only in office hours)"
+    elif not ooh.in_hours_required:
+        said = "required only out of office hours (in hours, no action)"
+    else:
+        parts = []
+        if ooh.responsible is not None:
+            parts.append(f"done by `{ooh.responsible}`")
+        if ooh.recipients is not None:
+            parts.append("sent to " + ", ".join(f"`{r}`" for r in ooh.recipients))
+        said = " and ".join(parts)
+    return [f"- **Out of office hours** (decided when the rule fires): {said}"]
+
+
 def _render_rule(rule: Rule) -> list[str]:
     recipients = [r for r in rule.recipients if r is not None]
     lines = [
@@ -307,6 +350,7 @@ def _render_rule(rule: Rule) -> list[str]:
         f"- **When:** {describe_trigger(rule.trigger)}"
         + (f", if {describe(rule.when)}" if rule.when is not None else ""),
         f"- **Deadline:** {describe_deadline(rule.deadline)}",
+        *_out_of_hours_lines(rule),
         f"- **Source:** {_quote(rule.citation.section, rule.citation.quote)}",
     ]
     lines += [f"- **See also:** {_quote(x.section, x.quote)}" for x in rule.see_also]
@@ -345,6 +389,9 @@ def render_ambiguities(protocols: Sequence[Protocol]) -> str:
             if r.note:
                 ref = f"[rule `{r.id}`](protocols/{p.id}.md#rule-{r.id})"
                 items.append((ref, r.citation.section, r.note))
+        hours = p.office_hours
+        if hours is not None and hours.note:
+            items.insert(0, ("office hours", hours.citation.section, hours.note))
         lines += _table(["where", "section", "reading"], items)
         if p.not_encoded:
             lines += ["", "Not encoded:", ""]

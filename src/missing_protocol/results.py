@@ -38,6 +38,7 @@ __all__ = [
 
 RESULT_SCHEMA_VERSION = 3  # 3: issue 10's language
 # 2: due_at_latest, undetermined_reason, uncertain_moments, readings
+# 3: met_after_minutes (without-delay deadlines), other_bound and other_due_at (dual deadlines)
 
 
 class ActionStatus(StrEnum):
@@ -76,6 +77,9 @@ class DeadlineTrace:
     anchor_at: dt.datetime | None
     arithmetic: str  # "elapsed hours" | "London calendar days" | ...
     skipped_days: tuple[dt.date, ...]  # weekend and bank-holiday days passed over
+    # A dual deadline ("72 hours (i.e. 3 working days)"): the bound not used, and its moment.
+    other_bound: str | None = None
+    other_due_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +111,8 @@ class RequiredAction:
     # of the event that met it when the rule has such alternatives.
     alternative_kinds: tuple[str, ...] = ()
     met_kind: str | None = None
+    # A without-delay deadline that was met: whole minutes from its anchor to the doing.
+    met_after_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ names resolve and that each comparison suits its fact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
@@ -40,7 +41,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 from .calendar import DURATION_HELP, Duration, Unit, parse_duration
 from .facts import CheckMethod, FactName, MissingFrom, PoliceRisk
 from .moments import PlainDate, limits_in
-from .versions import newer_than, since
+from .versions import newer_than, since, since_values
 from .vocabulary import Obligation, Topic
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "Citation",
     "Condition",
     "Deadline",
+    "DeadlineWord",
     "DurationField",
     "ElapsedTrigger",
     "EpisodeCount",
@@ -63,6 +65,8 @@ __all__ = [
     "FirstOfTrigger",
     "NotEncoded",
     "NotOf",
+    "OfficeHours",
+    "OutOfHours",
     "Outcome",
     "Phase",
     "PhasedTrigger",
@@ -77,6 +81,7 @@ __all__ = [
     "RuleFile",
     "Trigger",
     "TriggerAlternative",
+    "Weekday",
 ]
 
 #: The newest rule-file schema version this library reads (1 is still read as written).
@@ -363,12 +368,30 @@ class Anchor(StrEnum):
     REPORTED = "reported"  # reported to police
     RETURNED = "returned"  # located or returned
     TRIGGERED = "triggered"  # the moment the rule fired (deadlines only)
+    # since version 2: when the child was noticed missing (noticed_at; started if not recorded)
+    NOTICED = "noticed"
+    # since version 2: when a professional first learnt of it (professional_aware_at; reported
+    # if not recorded)
+    PROFESSIONAL_AWARE = "professional_aware"
+
+
+since_values(2, Anchor.NOTICED, Anchor.PROFESSIONAL_AWARE)
 
 
 class EventTrigger(_Model):
-    """Fires when the episode reaches a moment: started, reported or returned."""
+    """Fires when the episode reaches a moment: started, reported or returned.
 
-    on: Literal[Anchor.STARTED, Anchor.REPORTED, Anchor.RETURNED]
+    Since version 2 also ``noticed`` (when the child was noticed missing) and
+    ``professional_aware`` (when a professional first learnt of it).
+    """
+
+    on: Literal[
+        Anchor.STARTED,
+        Anchor.REPORTED,
+        Anchor.RETURNED,
+        Anchor.NOTICED,
+        Anchor.PROFESSIONAL_AWARE,
+    ]
 
 
 class ElapsedTrigger(_Model):
@@ -566,18 +589,163 @@ Trigger = Annotated[
         _any_trigger_tag,
         custom_error_type="invalid_trigger",
         custom_error_message=(
-            "expected a trigger: {on: started|reported|returned}, {on: {recorded: <kind>}}, "
-            "{missing_for: '24 hours'}, {every: '7 days'}, {phases: [...]} or {first_of: [...]}"
+            "expected a trigger: {on: started|reported|returned|noticed|professional_aware}, "
+            "{on: {recorded: <kind>}}, {missing_for: '24 hours'}, {every: '7 days'}, "
+            "{phases: [...]} or {first_of: [...]}"
         ),
     ),
 ]
 
 
 class Deadline(_Model):
-    """Due ``within`` a duration of an anchor (the trigger moment unless ``from`` says)."""
+    """Due ``within`` a duration of an anchor (the trigger moment unless ``from`` says).
+
+    A dual deadline (since version 2) gives a second bound, ``or_within``, and
+    which of the two is the deadline, ``use: earlier`` or ``use: later``
+    ("within 72 hours (i.e. 3 working days)"); the other is shown beside it.
+    """
 
     within: DurationField
     from_: DeadlineAnchor = Field(default=Anchor.TRIGGERED, alias="from")
+    or_within: DurationField | None = Field(
+        default=None,
+        description="A second bound from the same anchor (a dual deadline); needs 'use'.",
+        json_schema_extra=since(2),
+    )
+    use: Literal["earlier", "later"] | None = Field(
+        default=None,
+        description="Which of 'within' and 'or_within' is the deadline: the earlier or the later "
+        "moment; the other is shown in the deadline's explanation.",
+        json_schema_extra=since(2),
+    )
+
+    @model_validator(mode="after")
+    def _dual_needs_both(self) -> Deadline:
+        if (self.or_within is None) != (self.use is None):
+            raise PydanticCustomError(
+                "dual_deadline",
+                "a dual deadline needs both 'or_within' (the second bound) and 'use' (earlier "
+                "or later); give both, or neither",
+                {},
+            )
+        return self
+
+
+class DeadlineWord(StrEnum):
+    """Deadlines said in a word, beyond 'immediately' and 'unspecified' (since version 2)."""
+
+    # "without delay", "as soon as practicable", "promptly", "as soon as possible": the text
+    # sets no time, so none is invented: never overdue by a clock, met when done, and the
+    # result says how long after the trigger it was done.
+    WITHOUT_DELAY = "without_delay"
+
+
+since_values(2, DeadlineWord.WITHOUT_DELAY)
+
+
+class Weekday(StrEnum):
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+
+def _wall_clock(value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise PydanticCustomError(
+            "invalid_time", "expected a London wall-clock time such as '09:00' or '17:00'", {}
+        )
+    return value
+
+
+WallClock = Annotated[
+    str,
+    BeforeValidator(_wall_clock),
+    WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}),
+]
+
+
+class OfficeHours(_Model):
+    """When the area's day-time services are open (since version 2).
+
+    In hours: one of ``days``, from ``opens`` (included) to ``closes`` (not
+    included), London wall-clock time, and not one of England's bank holidays
+    when ``closed_on_bank_holidays``. Any other moment is out of hours.
+    """
+
+    days: list[Weekday] = Field(min_length=1, description="The weekdays the offices open.")
+    opens: WallClock = Field(description="Opening time, London wall clock, e.g. '09:00'.")
+    closes: WallClock = Field(description="Closing time (out of hours from it), e.g. '17:00'.")
+    closed_on_bank_holidays: bool = True
+    citation: Citation
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _opens_before_closing(self) -> OfficeHours:
+        if self.opens >= self.closes:
+            raise PydanticCustomError(
+                "invalid_time",
+                "office hours open at {opens} and close at {closes}: 'opens' must be before "
+                "'closes' (hours past midnight are out of hours)",
+                {"opens": self.opens, "closes": self.closes},
+            )
+        return self
+
+
+class OutOfHours(_Model):
+    """Who does the duty, or whom it goes to, when the rule fires out of office hours."""
+
+    responsible: Identifier | None = Field(
+        default=None, description="The role responsible out of hours (in hours: the rule's)."
+    )
+    recipients: list[Identifier] | None = Field(
+        default=None,
+        min_length=1,
+        description="The recipients out of hours (in hours: the rule's recipients).",
+    )
+    required: bool = Field(
+        default=True,
+        description='false: the duty arises only in office hours ("when it is made aware during '
+        'day service"); out of hours the rule gives no action.',
+    )
+    in_hours_required: bool = Field(
+        default=True,
+        description="false: the duty arises only out of office hours (the emergency duty team's "
+        "own duties); in hours the rule gives no action.",
+    )
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> OutOfHours:
+        if (
+            self.required
+            and self.in_hours_required
+            and self.responsible is None
+            and self.recipients is None
+        ):
+            raise PydanticCustomError(
+                "out_of_hours",
+                "out_of_hours changes nothing: give 'responsible', 'recipients', "
+                "'required: false' or 'in_hours_required: false'",
+                {},
+            )
+        if not (self.required or self.in_hours_required):
+            raise PydanticCustomError(
+                "out_of_hours",
+                "out_of_hours says the duty is required neither out of hours nor in hours; "
+                "remove the rule instead",
+                {},
+            )
+        if not self.required and (self.responsible is not None or self.recipients is not None):
+            raise PydanticCustomError(
+                "out_of_hours",
+                "out_of_hours says 'required: false' (no action out of hours) and also whom "
+                "it routes to; give one or the other",
+                {},
+            )
+        return self
 
 
 class Outcome(StrEnum):
@@ -644,18 +812,21 @@ class Rule(_Model):
     when: Condition | None = None
     trigger: Trigger
     deadline: Annotated[
-        Annotated[Literal["immediately", "unspecified"], Tag("word")]
+        Annotated[Literal["immediately", "unspecified"] | DeadlineWord, Tag("word")]
         | Annotated[Deadline, Tag("within")],
         Discriminator(
             _str_or_mapping("word", "within"),
             custom_error_type="invalid_deadline",
             custom_error_message=(
-                "expected 'immediately', 'unspecified' or {within: '72 hours', from: <anchor>}"
+                "expected 'immediately', 'without_delay', 'unspecified' or "
+                "{within: '72 hours', from: <anchor>}"
             ),
         ),
     ] = Field(
         description=(
-            "'immediately' (due when triggered), 'unspecified' (the text sets no time limit: "
+            "'immediately' (due when triggered), 'without_delay' (since version 2: the text asks "
+            "for it without delay and sets no time: never overdue, and the result says how long "
+            "after the trigger it was done), 'unspecified' (the text sets no time limit: "
             "never overdue), or a duration from an anchor."
         )
     )
@@ -707,6 +878,12 @@ class Rule(_Model):
         description="Other passages that state the same rule, or contradict it (say so in note).",
     )
     note: str | None = None
+    out_of_hours: OutOfHours | None = Field(
+        default=None,
+        description="Who does it, or whom it goes to, when the rule fires outside the "
+        "protocol's office_hours (decided by the moment the trigger fires).",
+        json_schema_extra=since(2),
+    )
 
 
 class NotEncoded(_Model):
@@ -750,6 +927,11 @@ class RuleFile(_Model):
         default_factory=list,
         description="Passages that are not rules we can evaluate (no facts for them, no duty), "
         "each with its reason, so a reader sees what was left out and why.",
+    )
+    office_hours: OfficeHours | None = Field(
+        default=None,
+        description="When day-time services are open, for rules with out_of_hours routing.",
+        json_schema_extra=since(2),
     )
 
     @model_validator(mode="after")

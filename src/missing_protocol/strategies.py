@@ -64,6 +64,7 @@ from .facts import (
     PlacementType,
     PoliceRisk,
     RemovalPurpose,
+    ReportedBy,
     SocialWorkArea,
 )
 from .limits import DEFAULT_LIMITS
@@ -273,6 +274,7 @@ def _episodes(
                 found_by=draw(_FOUND_BY),
                 in_care_of=draw(_IN_CARE_OF),
                 feared_removal_from_uk=draw(_REMOVAL),
+                **draw(_who_noticed(moment)),
             )
         )
         if returned is None:
@@ -280,6 +282,25 @@ def _episodes(
         gap = draw(_GAP_MINUTES)
         moment = _after(returned, dt.timedelta(minutes=gap))
     return episodes
+
+
+_NOTICED_DELAY = st.one_of(st.none(), st.integers(0, 12 * 60))
+_AWARE_DELAY = st.one_of(st.none(), st.integers(0, 3 * 1440))
+_REPORTED_BY = st.one_of(st.none(), st.sampled_from(list(ReportedBy)))
+
+
+@st.composite
+def _who_noticed(draw: st.DrawFn, start: dt.datetime) -> dict[str, Any]:
+    """Timeline version 3's noticed_at, reported_by and professional_aware_at (each optional)."""
+    noticed, aware = draw(_NOTICED_DELAY), draw(_AWARE_DELAY)
+    found: dict[str, Any] = {
+        "noticed_at": None if noticed is None else _after(start, dt.timedelta(minutes=noticed)),
+        "reported_by": draw(_REPORTED_BY),
+        "professional_aware_at": (
+            None if aware is None else _after(start, dt.timedelta(minutes=aware))
+        ),
+    }
+    return {name: value for name, value in found.items() if value is not None}
 
 
 _OUTCOME = st.sampled_from(list(Outcome))
@@ -362,6 +383,9 @@ def recorded_events(
     return _events(list(episodes), st.sampled_from(sorted(kinds or ACTION_KINDS)))
 
 
+_VERSION_3 = frozenset({"noticed_at", "reported_by", "professional_aware_at"})
+
+
 def timelines(
     protocol: Protocol | None = None,
     *,
@@ -408,7 +432,12 @@ def timelines(
             became = max(child.date_of_birth, first_day - dt.timedelta(days=before))
             child = child.model_copy(update={"looked_after_since": became})
         events = draw(_events(episodes, kinds_strategy)) if with_events else []
-        version = 3 if _records_version_3(child, episodes, events) else 1
+        version = (
+            3
+            if _records_version_3(child, episodes, events)
+            or any(e.model_fields_set & _VERSION_3 for e in episodes)
+            else 1
+        )
         return Timeline(schema_version=version, child=child, episodes=episodes, events=events)
 
     return build()

@@ -39,6 +39,7 @@ from pydantic import (
     StrictBool,
     ValidationInfo,
     field_serializer,
+    field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
@@ -57,6 +58,7 @@ from .facts import (
     PlacementType,
     PoliceRisk,
     RemovalPurpose,
+    ReportedBy,
     SocialWorkArea,
 )
 from .moments import (
@@ -272,6 +274,38 @@ class Episode(_Model):
         description="Moments known only to their London day (schema version 2; filled in "
         "from date-only values).",
     )
+    noticed_at: LondonDateTime | None = Field(
+        default=None,
+        description="When a carer, parent or professional noticed the child was missing (not "
+        "before started_at). Rules triggered on 'noticed' use started_at where it is not given.",
+        json_schema_extra=since(3),
+    )
+    reported_by: ReportedBy | None = Field(
+        default=None,
+        description="Who reported the child missing to the police: parent_or_carer (a parent or "
+        "the carer looking after the child), professional (another agency's worker), police, "
+        "other (anyone else).",
+        json_schema_extra=since(3),
+    )
+    professional_aware_at: LondonDateTime | None = Field(
+        default=None,
+        description="When a professional (social worker, school, health, ...) first learnt the "
+        "child was missing (not before started_at). Rules on 'professional_aware' use "
+        "reported_at where it is not given.",
+        json_schema_extra=since(3),
+    )
+
+    @field_validator("noticed_at", "professional_aware_at", mode="before")
+    @classmethod
+    def _to_the_minute(cls, value: object, info: ValidationInfo) -> object:
+        if _day_only(value):
+            raise PydanticCustomError(
+                "day_only",
+                f"{info.field_name} must be a date and time (e.g. 2024-03-29T21:50): duties "
+                "are timed from it to the minute, so a date alone is not accepted; give the "
+                "time, or leave it out",
+            )
+        return value
 
     def bounds(self, name: str) -> tuple[dt.datetime, dt.datetime] | None:
         """The earliest and latest instant of ``started_at``, ``reported_at`` or ``returned_at``."""
@@ -291,7 +325,7 @@ class Episode(_Model):
     @model_validator(mode="after")
     def _times_in_order(self) -> Episode:
         errors = _first_instants(self, self.known_to_day)
-        for name in ("reported_at", "returned_at"):
+        for name in ("reported_at", "returned_at", "noticed_at", "professional_aware_at"):
             bounds = self.bounds(name)
             if bounds is not None and instant(bounds[1]) < instant(self.started_at):
                 errors.append(

@@ -38,7 +38,7 @@ EXAMPLE_TIMELINE: dict[str, Any] = {
     "events": [
         {
             "action": "notify",
-            "recipient": "allocated_social_worker",
+            "recipient": "edt",
             "at": "2024-03-29T23:30",
             "episode": "E-1",
         },
