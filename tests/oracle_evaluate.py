@@ -49,6 +49,7 @@ from missing_protocol.compiled import (
     Protocol,
     RecurringTrigger,
     Rule,
+    UngradedRisk,
 )
 from missing_protocol.conditions import EpisodeStub, Facts, FactValue, describe, holds
 from missing_protocol.errors import Problem, TimelineError
@@ -60,6 +61,7 @@ from missing_protocol.results import (
     DeadlineTrace,
     EpisodeResult,
     Evaluation,
+    FactUsed,
     RequiredAction,
     UpcomingAction,
 )
@@ -171,6 +173,16 @@ def _classify(
         values[FactName.CATEGORY] = category
         stubs.append(EpisodeStub(episode.started_at, category))
         recorded = values[FactName.POLICE_RISK]
+        assumed_by, assumed_reason = None, None
+        if recorded is None:
+            held = _held_at(protocol, Facts(values, episode.started_at, tuple(stubs)))
+            if held is not None:
+                values[FactName.POLICE_RISK] = police_risk_rank(held.held_at)
+                assumed_by = held.id
+                assumed_reason = (
+                    f"no police risk recorded; held at {held.held_at.value} by {held.id} "
+                    f'({held.citation.section}: "{held.citation.quote}")'
+                )
         effective, floor_id, floor_reason = _apply_floors(
             protocol, Facts(values, episode.started_at, tuple(stubs))
         )
@@ -188,6 +200,8 @@ def _classify(
             started_at=episode.started_at,
             returned_at=returned,
             missing_as_of=returned is None,
+            police_risk_assumed_by=assumed_by,
+            police_risk_assumed_reason=assumed_reason,
         )
         views.append(
             _Episode(episode, index, episode.started_at, reported, returned, facts, result)
@@ -212,6 +226,14 @@ def _derive_category(protocol: Protocol, facts: Facts) -> tuple[str, str] | None
         ok, _ = holds(category.when, facts)
         if ok:
             return category.id, f"derived: {describe(category.when)} ({category.source})"
+    return None
+
+
+def _held_at(protocol: Protocol, facts: Facts) -> UngradedRisk | None:
+    """The first ungraded statement whose condition holds for an ungraded episode."""
+    for item in protocol.ungraded:
+        if item.when is None or holds(item.when, facts)[0]:
+            return item
     return None
 
 
@@ -473,6 +495,18 @@ def _actions_for(
         ok, why = holds(rule.when, ep.facts)
         if not ok:
             return
+        if ep.result.police_risk_assumed_by is not None:
+            why = tuple(
+                FactUsed(
+                    used.fact,
+                    f"{used.value} (not graded by the police: held by "
+                    f"{ep.result.police_risk_assumed_by})",
+                    used.test,
+                )
+                if used.fact == "police_risk"
+                else used
+                for used in why
+            )
     else:
         why = ()
     fired, upcoming = _firings(rule, ep, as_of)

@@ -14,7 +14,7 @@ position, and nothing is built if there are any. The passes, in order:
     every comparison suits its fact: the operator is allowed for the fact's
     type and each value is in the fact's domain.
 ``check_risk``
-    floors and categories use only the protocol's police risk levels, and a
+    floors, categories and ungraded levels use only the protocol's police risk levels, and a
     floor never raises to a level it forbids.
 ``check_timing``
     recurring triggers start before they stop, and deadlines from the return
@@ -70,6 +70,9 @@ def _conditions(ctx: _Context) -> Iterator[tuple[s.Condition, Path]]:
     for i, floor in enumerate(ctx.file.risk.floors):
         if floor.when is not None:
             yield floor.when, ("risk", "floors", i, "when")
+    for i, ungraded in enumerate(ctx.file.risk.ungraded):
+        if ungraded.when is not None:
+            yield ungraded.when, ("risk", "ungraded", i, "when")
     for i, allocation in enumerate(ctx.file.allocations):
         for j, option in enumerate(allocation.options):
             if option.when is not None:
@@ -115,6 +118,11 @@ def unique_ids(ctx: _Context) -> Iterator[Problem]:
     )
     yield from _duplicates(
         ctx, [(x.id, ("allocations", i, "id")) for i, x in enumerate(f.allocations)], "allocation"
+    )
+    yield from _duplicates(
+        ctx,
+        [(x.id, ("risk", "ungraded", i, "id")) for i, x in enumerate(f.risk.ungraded)],
+        "ungraded risk",
     )
     for name in f.extra_roles:
         if name in ROLES:
@@ -290,6 +298,15 @@ def check_risk(ctx: _Context) -> Iterator[Problem]:
                 "unused_risk_level",
                 f"{floor.raise_to.value!r} is not one of this protocol's police_risk_levels",
                 ("risk", "floors", i, "raise_to"),
+            )
+    for i, ungraded in enumerate(ctx.file.risk.ungraded):
+        if ungraded.held_at not in levels:
+            yield ctx.problem(
+                "unused_risk_level",
+                f"{ungraded.held_at.value!r} is not one of this protocol's police_risk_levels "
+                f"({', '.join(level.value for level in ctx.file.risk.police_risk_levels)}); "
+                "hold ungraded episodes at one of them",
+                ("risk", "ungraded", i, "held_at"),
             )
     for i, category in enumerate(ctx.file.risk.categories):
         for j, level in enumerate(category.police_risk):
@@ -503,6 +520,17 @@ def _build(ctx: _Context) -> c.Protocol:
         roles=MappingProxyType({**ROLES, **f.extra_roles}),
         action_kinds=MappingProxyType({**ACTION_KINDS, **f.extra_action_kinds}),
         not_encoded=tuple(c.NotEncoded(_citation(x.citation), x.reason) for x in f.not_encoded),
+        ungraded=tuple(
+            c.UngradedRisk(
+                x.id,
+                _optional(x.when),
+                x.held_at,
+                _citation(x.citation),
+                x.note,
+                ref("risk", "ungraded", i),
+            )
+            for i, x in enumerate(f.risk.ungraded)
+        ),
         accepted_warnings=tuple(
             c.AcceptedWarning(x.code, frozenset(x.about), " ".join(x.reason.split()))
             for x in f.accepted_warnings

@@ -43,6 +43,7 @@ __all__ = [
     "Rule",
     "SourceRef",
     "Trigger",
+    "UngradedRisk",
 ]
 
 
@@ -168,6 +169,18 @@ class RiskFloor:
 
 
 @dataclass(frozen=True, slots=True)
+class UngradedRisk:
+    """The level an episode with no police risk recorded is held at, when ``when`` holds."""
+
+    id: str
+    when: Cond | None
+    held_at: PoliceRisk
+    citation: Citation
+    note: str | None
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
 class AllocationOption:
     when: Cond | None
     role: str
@@ -238,6 +251,7 @@ class Protocol:
     action_kinds: Mapping[str, str]
     not_encoded: tuple[NotEncoded, ...] = ()
     accepted_warnings: tuple[AcceptedWarning, ...] = ()
+    ungraded: tuple[UngradedRisk, ...] = ()
 
     def __reduce__(self) -> tuple[Callable[..., Protocol], tuple[object, ...]]:
         # Read-only mappings do not pickle: send them as dicts, and wrap them again.

@@ -67,6 +67,7 @@ from .results import (
     DeadlineTrace,
     EpisodeResult,
     Evaluation,
+    FactUsed,
     RequiredAction,
     UpcomingAction,
 )
@@ -206,6 +207,7 @@ _FACT_ORDER = (
 assert tuple(FACT_INDEX) == _FACT_ORDER, "the fact tuple must follow FactName's order"
 _CATEGORY = FACT_INDEX[FactName.CATEGORY]
 _RISK = FACT_INDEX[FactName.POLICE_RISK]
+_RISK_FACT = FactName.POLICE_RISK.value
 
 
 def _with(values: FactTuple, index: int, value: object) -> FactTuple:
@@ -231,6 +233,22 @@ def _floors(
             effective, raised_by = target, floor_id
             reason = f"{_RISKS[recorded].value} is not allowed here{tail}"
     return effective, raised_by, reason
+
+
+def _held_at(
+    plan: Plan, values: FactTuple, history: History, position: int
+) -> tuple[int | None, str | None, str | None]:
+    """For an episode the police have not graded: the level the protocol holds it at.
+
+    The first of the protocol's ``ungraded`` statements whose condition holds;
+    ``(None, None, None)`` when the risk was recorded or none applies.
+    """
+    if values[_RISK] is not None:
+        return None, None, None
+    for when, rank, ungraded_id, reason in plan.ungraded:
+        if when.test(values, history, position):
+            return rank, ungraded_id, reason
+    return None, None, None
 
 
 def _classify(
@@ -274,6 +292,10 @@ def _classify(
             category, reason = derived
         values = _with(values, _CATEGORY, category)
         position = history.add(started_u, episode.started_at, category)
+        assumed_by = assumed_reason = None
+        if rank is None and plan.ungraded:
+            held, assumed_by, assumed_reason = _held_at(plan, values, history, position)
+            values = _with(values, _RISK, held)
         effective, floor_id, floor_reason = _floors(plan, values, history, position)
         values = _with(values, _RISK, effective)
         result = EpisodeResult(
@@ -288,6 +310,8 @@ def _classify(
             started_at=episode.started_at,
             returned_at=returned_at,
             missing_as_of=returned_at is None,
+            police_risk_assumed_by=assumed_by,
+            police_risk_assumed_reason=assumed_reason,
         )
         views.append(
             _Episode(
@@ -766,10 +790,23 @@ def _explained(run: _Run, item: _Found) -> RequiredAction:
         status=item.status,
         met_at=item.met[1] if item.met else None,
         trigger=_trigger_text(rule_plan, ep, firing),
-        facts=rule_plan.when.why(ep.values, run.history, ep.position),
+        facts=_assumed(ep, rule_plan.when.why(ep.values, run.history, ep.position)),
         deadline=_trace(rule_plan, ep, firing),
         citation=rule_plan.citation,
         note=rule.note,
+    )
+
+
+def _assumed(ep: _Episode, facts: tuple[FactUsed, ...]) -> tuple[FactUsed, ...]:
+    """The facts an action rests on, a police risk held by an ungraded statement said so."""
+    assumed_by = ep.result.police_risk_assumed_by
+    if assumed_by is None:
+        return facts
+    return tuple(
+        FactUsed(f.fact, f"{f.value} (not graded by the police: held by {assumed_by})", f.test)
+        if f.fact == _RISK_FACT
+        else f
+        for f in facts
     )
 
 

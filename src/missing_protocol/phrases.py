@@ -530,6 +530,7 @@ def _codes(protocol: Protocol) -> Iterator[tuple[str, str]]:
         yield from (("role", o.role) for o in allocation.options)
     conditions = [r.when for r in protocol.rules] + [c.when for c in protocol.categories]
     conditions += [f.when for f in protocol.floors]
+    conditions += [u.when for u in protocol.ungraded]
     conditions += [o.when for a in protocol.allocations.values() for o in a.options]
     for cond in conditions:
         for atom in atoms(cond):

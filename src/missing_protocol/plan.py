@@ -308,6 +308,8 @@ class Plan:
     static_rules: tuple[RulePlan, ...]
     counting_rules: tuple[RulePlan, ...]
     applicable: _Memo
+    # Issue 10: the level an ungraded episode is held at (condition, rank, id, reason text).
+    ungraded: tuple[tuple[CondPlan, int, str, str], ...] = ()
 
 
 class _Memo:
@@ -395,6 +397,21 @@ def _build(protocol: Protocol) -> Plan:
         static_rules=tuple(r for r in rules if not r.when.counts),
         counting_rules=tuple(r for r in rules if r.when.counts),
         applicable=_Memo(),
+        ungraded=_ungraded(protocol),
+    )
+
+
+def _ungraded(protocol: Protocol) -> tuple[tuple[CondPlan, int, str, str], ...]:
+    """The protocol's statements of the level an ungraded episode is held at, planned."""
+    return tuple(
+        (
+            plan_condition(item.when),
+            police_risk_rank(item.held_at),
+            item.id,
+            f"no police risk recorded; held at {item.held_at.value} by {item.id} "
+            f'({item.citation.section}: "{item.citation.quote}")',
+        )
+        for item in protocol.ungraded
     )
 
 

@@ -212,6 +212,7 @@ def render_protocol(protocol: Protocol) -> str:
                 for f in p.floors
             ),
         )
+    lines += _ungraded_lines(p)
     if p.allocations:
         lines += ["", "## Allocations (first match wins)", ""]
         for allocation in p.allocations.values():
@@ -295,6 +296,9 @@ def render_ambiguities(protocols: Sequence[Protocol]) -> str:
         for f in p.floors:
             if f.note:
                 items.append((f"risk floor `{f.id}`", f.citation.section, f.note))
+        for u in p.ungraded:
+            if u.note:
+                items.append((f"ungraded risk `{u.id}`", u.citation.section, u.note))
         for a in p.allocations.values():
             for n, o in enumerate(a.options, start=1):
                 if o.note:
@@ -311,3 +315,24 @@ def render_ambiguities(protocols: Sequence[Protocol]) -> str:
             ]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _ungraded_lines(p: Protocol) -> list[str]:
+    """The levels an episode the police have not graded is held at (issue 10), as a table."""
+    if not p.ungraded:
+        return []
+    lines = ["", "### Before the police grade the risk", ""]
+    lines += _table(
+        ["statement", "applies when", "held at", "source"],
+        (
+            (
+                f"`{u.id}`",
+                describe(u.when) if u.when is not None else "always",
+                u.held_at.value,
+                _quote(u.citation.section, u.citation.quote)
+                + (f" *Note:* {u.note}" if u.note else ""),
+            )
+            for u in p.ungraded
+        ),
+    )
+    return lines

@@ -35,7 +35,8 @@ __all__ = [
     "to_jsonable",
 ]
 
-RESULT_SCHEMA_VERSION = 2  # 2: due_at_latest, undetermined_reason, uncertain_moments, readings
+RESULT_SCHEMA_VERSION = 3  # 3: issue 10's language
+# 2: due_at_latest, undetermined_reason, uncertain_moments, readings
 
 
 class ActionStatus(StrEnum):
@@ -132,6 +133,10 @@ class EpisodeResult:
     started_at: dt.datetime
     returned_at: dt.datetime | None
     missing_as_of: bool
+    # Issue 10: an episode the police had not graded, held at a level by the protocol
+    # (police_risk_recorded is then None): which statement, and why.
+    police_risk_assumed_by: str | None = None
+    police_risk_assumed_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 from .calendar import DURATION_HELP, Duration, Unit, parse_duration
 from .facts import FactName, PoliceRisk
 from .moments import PlainDate, limits_in
-from .versions import newer_than
+from .versions import newer_than, since
 from .vocabulary import Obligation, Topic
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "Rule",
     "RuleFile",
     "Trigger",
+    "UngradedRisk",
 ]
 
 #: The newest rule-file schema version this library reads (1 is still read as written).
@@ -319,10 +320,29 @@ class RiskFloor(_Model):
     note: str | None = None
 
 
+class UngradedRisk(_Model):
+    """The level an episode the police have not graded is held at ("every child recorded
+    missing is prioritised medium or high risk"); the first whose ``when`` holds applies."""
+
+    id: Identifier
+    when: Condition | None = Field(
+        default=None, description="Which ungraded episodes it holds (omit for all)."
+    )
+    held_at: PoliceRisk = Field(description="The level an ungraded episode is held at.")
+    citation: Citation
+    note: str | None = None
+
+
 class RiskSection(_Model):
     police_risk_levels: list[PoliceRisk] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
     floors: list[RiskFloor] = Field(default_factory=list)
+    ungraded: list[UngradedRisk] = Field(
+        default_factory=list,
+        description="The level an episode with no police risk recorded is held at, first "
+        "match; the floors then apply to it, and the episode result says it was assumed.",
+        json_schema_extra=since(2),
+    )
 
 
 # --- triggers and deadlines -------------------------------------------------
@@ -579,6 +599,7 @@ AnyOf.model_rebuild()
 NotOf.model_rebuild()
 Category.model_rebuild()
 RiskFloor.model_rebuild()
+UngradedRisk.model_rebuild()
 AllocationOption.model_rebuild()
 Rule.model_rebuild()
 RuleFile.model_rebuild()

@@ -111,6 +111,8 @@ def _citations(protocol: Protocol) -> Iterator[tuple[str, Citation, SourceRef]]:
         yield f"category {category.id}", category.citation, category.source
     for floor in protocol.floors:
         yield f"floor {floor.id}", floor.citation, floor.source
+    for ungraded in protocol.ungraded:
+        yield f"ungraded {ungraded.id}", ungraded.citation, ungraded.source
     for allocation in protocol.allocations.values():
         for number, option in enumerate(allocation.options, start=1):
             yield f"allocation {allocation.id} option {number}", option.citation, option.source

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from pydantic import BaseModel
+from pydantic.config import JsonDict
 
 __all__ = ["SINCE", "TooNew", "newer_than", "since"]
 
@@ -30,7 +31,7 @@ SINCE = "since_version"
 Loc = tuple[str | int, ...]
 
 
-def since(version: int) -> dict[str, int]:
+def since(version: int) -> JsonDict:
     """The ``json_schema_extra`` marking a field as introduced in schema ``version``."""
     return {SINCE: version}
 

@@ -1,0 +1,174 @@
+"""Issue 10's risk and category constructs, on the small test rule file.
+
+* ``risk.ungraded``: the level an episode the police have not graded is held at;
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from missing_protocol import RuleFileError, Timeline, compile_text, evaluate, load_protocol
+from missing_protocol.calendar import LONDON
+
+MINI_TEXT = (Path(__file__).parent / "data" / "mini.yaml").read_text(encoding="utf-8")
+
+UNGRADED = """  ungraded:
+    - id: missing_held_medium
+      when: {fact: category, is: missing}
+      held_at: medium
+      citation:
+        section: "6.1"
+        quote: their whereabouts is completely unknown or cannot be established
+"""
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=LONDON)
+
+
+def mini(extra_risk: str = "", *, version: int = 2, rules: str = "") -> str:
+    """The mini rule file with ``extra_risk`` added to its risk section and ``rules`` appended."""
+    text = MINI_TEXT.replace("schema_version: 1\n", f"schema_version: {version}\n", 1)
+    text = text.replace("allocations:\n", extra_risk + "allocations:\n", 1)
+    return text.replace("rules:\n", "rules:\n" + rules, 1)
+
+
+def timeline(*episodes: dict[str, Any], **child: Any) -> Timeline:
+    return Timeline.model_validate(
+        {
+            "child": {"id": "C-1", "date_of_birth": "2010-05-01", **child},
+            "episodes": list(episodes),
+        }
+    )
+
+
+MEDIUM_RULE = """  - id: medium_review
+    topic: risk
+    action: police_risk_review
+    obligation: must
+    responsible: police
+    when: {fact: police_risk, ge: medium}
+    trigger: {on: started}
+    deadline: unspecified
+    citation: {section: "6.1", quote: must be reported to the police immediately}
+"""
+
+
+# --- ungraded risk ------------------------------------------------------------
+
+
+def test_an_ungraded_missing_episode_is_held_at_the_stated_level_and_says_so() -> None:
+    protocol = compile_text(mini(UNGRADED, rules=MEDIUM_RULE), "mini.yaml")
+    t = timeline({"id": "E1", "started_at": "2024-05-01T10:00"})
+    result = evaluate(protocol, t, at("2024-05-01T11:00"))
+    episode = result.episodes[0]
+    assert (episode.police_risk_recorded, episode.police_risk) == (None, "medium")
+    assert episode.police_risk_assumed_by == "missing_held_medium"
+    assert episode.police_risk_assumed_reason == (
+        "no police risk recorded; held at medium by missing_held_medium "
+        '(6.1: "their whereabouts is completely unknown or cannot be established")'
+    )
+    assert episode.risk_raised_by is None
+    review = result.action("mini:C-1:E1:medium_review")
+    assert [(f.fact, f.value) for f in review.facts] == [
+        ("police_risk", "medium (not graded by the police: held by missing_held_medium)")
+    ]
+
+
+def test_a_recorded_risk_is_never_replaced_and_floors_still_raise_it() -> None:
+    protocol = compile_text(mini(UNGRADED, rules=MEDIUM_RULE), "mini.yaml")
+    t = timeline({"id": "E1", "started_at": "2024-05-01T10:00", "police_risk": "low"})
+    episode = evaluate(protocol, t, at("2024-05-01T11:00")).episodes[0]
+    assert (episode.police_risk_recorded, episode.police_risk) == ("low", "medium")
+    assert (episode.police_risk_assumed_by, episode.risk_raised_by) == (None, "never_low")
+
+
+def test_an_episode_the_statement_does_not_cover_stays_ungraded() -> None:
+    protocol = compile_text(mini(UNGRADED, rules=MEDIUM_RULE), "mini.yaml")
+    t = timeline({"id": "E1", "started_at": "2024-05-01T10:00", "whereabouts_known": True})
+    result = evaluate(protocol, t, at("2024-05-01T11:00"))
+    episode = result.episodes[0]
+    assert (episode.category, episode.police_risk, episode.police_risk_assumed_by) == (
+        "absent",
+        None,
+        None,
+    )
+    assert [a.rule_id for a in result.actions if a.rule_id == "medium_review"] == []
+
+
+def test_floors_apply_to_the_level_held() -> None:
+    floor_high = UNGRADED.replace("held_at: medium", "held_at: low")
+    protocol = compile_text(mini(floor_high, rules=MEDIUM_RULE), "mini.yaml")
+    t = timeline({"id": "E1", "started_at": "2024-05-01T10:00"})
+    episode = evaluate(protocol, t, at("2024-05-01T11:00")).episodes[0]
+    assert (episode.police_risk_recorded, episode.police_risk) == (None, "medium")
+    assert (episode.police_risk_assumed_by, episode.risk_raised_by) == (
+        "missing_held_medium",
+        "never_low",
+    )
+    assert episode.risk_reason is not None
+    assert episode.risk_reason.startswith("low is not allowed here; raised to medium by never_low")
+
+
+def test_the_first_statement_that_applies_is_used() -> None:
+    two = UNGRADED + (
+        "    - id: everyone_high\n"
+        "      held_at: high\n"
+        '      citation: {section: "6.1", quote: must be reported to the police immediately}\n'
+    )
+    protocol = compile_text(mini(two), "mini.yaml")
+    missing = timeline({"id": "E1", "started_at": "2024-05-01T10:00"})
+    absent = timeline({"id": "E1", "started_at": "2024-05-01T10:00", "whereabouts_known": True})
+    assert evaluate(protocol, missing, at("2024-05-01T11:00")).episodes[0].police_risk == "medium"
+    held = evaluate(protocol, absent, at("2024-05-01T11:00")).episodes[0]
+    assert (held.police_risk, held.police_risk_assumed_by) == ("high", "everyone_high")
+
+
+def test_ungraded_needs_schema_version_2() -> None:
+    with pytest.raises(RuleFileError) as caught:
+        compile_text(mini(UNGRADED, version=1), "mini.yaml")
+    [problem] = caught.value.problems
+    assert problem.code == "schema.needs_version"
+    assert (problem.path, problem.line, problem.column) == ("risk.ungraded", 27, 3)
+    assert "set schema_version to 2" in problem.message
+
+
+def test_a_level_outside_the_protocol_is_refused_where_it_is_written() -> None:
+    immediate = UNGRADED.replace("held_at: medium", "held_at: immediate")
+    with pytest.raises(RuleFileError) as caught:
+        compile_text(mini(immediate), "mini.yaml")
+    [problem] = caught.value.problems
+    assert problem.code == "compile.unused_risk_level"
+    assert (problem.path, problem.line, problem.column) == ("risk.ungraded[0].held_at", 30, 16)
+    assert "hold ungraded episodes at one of them" in problem.message
+
+
+def test_an_unknown_level_is_a_located_schema_error() -> None:
+    wrong = UNGRADED.replace("held_at: medium", "held_at: moderate")
+    with pytest.raises(RuleFileError) as caught:
+        compile_text(mini(wrong), "mini.yaml")
+    [problem] = caught.value.problems
+    assert (problem.path, problem.line, problem.column) == ("risk.ungraded[0].held_at", 30, 16)
+    assert problem.code.startswith("schema.")
+
+
+def test_duplicate_ungraded_ids_are_refused() -> None:
+    twice = UNGRADED + UNGRADED.replace("  ungraded:\n", "")
+    with pytest.raises(RuleFileError) as caught:
+        compile_text(mini(twice), "mini.yaml")
+    assert [p.code for p in caught.value.problems] == ["compile.duplicate_id"]
+
+
+def test_bundled_areas_hold_ungraded_missing_episodes() -> None:
+    t = timeline({"id": "E1", "started_at": "2024-05-01T10:00"}, case_status="looked_after")
+    for area, statement in (
+        ("cumbria", "missing_children_held_medium"),
+        ("pan_beds", "looked_after_missing_held_medium"),
+        ("tower_hamlets", "missing_held_medium"),
+    ):
+        episode = evaluate(load_protocol(area), t, at("2024-05-01T11:00")).episodes[0]
+        assert (episode.police_risk, episode.police_risk_assumed_by) == ("medium", statement)
