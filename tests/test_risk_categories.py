@@ -10,9 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import find, settings
 
 from missing_protocol import RuleFileError, Timeline, compile_text, evaluate, load_protocol
 from missing_protocol.calendar import LONDON
+from missing_protocol.compiled import Pred
+from missing_protocol.facts import FactName
+from missing_protocol.strategies import timelines
+from missing_protocol.verify import _values
 
 MINI_TEXT = (Path(__file__).parent / "data" / "mini.yaml").read_text(encoding="utf-8")
 
@@ -172,3 +177,52 @@ def test_bundled_areas_hold_ungraded_missing_episodes() -> None:
     ):
         episode = evaluate(load_protocol(area), t, at("2024-05-01T11:00")).episodes[0]
         assert (episode.police_risk, episode.police_risk_assumed_by) == ("medium", statement)
+
+
+# --- ages over 17 ---------------------------------------------------------------
+
+ADULT_RULE = """  - id: young_adult_assessment
+    topic: other
+    action: police_risk_review
+    obligation: must
+    responsible: police
+    when: {fact: age, ge: 21}
+    trigger: {on: started}
+    deadline: unspecified
+    citation: {section: "6.1", quote: must be reported to the police immediately}
+"""
+
+
+def test_ages_run_to_24_and_a_rule_may_name_them() -> None:
+    protocol = compile_text(mini(rules=ADULT_RULE, version=1), "mini.yaml")
+    for born, fires in (("2003-05-02", False), ("2003-05-01", True), ("1999-05-02", True)):
+        t = timeline({"id": "E1", "started_at": "2024-05-01T10:00"}, date_of_birth=born)
+        result = evaluate(protocol, t, at("2024-05-01T11:00"))
+        assert result.episodes[0].age_at_start in (20, 21, 24)
+        assert ("young_adult_assessment" in {a.rule_id for a in result.actions}) is fires
+
+
+def test_an_age_past_the_oldest_any_text_names_is_refused_where_it_is_written() -> None:
+    with pytest.raises(RuleFileError) as caught:
+        compile_text(mini(rules=ADULT_RULE.replace("ge: 21", "ge: 26"), version=1), "mini.yaml")
+    [problem] = caught.value.problems
+    assert problem.code == "compile.bad_value"
+    assert problem.path == "rules[0].when.ge"
+    assert problem.message == (
+        "age 26 is outside 0..25; the protocols cover children, and care leavers to their "
+        "25th birthday"
+    )
+
+
+def test_verification_enumerates_ages_to_24() -> None:
+    ages = _values(FactName.AGE, [Pred(FactName.AGE, "ge", 21)], [])
+    assert ages == [0, 20, 21, 22, 24]
+
+
+def test_generated_timelines_include_young_adults() -> None:
+    found = find(
+        timelines(max_episodes=1, with_events=False),
+        lambda t: (t.episodes[0].started_at.date() - t.child.date_of_birth).days > 21 * 366,
+        settings=settings(database=None, max_examples=2000),
+    )
+    assert found.child.date_of_birth < found.episodes[0].started_at.date()

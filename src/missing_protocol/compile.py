@@ -248,7 +248,7 @@ def _check_value(
         ):
             return (
                 f"{fact.value} {value} is outside {spec.minimum}..{spec.maximum + 1}; "
-                "the protocols cover children under 18"
+                "the protocols cover children, and care leavers to their 25th birthday"
             )
         return None
     if kind is FactType.BOOLEAN:

@@ -162,9 +162,10 @@ FACTS: dict[FactName, FactSpec] = {
             FactName.AGE,
             FactType.NUMBER,
             None,
-            "Whole years of age on the day the child was last seen.",
+            "Whole years of age on the day the child was last seen (to 24: care leavers "
+            "are supported to their 25th birthday).",
             minimum=0,
-            maximum=17,
+            maximum=24,
         ),
         FactSpec(FactName.CASE_STATUS, FactType.ENUM, _values(CaseStatus), "Case status."),
         FactSpec(

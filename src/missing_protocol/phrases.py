@@ -298,6 +298,7 @@ KIND_LABELS: Final = MappingProxyType(
         "social_media_check": "check the child's social media",
         "early_help_notification": "tell early help",
         "advise_on_evidence": "advise on keeping evidence",
+        "vulnerable_adult_assessment": "assess under the vulnerable adults' protocols",
     }
 )
 
@@ -364,6 +365,7 @@ ROLE_LABELS: Final = MappingProxyType(
         "divisional_director": "the divisional director",
         "professional_network": "the professionals around the child",
         "other_practitioner": "any other practitioner",
+        "adult_social_care": "adult social care",
     }
 )
 

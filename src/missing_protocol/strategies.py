@@ -2,7 +2,8 @@
 
 Install with the ``testing`` extra (``pip install missing_protocol[testing]``).
 Everything generated is valid by construction: returns come after starts,
-episodes never overlap, ages are 0 to 17 at every episode, recorded events
+episodes never overlap, ages are 0 to 24 at every episode (care leavers are
+supported to 25), recorded events
 fall after the episode they serve began. Times are drawn so that the clock
 changes and England's bank holidays come up often, because that is where
 deadline arithmetic goes wrong.
@@ -146,8 +147,11 @@ def children(
 
     Shrinks towards the youngest age, case status ``none``, no flags, nothing known.
     """
-    if not 0 <= min_age <= max_age <= 17:
-        raise ValueError(f"need 0 <= min_age <= max_age <= 17, got {min_age} and {max_age}")
+    oldest_allowed = DEFAULT_LIMITS.maximum_age
+    if not 0 <= min_age <= max_age <= oldest_allowed:
+        raise ValueError(
+            f"need 0 <= min_age <= max_age <= {oldest_allowed}, got {min_age} and {max_age}"
+        )
     on = (first_episode or _EARLIEST).astimezone(LONDON).date()
 
     def born(age_days: int) -> dt.date:
@@ -179,7 +183,10 @@ _WHILE_AWAY = _sets(list(AwayIncident), 2)
 _CONCERNS = _sets(list(Concern), 2)
 _REPORT_DELAY = st.one_of(st.none(), st.integers(0, 6 * 60))
 _GAP_MINUTES = st.integers(1, 60 * 1440)
-_AGE_YEARS = st.sampled_from(range(18))
+# Children, and now and then a young adult (care leavers are supported to their 25th birthday).
+_AGE_YEARS = st.one_of(
+    st.sampled_from(range(18)), st.sampled_from(range(18, DEFAULT_LIMITS.maximum_age + 1))
+)
 _DAY_IN_YEAR = st.integers(0, 364)
 
 
@@ -315,9 +322,9 @@ def timelines(
         first_day = episodes[0].started_at.date()
         child = draw(_child_facts(first_day - dt.timedelta(days=draw(ages))))
         last_start = episodes[-1].started_at.date()
-        if (last_start - child.date_of_birth).days >= 18 * 365:
-            # keep the child under 18 at the last episode
-            born = last_start - dt.timedelta(days=17 * 365)
+        if (last_start - child.date_of_birth).days >= 25 * 365:
+            # keep the young person under 25 at the last episode (Limits.maximum_age)
+            born = last_start - dt.timedelta(days=24 * 365)
             child = child.model_copy(update={"date_of_birth": born})
         events = draw(_events(episodes, kinds_strategy)) if with_events else []
         return Timeline(child=child, episodes=episodes, events=events)
