@@ -171,7 +171,14 @@ def _classify(
                 continue
             category, reason = derived
         values[FactName.CATEGORY] = category
-        stubs.append(EpisodeStub(episode.started_at, category))
+        values[FactName.CATEGORIES] = frozenset({category})
+        also_found = _also_categories(protocol, episode, index, category, values)
+        if isinstance(also_found, Problem):
+            problems.append(also_found)
+            continue
+        also, also_reason = also_found
+        values[FactName.CATEGORIES] = frozenset({category, *also})
+        stubs.append(EpisodeStub(episode.started_at, category, frozenset(also)))
         recorded = values[FactName.POLICE_RISK]
         assumed_by, assumed_reason = None, None
         if recorded is None:
@@ -202,6 +209,8 @@ def _classify(
             missing_as_of=returned is None,
             police_risk_assumed_by=assumed_by,
             police_risk_assumed_reason=assumed_reason,
+            also_categories=also,
+            also_categories_reason=also_reason,
         )
         views.append(
             _Episode(episode, index, episode.started_at, reported, returned, facts, result)
@@ -227,6 +236,43 @@ def _derive_category(protocol: Protocol, facts: Facts) -> tuple[str, str] | None
         if ok:
             return category.id, f"derived: {describe(category.when)} ({category.source})"
     return None
+
+
+def _also_categories(
+    protocol: Protocol,
+    episode: Episode,
+    index: int,
+    category: str,
+    values: dict[FactName, FactValue],
+) -> tuple[tuple[str, ...], str | None] | Problem:
+    """The categories the episode is also in: those the timeline gives, then its category's
+    ``also`` whose condition holds (seeing no other episodes, as deriving a category does)."""
+    known = {c.id for c in protocol.categories}
+    reasons: dict[str, str] = {}
+    for given in sorted(episode.also_categories):
+        if given not in known:
+            return Problem(
+                "timeline.unknown_category",
+                f"{given!r} is not a category of protocol {protocol.id!r} "
+                f"({', '.join(sorted(known))}); use one of them in also_categories, "
+                "or leave it out",
+                path=f"episodes[{index}].also_categories",
+            )
+        reasons[given] = "given in the timeline"
+    facts = Facts(dict(values), episode.started_at, ())
+    for also in protocol.category(category).also:
+        if also.category in reasons:
+            continue
+        if also.when is None or holds(also.when, facts)[0]:
+            words = "always" if also.when is None else describe(also.when)
+            reasons[also.category] = (
+                f'derived: {words} ({also.citation.section}: "{also.citation.quote}")'
+            )
+    reasons.pop(category, None)
+    if not reasons:
+        return (), None
+    names = tuple(sorted(reasons))
+    return names, "; ".join(f"{name}: {reasons[name]}" for name in names)
 
 
 def _held_at(protocol: Protocol, facts: Facts) -> UngradedRisk | None:

@@ -11,8 +11,16 @@ from typing import Any
 
 import pytest
 from hypothesis import find, settings
+from pydantic import ValidationError
 
-from missing_protocol import RuleFileError, Timeline, compile_text, evaluate, load_protocol
+from missing_protocol import (
+    RuleFileError,
+    Timeline,
+    TimelineError,
+    compile_text,
+    evaluate,
+    load_protocol,
+)
 from missing_protocol.calendar import LONDON
 from missing_protocol.compiled import Pred
 from missing_protocol.facts import FactName
@@ -226,3 +234,182 @@ def test_generated_timelines_include_young_adults() -> None:
         settings=settings(database=None, max_examples=2000),
     )
     assert found.child.date_of_birth < found.episodes[0].started_at.date()
+
+
+# --- an episode in two categories -------------------------------------------------
+
+ALSO = """      also:
+        - category: missing
+          when: {fact: age, lt: 16}
+          citation: {section: "6.3", quote: their whereabouts is known and they are not thought}
+"""
+
+BOTH_RULES = """  - id: for_missing
+    topic: reporting
+    action: report_to_police
+    obligation: must
+    responsible: parents
+    when: {fact: categories, has: missing}
+    trigger: {on: started}
+    deadline: unspecified
+    citation: {section: "6.1", quote: must be reported to the police immediately}
+  - id: three_missing
+    topic: repeat_episodes
+    action: strategy_meeting
+    obligation: must
+    responsible: childrens_social_care
+    when: {episodes: {within: 90 days, categories: [missing, absent]}, at_least: 3}
+    trigger: {on: started}
+    deadline: unspecified
+    citation: {section: "6.1", quote: must be reported to the police immediately}
+"""
+
+
+def mini_also(also: str = ALSO, *, version: int = 2) -> str:
+    """The mini file with ``also`` on its category absent (listed second)."""
+    text = mini(version=version, rules=BOTH_RULES)
+    marker = "quote: their whereabouts is known and they are not thought to be at risk}\n"
+    return text.replace(marker, marker + also, 1)
+
+
+def test_an_episode_derived_into_two_categories_meets_rules_of_either() -> None:
+    protocol = compile_text(mini_also(), "mini.yaml")
+    t = timeline(
+        {"id": "E1", "started_at": "2024-05-01T10:00", "whereabouts_known": True},
+        date_of_birth="2010-05-01",
+    )
+    result = evaluate(protocol, t, at("2024-05-01T11:00"))
+    episode = result.episodes[0]
+    assert (episode.category, episode.also_categories) == ("absent", ("missing",))
+    assert episode.also_categories_reason == (
+        'missing: derived: age < 16 (6.3: "their whereabouts is known and they are not thought")'
+    )
+    assert "mini:C-1:E1:for_missing" in {a.id for a in result.actions}
+    assert [(f.fact, f.value) for f in result.action("mini:C-1:E1:for_missing").facts] == [
+        ("categories", "[absent, missing]")
+    ]
+    # category (the one category) keeps its meaning: the rule for category missing does not apply
+    assert "mini:C-1:E1:report" not in {a.id for a in result.actions}
+
+
+def test_past_the_condition_the_episode_is_in_one_category() -> None:
+    protocol = compile_text(mini_also(), "mini.yaml")
+    t = timeline(
+        {"id": "E1", "started_at": "2024-05-01T10:00", "whereabouts_known": True},
+        date_of_birth="2008-05-01",
+    )
+    result = evaluate(protocol, t, at("2024-05-01T11:00"))
+    assert (result.episodes[0].also_categories, result.episodes[0].also_categories_reason) == (
+        (),
+        None,
+    )
+    assert "mini:C-1:E1:for_missing" not in {a.id for a in result.actions}
+
+
+def test_an_episode_in_two_counted_categories_counts_once() -> None:
+    protocol = compile_text(mini_also(), "mini.yaml")
+    episodes = [
+        {
+            "id": f"E{n}",
+            "started_at": f"2024-05-0{n}T10:00",
+            "returned_at": f"2024-05-0{n}T12:00",
+            "whereabouts_known": True,
+        }
+        for n in (1, 2, 3)
+    ]
+    t = timeline(*episodes, date_of_birth="2010-05-01")
+    ids = {a.id for a in evaluate(protocol, t, at("2024-05-04T11:00")).actions}
+    assert "mini:C-1:E3:three_missing" in ids
+    assert "mini:C-1:E2:three_missing" not in ids  # two episodes, not four
+
+
+def test_the_timeline_may_give_categories_an_episode_is_also_in() -> None:
+    protocol = compile_text(mini_also(""), "mini.yaml")
+    t = Timeline.model_validate(
+        {
+            "schema_version": 3,
+            "child": {"id": "C-1", "date_of_birth": "2006-05-01"},
+            "episodes": [
+                {
+                    "id": "E1",
+                    "started_at": "2024-05-01T10:00",
+                    "whereabouts_known": True,
+                    "also_categories": ["missing"],
+                }
+            ],
+        }
+    )
+    result = evaluate(protocol, t, at("2024-05-01T11:00"))
+    assert result.episodes[0].also_categories == ("missing",)
+    assert result.episodes[0].also_categories_reason == "missing: given in the timeline"
+    assert "mini:C-1:E1:for_missing" in {a.id for a in result.actions}
+
+
+def test_a_given_category_the_protocol_lacks_is_a_timeline_error() -> None:
+    protocol = compile_text(mini_also(""), "mini.yaml")
+    t = Timeline.model_validate(
+        {
+            "schema_version": 3,
+            "child": {"id": "C-1", "date_of_birth": "2006-05-01"},
+            "episodes": [
+                {"id": "E1", "started_at": "2024-05-01T10:00", "also_categories": ["absconder"]}
+            ],
+        }
+    )
+    with pytest.raises(TimelineError) as caught:
+        evaluate(protocol, t, at("2024-05-01T11:00"))
+    [problem] = caught.value.problems
+    assert (problem.code, problem.path) == (
+        "timeline.unknown_category",
+        "episodes[0].also_categories",
+    )
+
+
+def test_also_categories_need_timeline_schema_version_3() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Timeline.model_validate(
+            {
+                "child": {"id": "C-1", "date_of_birth": "2006-05-01"},
+                "episodes": [
+                    {"id": "E1", "started_at": "2024-05-01T10:00", "also_categories": ["x"]}
+                ],
+            }
+        )
+    [error] = caught.value.errors()
+    assert (error["type"], error["loc"]) == ("needs_version", ("episodes", 0, "also_categories"))
+
+
+def test_also_needs_rule_file_schema_version_2() -> None:
+    with pytest.raises(RuleFileError) as caught:
+        compile_text(mini_also(version=1).replace("has: missing}", "has: missing}"), "mini.yaml")
+    codes = {p.code for p in caught.value.problems}
+    assert "schema.needs_version" in codes
+
+
+def test_also_must_name_another_real_category_located() -> None:
+    wrong = ALSO.replace("category: missing", "category: mising")
+    with pytest.raises(RuleFileError) as caught:
+        compile_text(mini_also(wrong), "mini.yaml")
+    [problem] = caught.value.problems
+    assert (problem.code, problem.path, problem.line, problem.column) == (
+        "compile.bad_value",
+        "risk.categories[1].also[0].category",
+        22,
+        21,
+    )
+    assert problem.message.startswith("unknown category 'mising'; did you mean 'missing'?")
+    itself = ALSO.replace("category: missing", "category: absent")
+    with pytest.raises(RuleFileError) as caught:
+        compile_text(mini_also(itself), "mini.yaml")
+    assert [p.code for p in caught.value.problems] == ["compile.bad_value"]
+
+
+def test_categories_accepts_only_set_operators_and_known_categories() -> None:
+    bad = BOTH_RULES.replace("{fact: categories, has: missing}", "{fact: categories, is: missing}")
+    with pytest.raises(RuleFileError) as caught:
+        compile_text(mini(version=2, rules=bad), "mini.yaml")
+    assert [p.code for p in caught.value.problems] == ["compile.bad_operator"]
+    unknown = BOTH_RULES.replace("has: missing}", "has: gone}")
+    with pytest.raises(RuleFileError) as caught:
+        compile_text(mini(version=2, rules=unknown), "mini.yaml")
+    assert [p.code for p in caught.value.problems] == ["compile.bad_value"]

@@ -67,6 +67,9 @@ def _conditions(ctx: _Context) -> Iterator[tuple[s.Condition, Path]]:
     for i, category in enumerate(ctx.file.risk.categories):
         if category.when is not None:
             yield category.when, ("risk", "categories", i, "when")
+        for j, also in enumerate(category.also):
+            if also.when is not None:
+                yield also.when, ("risk", "categories", i, "also", j, "when")
     for i, floor in enumerate(ctx.file.risk.floors):
         if floor.when is not None:
             yield floor.when, ("risk", "floors", i, "when")
@@ -207,6 +210,7 @@ _OPERATORS: dict[FactType, frozenset[str]] = {
     FactType.ORDERED: frozenset({"is", "in", "not_in", "lt", "le", "gt", "ge"}),
     FactType.SET: frozenset({"has", "has_any", "has_none"}),
     FactType.CATEGORY: frozenset({"is", "in", "not_in"}),
+    FactType.CATEGORY_SET: frozenset({"has", "has_any", "has_none"}),
 }
 
 
@@ -253,7 +257,7 @@ def _check_value(
         return None
     if kind is FactType.BOOLEAN:
         return None if isinstance(value, bool) else f"fact {fact.value!r} is true or false"
-    if kind is FactType.CATEGORY:
+    if kind in (FactType.CATEGORY, FactType.CATEGORY_SET):
         if value not in ctx.categories:
             return (
                 f"unknown category {value!r}{_closest(str(value), ctx.categories)}; "
@@ -286,6 +290,7 @@ def check_conditions(ctx: _Context) -> Iterator[Problem]:
 
 def check_risk(ctx: _Context) -> Iterator[Problem]:
     levels = set(ctx.file.risk.police_risk_levels)
+    yield from _check_also(ctx)
     for i, floor in enumerate(ctx.file.risk.floors):
         if floor.raise_to in floor.forbid:
             yield ctx.problem(
@@ -316,6 +321,36 @@ def check_risk(ctx: _Context) -> Iterator[Problem]:
                     f"{level.value!r} is not one of this protocol's police_risk_levels",
                     ("risk", "categories", i, "police_risk", j),
                 )
+
+
+def _check_also(ctx: _Context) -> Iterator[Problem]:
+    """Each category held together with another names a real, different category, once."""
+    for i, category in enumerate(ctx.file.risk.categories):
+        seen: set[str] = set()
+        for j, also in enumerate(category.also):
+            path = ("risk", "categories", i, "also", j, "category")
+            if also.category not in ctx.categories:
+                yield ctx.problem(
+                    "bad_value",
+                    f"unknown category {also.category!r}"
+                    f"{_closest(also.category, ctx.categories)}; the categories are: "
+                    f"{', '.join(sorted(ctx.categories))}",
+                    path,
+                )
+            elif also.category == category.id:
+                yield ctx.problem(
+                    "bad_value",
+                    f"category {category.id!r} names itself under also; name another category",
+                    path,
+                )
+            elif also.category in seen:
+                yield ctx.problem(
+                    "duplicate_id",
+                    f"category {also.category!r} is named twice under also; name it once, "
+                    "with one condition (use any: for several)",
+                    path,
+                )
+            seen.add(also.category)
 
 
 def check_timing(ctx: _Context) -> Iterator[Problem]:
@@ -500,6 +535,16 @@ def _build(ctx: _Context) -> c.Protocol:
                 _citation(x.citation),
                 x.note,
                 ref("risk", "categories", i),
+                also=tuple(
+                    c.AlsoCategory(
+                        a.category,
+                        _optional(a.when),
+                        _citation(a.citation),
+                        a.note,
+                        ref("risk", "categories", i, "also", j),
+                    )
+                    for j, a in enumerate(x.also)
+                ),
             )
             for i, x in enumerate(f.risk.categories)
         ),

@@ -24,6 +24,7 @@ __all__ = [
     "AcceptedWarning",
     "AllOf",
     "AllocationOption",
+    "AlsoCategory",
     "AnyOf",
     "Category",
     "Citation",
@@ -147,6 +148,17 @@ class Deadline:
 
 
 @dataclass(frozen=True, slots=True)
+class AlsoCategory:
+    """Another category an episode of a category is in at the same time, when ``when`` holds."""
+
+    category: str
+    when: Cond | None
+    citation: Citation
+    note: str | None
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
 class Category:
     id: str
     label: str
@@ -155,6 +167,7 @@ class Category:
     citation: Citation
     note: str | None
     source: SourceRef
+    also: tuple[AlsoCategory, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

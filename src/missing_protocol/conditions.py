@@ -43,6 +43,7 @@ class EpisodeStub:
 
     started_at: dt.datetime
     category: str
+    also: frozenset[str] = frozenset()  # categories it is also in (issue 10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +163,11 @@ def count_episodes(cond: CountEpisodes, facts: Facts) -> int:
         for other in facts.history
         if other.started_at.astimezone(UTC) <= start
         and (since is None or other.started_at.astimezone(UTC) >= since)
-        and (cond.categories is None or other.category in cond.categories)
+        and (
+            cond.categories is None
+            or other.category in cond.categories
+            or not other.also.isdisjoint(cond.categories)
+        )
     )
 
 

@@ -183,6 +183,7 @@ def _facts(
         risk,
         frozenset(x.value for x in episode.while_away),
         frozenset(x.value for x in episode.concerns),
+        None,  # every category of the episode, decided with the category
     )
 
 
@@ -203,11 +204,13 @@ _FACT_ORDER = (
     FactName.POLICE_RISK,
     FactName.WHILE_AWAY,
     FactName.CONCERNS,
+    FactName.CATEGORIES,
 )
 assert tuple(FACT_INDEX) == _FACT_ORDER, "the fact tuple must follow FactName's order"
 _CATEGORY = FACT_INDEX[FactName.CATEGORY]
 _RISK = FACT_INDEX[FactName.POLICE_RISK]
 _RISK_FACT = FactName.POLICE_RISK.value
+_CATEGORIES = FACT_INDEX[FactName.CATEGORIES]
 
 
 def _with(values: FactTuple, index: int, value: object) -> FactTuple:
@@ -291,7 +294,20 @@ def _classify(
                 continue
             category, reason = derived
         values = _with(values, _CATEGORY, category)
-        position = history.add(started_u, episode.started_at, category)
+        values = _with(values, _CATEGORIES, frozenset((category,)))
+        also: tuple[str, ...] = ()
+        also_reason = None
+        if episode.also_categories or category in plan.also:
+            found = _also_categories(plan, values, episode, index, category)
+            if isinstance(found, Problem):
+                problems.append(found)
+                continue
+            also, also_reason = found
+            if also:
+                values = _with(values, _CATEGORIES, frozenset((category, *also)))
+        position = history.add(
+            started_u, episode.started_at, category, frozenset(also) if also else frozenset()
+        )
         assumed_by = assumed_reason = None
         if rank is None and plan.ungraded:
             held, assumed_by, assumed_reason = _held_at(plan, values, history, position)
@@ -312,6 +328,8 @@ def _classify(
             missing_as_of=returned_at is None,
             police_risk_assumed_by=assumed_by,
             police_risk_assumed_reason=assumed_reason,
+            also_categories=also,
+            also_categories_reason=also_reason,
         )
         views.append(
             _Episode(
@@ -332,6 +350,36 @@ def _classify(
     if problems:
         raise TimelineError(problems)
     return views, history
+
+
+def _also_categories(
+    plan: Plan, values: FactTuple, episode: Episode, index: int, category: str
+) -> tuple[tuple[str, ...], str | None] | Problem:
+    """The categories an episode is in beside ``category``: given, and derived by its ``also``.
+
+    Sorted; with the reasons, or the problem of a given category the protocol does not have.
+    """
+    for given in sorted(episode.also_categories):
+        if given not in plan.category_ids:
+            return Problem(
+                "timeline.unknown_category",
+                f"{given!r} is not a category of protocol {plan.protocol.id!r} "
+                f"({', '.join(sorted(plan.category_ids))}); use one of them in "
+                "also_categories, or leave it out",
+                path=f"episodes[{index}].also_categories",
+            )
+    reasons = dict.fromkeys(episode.also_categories, "given in the timeline")
+    for other, when, text in plan.also.get(category, ()):
+        if other not in reasons and when.test(values, _NO_HISTORY, -1):
+            reasons[other] = text
+    reasons.pop(category, None)
+    if not reasons:
+        return (), None
+    names = tuple(sorted(reasons))
+    return names, "; ".join(f"{name}: {reasons[name]}" for name in names)
+
+
+_NO_HISTORY = History()
 
 
 def _known(
@@ -952,7 +1000,11 @@ def episode_facts(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) ->
     for view in views:
         started_at = view.moments[0][0]
         assert started_at is not None
-        stubs.append(EpisodeStub(started_at, str(view.values[_CATEGORY])))
+        stubs.append(
+            EpisodeStub(
+                started_at, str(view.values[_CATEGORY]), frozenset(view.result.also_categories)
+            )
+        )
         values: dict[FactName, FactValue] = {
             name: view.values[i]  # type: ignore[misc]
             for name, i in FACT_INDEX.items()

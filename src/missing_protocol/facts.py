@@ -116,6 +116,7 @@ class FactType(StrEnum):
     ORDERED = "ordered"  # is, in, not_in, lt, le, gt, ge (by the enum's order)
     SET = "set"  # has, has_any, has_none
     CATEGORY = "category"  # is, in, not_in; values are the protocol's own categories
+    CATEGORY_SET = "category_set"  # has, has_any, has_none; values are the protocol's categories
 
 
 class FactName(StrEnum):
@@ -137,6 +138,7 @@ class FactName(StrEnum):
     POLICE_RISK = "police_risk"
     WHILE_AWAY = "while_away"
     CONCERNS = "concerns"
+    CATEGORIES = "categories"
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +240,13 @@ FACTS: dict[FactName, FactSpec] = {
         ),
         FactSpec(
             FactName.CONCERNS, FactType.SET, _values(Concern), "Circumstances of the episode."
+        ),
+        FactSpec(
+            FactName.CATEGORIES,
+            FactType.CATEGORY_SET,
+            None,
+            "Every category the episode is in: its category, and those it is in at the same "
+            "time (an absconder under 16 is both a missing child and an absconder).",
         ),
     )
 }

@@ -119,6 +119,7 @@ FACT_LABELS: Final = MappingProxyType(
         FactName.POLICE_RISK.value: "police risk",
         FactName.WHILE_AWAY.value: "what happened while away",
         FactName.CONCERNS.value: "concerns",
+        FactName.CATEGORIES.value: "categories",
         "episode_count": "number of episodes",
         "condition": "condition",
     }
@@ -386,7 +387,7 @@ def role_label(role: str) -> str:
 
 def value_label(fact: str, value: str, protocol: Protocol | None = None) -> str:
     """A fact's value in words; a category by its protocol's own label."""
-    if fact == FactName.CATEGORY.value and protocol is not None:
+    if fact in (FactName.CATEGORY.value, FactName.CATEGORIES.value) and protocol is not None:
         for category in protocol.categories:
             if category.id == value:
                 return f"‘{category.label}’"
@@ -410,6 +411,7 @@ def _none_of(words: list[str]) -> str:
 _RISKS = tuple(PoliceRisk)
 _PREFIXES = {
     FactName.CATEGORY: ("classed as", "not classed as"),
+    FactName.CATEGORIES: ("classed (among others) as", "not classed as"),
     FactName.POLICE_RISK: ("police risk", "police risk not"),
 }
 _AGE = {"lt": "under {}", "le": "aged {} or under", "gt": "over {}", "ge": "aged {} or over"}
@@ -540,7 +542,12 @@ def _codes(protocol: Protocol) -> Iterator[tuple[str, str]]:
                 continue
             yield "fact", atom.fact.value
             spec = FACTS[atom.fact]
-            if spec.type in (FactType.NUMBER, FactType.CATEGORY, FactType.ORDERED):
+            if spec.type in (
+                FactType.NUMBER,
+                FactType.CATEGORY,
+                FactType.ORDERED,
+                FactType.CATEGORY_SET,
+            ):
                 continue
             values = atom.value if isinstance(atom.value, frozenset) else {atom.value}
             for v in values:

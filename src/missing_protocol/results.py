@@ -137,6 +137,9 @@ class EpisodeResult:
     # (police_risk_recorded is then None): which statement, and why.
     police_risk_assumed_by: str | None = None
     police_risk_assumed_reason: str | None = None
+    # Issue 10: the categories the episode is in beside its category, and why.
+    also_categories: tuple[str, ...] = ()
+    also_categories_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

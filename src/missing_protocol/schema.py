@@ -49,6 +49,7 @@ __all__ = [
     "AllOf",
     "Allocation",
     "AllocationOption",
+    "AlsoCategory",
     "Anchor",
     "AnyOf",
     "Category",
@@ -293,6 +294,17 @@ Condition = Annotated[
 # --- risk -------------------------------------------------------------------
 
 
+class AlsoCategory(_Model):
+    """Another category an episode of this one is in at the same time, when ``when`` holds."""
+
+    category: Identifier = Field(description="The other category (one of the protocol's).")
+    when: Condition | None = Field(
+        default=None, description="When the episode is also in it (omit for always)."
+    )
+    citation: Citation
+    note: str | None = None
+
+
 class Category(_Model):
     """One of the area's own categories of absence."""
 
@@ -307,6 +319,13 @@ class Category(_Model):
     )
     citation: Citation
     note: str | None = None
+    also: list[AlsoCategory] = Field(
+        default_factory=list,
+        description="Categories an episode of this category is also in (an absconder under 16 "
+        "is 'both a missing child and an absconder'); rules test them with the fact "
+        "'categories'.",
+        json_schema_extra=since(2),
+    )
 
 
 class RiskFloor(_Model):
@@ -597,6 +616,7 @@ class RuleFile(_Model):
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 NotOf.model_rebuild()
+AlsoCategory.model_rebuild()
 Category.model_rebuild()
 RiskFloor.model_rebuild()
 UngradedRisk.model_rebuild()

@@ -212,6 +212,7 @@ def _episodes(
     moments: st.SearchStrategy[dt.datetime],
     count: int,
     categories: st.SearchStrategy[str] | None,
+    also: st.SearchStrategy[frozenset[str]] | None = None,
 ) -> list[Episode]:
     episodes: list[Episode] = []
     moment = draw(moments)
@@ -239,6 +240,7 @@ def _episodes(
                 returned_at=returned,
                 while_away=draw(_WHILE_AWAY),
                 concerns=draw(_CONCERNS),
+                **_also_field(draw(also) if also is not None else frozenset()),
             )
         )
         if returned is None:
@@ -246,6 +248,11 @@ def _episodes(
         gap = draw(_GAP_MINUTES)
         moment = _after(returned, dt.timedelta(minutes=gap))
     return episodes
+
+
+def _also_field(also: frozenset[str]) -> dict[str, frozenset[str]]:
+    """``also_categories`` only when there are some: set, it needs timeline version 3."""
+    return {"also_categories": also} if also else {}
 
 
 _OUTCOME = st.sampled_from(list(Outcome))
@@ -297,7 +304,8 @@ def timelines(
     """Whole timelines: a child, 1 to ``max_episodes`` episodes, and recorded events.
 
     With ``protocol`` and ``with_categories``, episodes carry that protocol's
-    categories; otherwise they carry none, so any protocol derives its own.
+    categories (and, in timeline schema version 3, now and then categories they
+    are also in); otherwise they carry none, so any protocol derives its own.
     Shrinks towards one episode starting at ``start``, no events.
     """
     start, end = _check_range(start, end)
@@ -310,6 +318,12 @@ def timelines(
         if protocol and with_categories
         else None
     )
+    # and now and then categories the episode is also in (timeline schema version 3)
+    also = (
+        _sets(sorted(c.id for c in protocol.categories), 2)
+        if protocol and with_categories
+        else None
+    )
     kinds_strategy = st.sampled_from(sorted(protocol.action_kinds if protocol else ACTION_KINDS))
     moments = episode_moments(start, end)  # built once: the clock-change list is long
     # whole years drawn evenly (hypothesis favours small integers), then a day within the year
@@ -318,7 +332,7 @@ def timelines(
     @st.composite
     def build(draw: st.DrawFn) -> Timeline:
         count = draw(st.integers(1, max_episodes))
-        episodes = draw(_episodes(moments, count, categories))
+        episodes = draw(_episodes(moments, count, categories, also))
         first_day = episodes[0].started_at.date()
         child = draw(_child_facts(first_day - dt.timedelta(days=draw(ages))))
         last_start = episodes[-1].started_at.date()
@@ -327,7 +341,8 @@ def timelines(
             born = last_start - dt.timedelta(days=24 * 365)
             child = child.model_copy(update={"date_of_birth": born})
         events = draw(_events(episodes, kinds_strategy)) if with_events else []
-        return Timeline(child=child, episodes=episodes, events=events)
+        version = 3 if any(e.also_categories for e in episodes) else 1
+        return Timeline(schema_version=version, child=child, episodes=episodes, events=events)
 
     return build()
 

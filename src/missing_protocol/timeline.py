@@ -36,9 +36,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
+    StringConstraints,
     ValidationInfo,
     field_serializer,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
@@ -55,7 +58,7 @@ from .moments import (
     parse_moment,
 )
 from .schema import Outcome
-from .versions import newer_than
+from .versions import newer_than, since
 
 __all__ = [
     "TIMELINE_SCHEMA_VERSION",
@@ -206,6 +209,14 @@ class Episode(_Model):
         description="Moments known only to their London day (schema version 2; filled in "
         "from date-only values).",
     )
+    also_categories: frozenset[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]] = (
+        Field(
+            default=frozenset(),
+            description="Categories of the area the episode is also in, beside its category "
+            "(schema version 3); the protocol may derive more.",
+            json_schema_extra=since(3),
+        )
+    )
 
     def bounds(self, name: str) -> tuple[dt.datetime, dt.datetime] | None:
         """The earliest and latest instant of ``started_at``, ``reported_at`` or ``returned_at``."""
@@ -217,6 +228,19 @@ class Episode(_Model):
     @field_serializer("while_away", "concerns")
     def _sorted_sets(self, values: frozenset[AwayIncident] | frozenset[Concern]) -> list[str]:
         return _sorted(values)
+
+    @field_serializer("also_categories")
+    def _sorted_also(self, values: frozenset[str]) -> list[str]:
+        return sorted(values)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_also(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave ``also_categories`` out when empty, so that a version 1 or 2 timeline
+        written out reads back at its own version."""
+        data = handler(self)
+        if isinstance(data, dict) and not self.also_categories:
+            data.pop("also_categories", None)
+        return data
 
     @model_validator(mode="after")
     def _times_in_order(self) -> Episode:
