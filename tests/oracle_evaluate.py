@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from missing_protocol.calendar import (
     UTC,
@@ -61,6 +61,7 @@ from missing_protocol.results import (
     DeadlineTrace,
     EpisodeResult,
     Evaluation,
+    FactChangeApplied,
     FactUsed,
     RequiredAction,
     UpcomingAction,
@@ -83,6 +84,8 @@ class _Episode:
     returned_at: dt.datetime | None
     facts: Facts
     result: EpisodeResult
+    # Issue 10: from each change known at as_of on: its moment, the facts, who held the risk.
+    segments: tuple[tuple[dt.datetime, Facts, str | None], ...] = ()
 
     def moment(self, which: Moment) -> dt.datetime | None:
         if which is Moment.STARTED:
@@ -212,12 +215,115 @@ def _classify(
             also_categories=also,
             also_categories_reason=also_reason,
         )
+        changed = _changes(
+            protocol, timeline, episode, index, reported=reported, stubs=tuple(stubs), as_of=as_of
+        )
+        if isinstance(changed, Problem):
+            problems.append(changed)
+            continue
+        if changed[1]:
+            result = replace(result, changes=changed[1])
         views.append(
-            _Episode(episode, index, episode.started_at, reported, returned, facts, result)
+            _Episode(
+                episode, index, episode.started_at, reported, returned, facts, result, changed[0]
+            )
         )
     if problems:
         raise TimelineError(problems)
     return views
+
+
+def _changes(
+    protocol: Protocol,
+    timeline: Timeline,
+    episode: Episode,
+    index: int,
+    *,
+    reported: dt.datetime | None,
+    stubs: tuple[EpisodeStub, ...],
+    as_of: dt.datetime,
+) -> (
+    tuple[tuple[tuple[dt.datetime, Facts, str | None], ...], tuple[FactChangeApplied, ...]]
+    | Problem
+):
+    """The episode's facts from each change known at ``as_of`` on, each classified afresh
+    from the episode's facts with every change up to it applied."""
+    known = sorted(
+        (
+            (number, change)
+            for number, change in enumerate(episode.changes)
+            if _u(change.at) <= _u(as_of)
+        ),
+        key=lambda pair: (_u(pair[1].at), pair[0]),
+    )
+    segments = []
+    applied = []
+    for upto, (number, change) in enumerate(known):
+        risk, given = episode.police_risk, episode.category
+        for _, earlier in known[: upto + 1]:
+            if earlier.police_risk is not None:
+                risk = earlier.police_risk
+            if earlier.category is not None:
+                given = earlier.category
+        values = _base_facts(timeline, episode)
+        values[FactName.POLICE_RISK] = police_risk_rank(risk) if risk is not None else None
+        values[FactName.REPORTED_TO_POLICE] = reported is not None
+        path = f"episodes[{index}].changes[{number}]"
+        names = {c.id for c in protocol.categories}
+        if given is not None:
+            if given not in names:
+                return Problem(
+                    "timeline.unknown_category",
+                    f"{given!r} is not a category of protocol {protocol.id!r} "
+                    f"({', '.join(sorted(names))}); use one of them, or omit category "
+                    "to have the protocol derive it",
+                    path=f"{path}.category",
+                )
+            category, reason = given, "given in the timeline"
+        else:
+            derived = _derive_category(protocol, Facts(values, episode.started_at, ()))
+            if derived is None:
+                return Problem(
+                    "timeline.no_category",
+                    f"no category of protocol {protocol.id!r} applies to episode {episode.id} "
+                    "after this change; give its category",
+                    path=path,
+                )
+            category, reason = derived
+        values[FactName.CATEGORY] = category
+        values[FactName.CATEGORIES] = frozenset({category})
+        also_found = _also_categories(protocol, episode, index, category, values)
+        if isinstance(also_found, Problem):
+            return also_found
+        values[FactName.CATEGORIES] = frozenset({category, *also_found[0]})
+        recorded = values[FactName.POLICE_RISK]
+        assumed_by = None
+        if recorded is None:
+            held = _held_at(protocol, Facts(values, episode.started_at, stubs))
+            if held is not None:
+                values[FactName.POLICE_RISK] = police_risk_rank(held.held_at)
+                assumed_by = held.id
+        effective, floor_id, _ = _apply_floors(protocol, Facts(values, episode.started_at, stubs))
+        values[FactName.POLICE_RISK] = effective
+        segments.append((change.at, Facts(values, episode.started_at, stubs), assumed_by))
+        what = []
+        if change.police_risk is not None:
+            what.append(f"police risk re-graded to {change.police_risk.value}")
+        if change.category is not None:
+            what.append(f"re-categorised as {change.category}")
+        applied.append(
+            FactChangeApplied(
+                at=change.at,
+                what=" and ".join(what),
+                category=category,
+                category_reason=reason,
+                police_risk_recorded=_risk_name(recorded),
+                police_risk=_risk_name(effective),
+                risk_raised_by=floor_id,
+                police_risk_assumed_by=assumed_by,
+            )
+        )
+    return tuple(segments), tuple(applied)
 
 
 def _known(moment: dt.datetime | None, as_of: dt.datetime) -> bool:
@@ -537,6 +643,16 @@ def _actions_for(
     child_id: str,
     as_of: dt.datetime,
 ) -> Iterator[RequiredAction | UpcomingAction]:
+    if ep.segments:
+        yield from _changing_actions_for(
+            protocol=protocol,
+            rule=rule,
+            ep=ep,
+            evidence=evidence,
+            child_id=child_id,
+            as_of=as_of,
+        )
+        return
     if rule.when is not None:
         ok, why = holds(rule.when, ep.facts)
         if not ok:
@@ -593,6 +709,144 @@ def _actions_for(
                 met_at=met_at,
                 trigger=firing.description,
                 facts=tuple(why),
+                deadline=trace,
+                citation=citation,
+                note=rule.note,
+            )
+        if upcoming is not None:
+            yield UpcomingAction(
+                kind=rule.action,
+                rule_id=rule.id,
+                episode_id=ep.source.id,
+                obligation=rule.obligation.value,
+                responsible=responsible,
+                recipient=recipient,
+                triggers_at=upcoming.at,
+                occurrence=upcoming.occurrence,
+                condition=f"if still missing at {_stamp(upcoming.at)}: {upcoming.description}",
+                citation=citation,
+            )
+
+
+def _facts_at(ep: _Episode, moment: dt.datetime) -> int:
+    """Which facts stood at ``moment``: 0 for the start's, k for the k-th change's."""
+    number = 0
+    for k, (at, _, _) in enumerate(ep.segments, start=1):
+        if _u(at) <= _u(moment):
+            number = k
+    return number
+
+
+def _judge(rule: Rule, ep: _Episode, segment: int) -> tuple[bool, tuple[FactUsed, ...]]:
+    facts = ep.facts if segment == 0 else ep.segments[segment - 1][1]
+    assumed = ep.result.police_risk_assumed_by if segment == 0 else ep.segments[segment - 1][2]
+    if rule.when is None:
+        return True, ()
+    ok, why = holds(rule.when, facts)
+    if ok and assumed is not None:
+        why = tuple(
+            FactUsed(
+                used.fact,
+                f"{used.value} (not graded by the police: held by {assumed})",
+                used.test,
+            )
+            if used.fact == "police_risk"
+            else used
+            for used in why
+        )
+    return ok, why
+
+
+def _changing_actions_for(
+    *,
+    protocol: Protocol,
+    rule: Rule,
+    ep: _Episode,
+    evidence: Sequence[_Evidence],
+    child_id: str,
+    as_of: dt.datetime,
+) -> Iterator[RequiredAction | UpcomingAction]:
+    """A rule for an episode whose facts changed: each occurrence judged on the facts that
+    stood at its moment; one that fires once and fails moves to the first change after
+    which its condition holds, if the child is still missing then."""
+    fired, upcoming = _firings(rule, ep, as_of)
+    kept: list[tuple[_Firing, int, tuple[FactUsed, ...], dt.datetime]] = []
+    for firing in fired:
+        segment = _facts_at(ep, firing.at)
+        ok, why = _judge(rule, ep, segment)
+        if ok:
+            text = firing.description
+            if segment:
+                change = ep.result.changes[segment - 1]
+                text += f"; judged on the facts as changed at {_stamp(change.at)} ({change.what})"
+            kept.append((_Firing(firing.at, firing.occurrence, text), segment, why, firing.at))
+            continue
+        if isinstance(rule.trigger, RecurringTrigger):
+            continue
+        for later in range(segment + 1, len(ep.segments) + 1):
+            ok, why = _judge(rule, ep, later)
+            if not ok:
+                continue
+            change = ep.result.changes[later - 1]
+            if ep.missing_at(change.at):
+                text = (
+                    f"{firing.description}; its condition held only from the change at "
+                    f"{_stamp(change.at)} ({change.what}), while the child was still missing"
+                )
+                kept.append((_Firing(change.at, firing.occurrence, text), later, why, firing.at))
+            break
+    last = len(ep.segments)
+    if upcoming is not None:
+        if _judge(rule, ep, last)[0]:
+            change = ep.result.changes[last - 1]
+            upcoming = _Firing(
+                upcoming.at,
+                upcoming.occurrence,
+                f"{upcoming.description}; judged on the facts as changed at "
+                f"{_stamp(change.at)} ({change.what})",
+            )
+        else:
+            upcoming = None
+    if not kept and upcoming is None:
+        return
+    first_segment = kept[0][1] if kept else last
+    facts = ep.facts if first_segment == 0 else ep.segments[first_segment - 1][1]
+    responsible, reason = _responsible(protocol, rule, facts)
+    citation = CitationOut(protocol.id, rule.citation.section, rule.citation.quote)
+    for recipient in rule.recipients:
+        done = _assign(
+            evidence=evidence,
+            rule=rule,
+            recipient=recipient,
+            responsible=responsible,
+            ep=ep,
+            fired=[firing for firing, _, _, _ in kept],
+            next_at=upcoming.at if upcoming is not None else None,
+        )
+        for (firing, _, why, _), met_at in zip(kept, done, strict=True):
+            due, trace = _deadline(rule.deadline, ep, firing.at)
+            action_id = ":".join([protocol.id, child_id, ep.source.id, rule.id])
+            if firing.occurrence is not None:
+                action_id += f"#{firing.occurrence}"
+            if recipient is not None:
+                action_id += f"@{recipient}"
+            yield RequiredAction(
+                id=action_id,
+                kind=rule.action,
+                obligation=rule.obligation.value,
+                rule_id=rule.id,
+                topic=rule.topic.value,
+                episode_id=ep.source.id,
+                responsible=responsible,
+                responsible_reason=reason,
+                recipient=recipient,
+                triggered_at=firing.at,
+                due_at=due,
+                occurrence=firing.occurrence,
+                status=_status(due, met_at, as_of),
+                met_at=met_at,
+                trigger=firing.description,
+                facts=why,
                 deadline=trace,
                 citation=citation,
                 note=rule.note,

@@ -413,3 +413,210 @@ def test_categories_accepts_only_set_operators_and_known_categories() -> None:
     with pytest.raises(RuleFileError) as caught:
         compile_text(mini(version=2, rules=unknown), "mini.yaml")
     assert [p.code for p in caught.value.problems] == ["compile.bad_value"]
+
+
+# --- facts that change during an episode -----------------------------------------
+
+HIGH_RULES = """  - id: high_deploy
+    topic: risk
+    action: risk_assessment
+    obligation: must
+    responsible: police
+    when: {fact: police_risk, ge: high}
+    trigger: {on: reported}
+    deadline: {within: 2 hours}
+    citation: {section: "6.1", quote: must be reported to the police immediately}
+  - id: high_weekly
+    topic: reviews_while_missing
+    action: police_risk_review
+    obligation: must
+    responsible: police
+    when: {fact: police_risk, ge: high}
+    trigger: {every: 1 day}
+    deadline: unspecified
+    citation: {section: "6.1", quote: must be reported to the police immediately}
+  - id: high_after_48h
+    topic: escalation
+    action: escalation_to_manager
+    obligation: must
+    responsible: police
+    when: {fact: police_risk, ge: high}
+    trigger: {missing_for: 48 hours}
+    deadline: immediately
+    citation: {section: "6.1", quote: must be reported to the police immediately}
+"""
+CHANGING = compile_text(mini(rules=HIGH_RULES, version=2), "mini.yaml")
+
+
+def changing(*changes: dict[str, str], returned: str | None = None, **episode: Any) -> Timeline:
+    return Timeline.model_validate(
+        {
+            "schema_version": 3,
+            "child": {"id": "C-1", "date_of_birth": "2010-05-01"},
+            "episodes": [
+                {
+                    "id": "E1",
+                    "started_at": "2024-05-01T10:00",
+                    "reported_at": "2024-05-01T11:00",
+                    "police_risk": "medium",
+                    **({"returned_at": returned} if returned else {}),
+                    "changes": list(changes),
+                    **episode,
+                }
+            ],
+        }
+    )
+
+
+def actions_by_rule(result: Any) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    for action in result.actions:
+        found.setdefault(action.rule_id, []).append(action)
+    return found
+
+
+def test_a_duty_whose_condition_holds_only_after_a_change_fires_at_the_change() -> None:
+    t = changing({"at": "2024-05-01T15:00", "police_risk": "high"})
+    result = evaluate(CHANGING, t, at("2024-05-01T16:00"))
+    [deploy] = actions_by_rule(result)["high_deploy"]
+    assert deploy.triggered_at == at("2024-05-01T15:00")
+    assert deploy.due_at == at("2024-05-01T17:00")  # 2 hours from the change, not the report
+    assert deploy.trigger == (
+        "reported to police at 2024-05-01T11:00:00+01:00; its condition held only from the "
+        "change at 2024-05-01T15:00:00+01:00 (police risk re-graded to high), while the child "
+        "was still missing"
+    )
+    assert [(f.fact, f.value) for f in deploy.facts] == [("police_risk", "high")]
+    [change] = result.episodes[0].changes
+    assert (change.what, change.police_risk_recorded, change.police_risk, change.category) == (
+        "police risk re-graded to high",
+        "high",
+        "high",
+        "missing",
+    )
+    # the facts at the start are those of the episode result
+    assert result.episodes[0].police_risk == "medium"
+
+
+def test_a_change_after_the_return_is_refused_and_one_at_the_return_fires_nothing() -> None:
+    with pytest.raises(ValidationError) as caught:
+        changing({"at": "2024-05-01T13:00", "police_risk": "high"}, returned="2024-05-01T12:00")
+    [error] = caught.value.errors()
+    assert error["loc"] == ("episodes", 0, "changes", 0, "at")
+    t = changing({"at": "2024-05-01T12:00", "police_risk": "high"}, returned="2024-05-01T12:00")
+    assert "high_deploy" not in actions_by_rule(evaluate(CHANGING, t, at("2024-05-02T12:00")))
+
+
+def test_a_duty_owed_under_the_old_facts_stays_owed() -> None:
+    t = changing({"at": "2024-05-01T15:00", "police_risk": "low"}, police_risk="high")
+    result = evaluate(CHANGING, t, at("2024-05-01T16:00"))
+    [deploy] = actions_by_rule(result)["high_deploy"]
+    assert deploy.triggered_at == at("2024-05-01T11:00")
+    assert deploy.trigger == "reported to police at 2024-05-01T11:00:00+01:00"
+    # the daily review from 10:00 on 2 May would be judged on the new facts: not upcoming
+    assert [u.rule_id for u in result.upcoming if u.rule_id == "high_weekly"] == []
+
+
+def test_recurring_occurrences_are_each_judged_on_the_facts_of_their_moment() -> None:
+    t = changing(
+        {"at": "2024-05-02T12:00", "police_risk": "high"},
+        {"at": "2024-05-04T12:00", "police_risk": "medium"},
+        {"at": "2024-05-05T12:00", "police_risk": "high"},
+    )
+    result = evaluate(CHANGING, t, at("2024-05-06T11:00"))
+    weekly = actions_by_rule(result)["high_weekly"]
+    assert [(a.occurrence, a.triggered_at) for a in weekly] == [
+        (2, at("2024-05-03T10:00")),
+        (3, at("2024-05-04T10:00")),
+        (5, at("2024-05-06T10:00")),
+    ]
+    assert weekly[0].trigger.endswith(
+        "judged on the facts as changed at 2024-05-02T12:00:00+01:00 "
+        "(police risk re-graded to high)"
+    )
+    [upcoming] = [u for u in result.upcoming if u.rule_id == "high_weekly"]
+    assert (upcoming.occurrence, upcoming.triggers_at) == (6, at("2024-05-07T10:00"))
+
+
+def test_a_time_elapsed_duty_fires_at_a_later_change_while_still_missing() -> None:
+    t = changing({"at": "2024-05-04T09:00", "police_risk": "high"})
+    [late] = actions_by_rule(evaluate(CHANGING, t, at("2024-05-05T00:00")))["high_after_48h"]
+    assert (late.triggered_at, late.due_at) == (at("2024-05-04T09:00"), at("2024-05-04T09:00"))
+
+
+def test_changes_recorded_for_later_are_not_yet_known() -> None:
+    t = changing({"at": "2024-05-01T15:00", "police_risk": "high"})
+    result = evaluate(CHANGING, t, at("2024-05-01T14:00"))
+    assert "high_deploy" not in actions_by_rule(result)
+    assert result.episodes[0].changes == ()
+
+
+def test_a_re_categorisation_gives_the_new_category_duties_from_then() -> None:
+    t = changing(
+        {"at": "2024-05-01T13:00", "category": "missing"},
+        category="absent",
+        whereabouts_known=True,
+    )
+    result = evaluate(CHANGING, t, at("2024-05-01T14:00"))
+    [report] = actions_by_rule(result)["report"]
+    assert (report.triggered_at, report.due_at) == (at("2024-05-01T13:00"), at("2024-05-01T13:00"))
+    # work counts from the moment the duty arose: the report made at 11:00, before the
+    # re-categorisation, does not meet it
+    assert (report.status.value, report.met_at) == ("overdue", None)
+    assert result.episodes[0].category == "absent"
+    assert result.episodes[0].changes[0].category_reason == "given in the timeline"
+
+
+def test_episode_counts_use_the_category_at_the_start() -> None:
+    text = mini(version=2, rules=BOTH_RULES)
+    protocol = compile_text(text, "mini.yaml")
+    episodes = [
+        {
+            "id": f"E{n}",
+            "started_at": f"2024-05-0{n}T10:00",
+            "returned_at": f"2024-05-0{n}T12:00",
+            "category": "absent",
+            **(
+                {"changes": [{"at": f"2024-05-0{n}T11:00", "category": "missing"}]} if n < 3 else {}
+            ),
+        }
+        for n in (1, 2, 3)
+    ]
+    t = Timeline.model_validate(
+        {
+            "schema_version": 3,
+            "child": {"id": "C-1", "date_of_birth": "2010-05-01"},
+            "episodes": episodes,
+        }
+    )
+    result = evaluate(protocol, t, at("2024-05-04T11:00"))
+    assert "mini:C-1:E3:three_missing" in {a.id for a in result.actions}  # absent, counted
+
+
+def test_changes_need_timeline_schema_version_3_and_name_known_categories() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Timeline.model_validate(
+            {
+                "child": {"id": "C-1", "date_of_birth": "2010-05-01"},
+                "episodes": [
+                    {
+                        "id": "E1",
+                        "started_at": "2024-05-01T10:00",
+                        "changes": [{"at": "2024-05-01T11:00", "police_risk": "high"}],
+                    }
+                ],
+            }
+        )
+    [error] = caught.value.errors()
+    assert (error["type"], error["loc"]) == ("needs_version", ("episodes", 0, "changes"))
+    t = changing({"at": "2024-05-01T13:00", "category": "gone"})
+    with pytest.raises(TimelineError) as raised:
+        evaluate(CHANGING, t, at("2024-05-01T14:00"))
+    [problem] = raised.value.problems
+    assert (problem.code, problem.path) == (
+        "timeline.unknown_category",
+        "episodes[0].changes[0].category",
+    )
+    with pytest.raises(ValidationError) as empty:
+        changing({"at": "2024-05-01T13:00"})
+    assert [e["type"] for e in empty.value.errors()] == ["empty_change"]

@@ -52,11 +52,13 @@ from .limits import DEFAULT_LIMITS, Limits
 from .plan import (
     EVENT,
     FACT_INDEX,
+    RECURRING,
     TRIGGERED,
     FactTuple,
     History,
     Plan,
     RulePlan,
+    Why,
     plan_for,
 )
 from .results import (
@@ -67,11 +69,12 @@ from .results import (
     DeadlineTrace,
     EpisodeResult,
     Evaluation,
+    FactChangeApplied,
     FactUsed,
     RequiredAction,
     UpcomingAction,
 )
-from .timeline import Episode, Timeline, london_datetime
+from .timeline import Episode, FactChange, Timeline, london_datetime
 
 __all__ = ["episode_facts", "evaluate", "evaluate_compact"]
 
@@ -153,6 +156,18 @@ class _Episode:
     returned_u: dt.datetime | None
     values: FactTuple
     result: EpisodeResult
+    # Issue 10: the facts from each change known at as_of on (empty: no changes).
+    segments: tuple[_Segment, ...] = ()
+
+
+@dataclass(slots=True)
+class _Segment:
+    """An episode's facts from a change on: the moment (London and UTC) and the fact tuple."""
+
+    at: dt.datetime
+    at_u: dt.datetime
+    values: FactTuple
+    assumed_by: str | None
 
 
 def _child_facts(timeline: Timeline) -> tuple[object, ...]:
@@ -294,26 +309,34 @@ def _classify(
                 continue
             category, reason = derived
         values = _with(values, _CATEGORY, category)
-        values = _with(values, _CATEGORIES, frozenset((category,)))
-        also: tuple[str, ...] = ()
-        also_reason = None
-        if episode.also_categories or category in plan.also:
-            found = _also_categories(plan, values, episode, index, category)
-            if isinstance(found, Problem):
-                problems.append(found)
-                continue
-            also, also_reason = found
-            if also:
-                values = _with(values, _CATEGORIES, frozenset((category, *also)))
+        in_also = _in_categories(plan, values, episode, index, category)
+        if isinstance(in_also, Problem):
+            problems.append(in_also)
+            continue
+        values, also, also_reason = in_also
         position = history.add(
             started_u, episode.started_at, category, frozenset(also) if also else frozenset()
         )
-        assumed_by = assumed_reason = None
-        if rank is None and plan.ungraded:
-            held, assumed_by, assumed_reason = _held_at(plan, values, history, position)
-            values = _with(values, _RISK, held)
+        values, assumed_by, assumed_reason = _hold_ungraded(plan, values, history, position)
         effective, floor_id, floor_reason = _floors(plan, values, history, position)
         values = _with(values, _RISK, effective)
+        changed = (
+            _changes(
+                plan,
+                episode,
+                index,
+                base=(age, child, reported_at is not None),
+                history=history,
+                position=position,
+                as_of_u=as_of_u,
+            )
+            if episode.changes
+            else ((), ())
+        )
+        if isinstance(changed, Problem):
+            problems.append(changed)
+            continue
+        segments, applied = changed
         result = EpisodeResult(
             episode_id=episode.id,
             age_at_start=age,
@@ -330,6 +353,7 @@ def _classify(
             police_risk_assumed_reason=assumed_reason,
             also_categories=also,
             also_categories_reason=also_reason,
+            changes=applied,
         )
         views.append(
             _Episode(
@@ -345,11 +369,205 @@ def _classify(
                 returned_u,
                 values,
                 result,
+                segments,
             )
         )
     if problems:
         raise TimelineError(problems)
     return views, history
+
+
+# --- facts that change during an episode (issue 10) ---------------------------------
+
+
+def _changes(
+    plan: Plan,
+    episode: Episode,
+    index: int,
+    *,
+    base: tuple[int, tuple[object, ...], bool],
+    history: History,
+    position: int,
+    as_of_u: dt.datetime,
+) -> tuple[tuple[_Segment, ...], tuple[FactChangeApplied, ...]] | Problem:
+    """The episode's facts from each change known at ``as_of`` on, classified as at its start.
+
+    A change sets the police risk recorded, the category given, or both, from its moment;
+    a category the timeline did not give is derived again from the facts then.
+    """
+    age, child, reported = base
+    known = sorted(
+        (_utc(change.at), number, change)
+        for number, change in enumerate(episode.changes)
+        if _utc(change.at) <= as_of_u
+    )
+    risk, given = episode.police_risk, episode.category
+    segments: list[_Segment] = []
+    applied: list[FactChangeApplied] = []
+    for at_u, number, change in known:
+        risk = change.police_risk if change.police_risk is not None else risk
+        given = change.category if change.category is not None else given
+        rank = None if risk is None else _RISKS.index(risk)
+        values = _facts(age, child, episode, reported=reported, risk=rank)
+        found = _classified(
+            plan, values, episode, index, given=given, at=(history, position, f"changes[{number}]")
+        )
+        if isinstance(found, Problem):
+            return found
+        values, reason, assumed_by, floor_id = found
+        segments.append(_Segment(change.at, at_u, values, assumed_by))
+        applied.append(
+            FactChangeApplied(
+                at=change.at,
+                what=_change_words(change),
+                category=str(values[_CATEGORY]),
+                category_reason=reason,
+                police_risk_recorded=_risk_name(rank),
+                police_risk=_risk_name(values[_RISK]),
+                risk_raised_by=floor_id,
+                police_risk_assumed_by=assumed_by,
+            )
+        )
+    return tuple(segments), tuple(applied)
+
+
+def _change_words(change: FactChange) -> str:
+    words = []
+    if change.police_risk is not None:
+        words.append(f"police risk re-graded to {change.police_risk.value}")
+    if change.category is not None:
+        words.append(f"re-categorised as {change.category}")
+    return " and ".join(words)
+
+
+def _classified(
+    plan: Plan,
+    values: FactTuple,
+    episode: Episode,
+    index: int,
+    *,
+    given: str | None,
+    at: tuple[History, int, str],
+) -> tuple[FactTuple, str, str | None, str | None] | Problem:
+    """One set of an episode's facts classified: category (given or derived), the categories
+    it is also in, the level held if ungraded, and the floors, as at an episode's start."""
+    history, position, where = at
+    path = f"episodes[{index}].{where}"
+    if given is not None:
+        if given not in plan.category_ids:
+            return Problem(
+                "timeline.unknown_category",
+                f"{given!r} is not a category of protocol {plan.protocol.id!r} "
+                f"({', '.join(sorted(plan.category_ids))}); use one of them, or omit category "
+                "to have the protocol derive it",
+                path=f"{path}.category",
+            )
+        category, reason = given, "given in the timeline"
+    else:
+        derived = next(
+            (
+                (category_id, text)
+                for category_id, when, text in plan.categories
+                if when.test(values, history, -1)
+            ),
+            None,
+        )
+        if derived is None:
+            return Problem(
+                "timeline.no_category",
+                f"no category of protocol {plan.protocol.id!r} applies to episode {episode.id} "
+                "after this change; give its category",
+                path=path,
+            )
+        category, reason = derived
+    in_also = _in_categories(plan, _with(values, _CATEGORY, category), episode, index, category)
+    if isinstance(in_also, Problem):
+        return in_also
+    values, assumed_by, _ = _hold_ungraded(plan, in_also[0], history, position)
+    effective, floor_id, _ = _floors(plan, values, history, position)
+    return _with(values, _RISK, effective), reason, assumed_by, floor_id
+
+
+def _segment_at(ep: _Episode, instant: dt.datetime) -> int:
+    """Which facts stood at ``instant``: 0 for those at the start, k for the k-th change's."""
+    number = 0
+    for k, segment in enumerate(ep.segments, start=1):
+        if segment.at_u <= instant:
+            number = k
+        else:
+            break
+    return number
+
+
+def _values_of(ep: _Episode, segment: int) -> FactTuple:
+    return ep.values if segment == 0 else ep.segments[segment - 1].values
+
+
+def _judged(
+    rule: RulePlan,
+    ep: _Episode,
+    history: History,
+    fired: list[_Firing],
+    next_firing: _Firing | None,
+) -> tuple[list[_Firing], _Firing | None]:
+    """The occurrences of a rule due on the facts as they stood when each fell due.
+
+    An occurrence whose condition fails on the facts at its moment is not owed; a rule fired
+    once (on an event, or by time elapsed) whose condition holds only after a later change
+    fires at the first such change, if the child is still missing then. What was owed
+    under the old facts stays owed. The next occurrence is judged on the latest facts.
+    """
+    test, position = rule.when.test, ep.position
+    kept: list[_Firing] = []
+    for firing in fired:
+        segment = _segment_at(ep, firing.at_u)
+        if test(_values_of(ep, segment), history, position):
+            firing.segment = segment
+            kept.append(firing)
+            continue
+        if rule.trigger == RECURRING:
+            continue
+        for later in range(segment + 1, len(ep.segments) + 1):
+            change = ep.segments[later - 1]
+            if test(change.values, history, position):
+                if _missing_at(ep, change.at_u):
+                    kept.append(
+                        _Firing(change.at, change.at_u, firing.occurrence, later, firing.at_u)
+                    )
+                break
+    if next_firing is not None:
+        last = len(ep.segments)
+        if test(_values_of(ep, last), history, position):
+            next_firing.segment = last
+        else:
+            next_firing = None
+    return kept, next_firing
+
+
+def _in_categories(
+    plan: Plan, values: FactTuple, episode: Episode, index: int, category: str
+) -> tuple[FactTuple, tuple[str, ...], str | None] | Problem:
+    """The fact tuple with every category the episode is in; those beside ``category``."""
+    values = _with(values, _CATEGORIES, frozenset((category,)))
+    if not (episode.also_categories or category in plan.also):
+        return values, (), None
+    found = _also_categories(plan, values, episode, index, category)
+    if isinstance(found, Problem):
+        return found
+    also, reason = found
+    if also:
+        values = _with(values, _CATEGORIES, frozenset((category, *also)))
+    return values, also, reason
+
+
+def _hold_ungraded(
+    plan: Plan, values: FactTuple, history: History, position: int
+) -> tuple[FactTuple, str | None, str | None]:
+    """The fact tuple with an ungraded police risk held where the protocol says so."""
+    if values[_RISK] is not None or not plan.ungraded:
+        return values, None, None
+    held, assumed_by, reason = _held_at(plan, values, history, position)
+    return _with(values, _RISK, held), assumed_by, reason
 
 
 def _also_categories(
@@ -466,6 +684,10 @@ class _Firing:
     at: dt.datetime
     at_u: dt.datetime
     occurrence: int | None
+    # Issue 10: whose facts it was judged on (0: the start's; k: the k-th change's), and,
+    # for a firing moved to a change, the moment it would have fired without the change.
+    segment: int = 0
+    natural_u: dt.datetime | None = None
 
 
 def _missing_at(ep: _Episode, instant: dt.datetime) -> bool:
@@ -632,6 +854,8 @@ def _responsible(
 
 
 def _applicable(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
+    if ep.segments:
+        return _applicable_some_time(plan, ep, history)
     values, position = ep.values, ep.position
     static = plan.applicable.get(
         values,
@@ -640,6 +864,25 @@ def _applicable(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan
     if not plan.counting_rules:
         return static
     return static + tuple(r for r in plan.counting_rules if r.when.test(values, history, position))
+
+
+def _applicable_some_time(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
+    """For an episode whose facts changed: the rules that apply on any of its sets of facts."""
+    found: dict[int, RulePlan] = {}
+    position = ep.position
+    for values in (ep.values, *(segment.values for segment in ep.segments)):
+        static = plan.applicable.get(
+            values,
+            lambda values=values: tuple(  # type: ignore[misc]
+                r for r in plan.static_rules if r.when.test(values, history, position)
+            ),
+        )
+        for rule in static:
+            found[rule.order] = rule
+        for rule in plan.counting_rules:
+            if rule.order not in found and rule.when.test(values, history, position):
+                found[rule.order] = rule
+    return [found[order] for order in sorted(found)]
 
 
 def _episode_actions(
@@ -658,9 +901,15 @@ def _episode_actions(
     for rule_plan in _applicable(plan, ep, history):
         rule = rule_plan.rule
         fired, next_firing = _firings(rule_plan, ep, as_of_u, cap)
+        if ep.segments:
+            fired, next_firing = _judged(rule_plan, ep, history, fired, next_firing)
         if not fired and next_firing is None:
             continue
-        responsible, reason = _responsible(rule_plan, ep.values, history, ep.position)
+        first = fired[0] if fired else next_firing
+        assert first is not None
+        responsible, reason = _responsible(
+            rule_plan, _values_of(ep, first.segment), history, ep.position
+        )
         pool = evidence.get((ep.position, rule_plan.action), ())
         opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
         closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
@@ -775,6 +1024,22 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Lim
 
 
 def _trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
+    natural = firing
+    if firing.natural_u is not None:  # moved to a change: say when it would have fired
+        natural = _Firing(firing.natural_u, firing.natural_u, firing.occurrence)
+    text = _natural_trigger_text(rule, ep, natural)
+    if not firing.segment:
+        return text
+    change = ep.result.changes[firing.segment - 1]
+    if firing.natural_u is not None:
+        return (
+            f"{text}; its condition held only from the change at {_stamp(change.at)} "
+            f"({change.what}), while the child was still missing"
+        )
+    return f"{text}; judged on the facts as changed at {_stamp(change.at)} ({change.what})"
+
+
+def _natural_trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
     trigger = rule.rule.trigger
     if isinstance(trigger, EventTrigger):
         return f"{_EVENT_LABELS[trigger.on]} at {_stamp(firing.at)}"
@@ -838,16 +1103,26 @@ def _explained(run: _Run, item: _Found) -> RequiredAction:
         status=item.status,
         met_at=item.met[1] if item.met else None,
         trigger=_trigger_text(rule_plan, ep, firing),
-        facts=_assumed(ep, rule_plan.when.why(ep.values, run.history, ep.position)),
+        facts=_facts_used(ep, firing, rule_plan.when.why, run.history),
         deadline=_trace(rule_plan, ep, firing),
         citation=rule_plan.citation,
         note=rule.note,
     )
 
 
-def _assumed(ep: _Episode, facts: tuple[FactUsed, ...]) -> tuple[FactUsed, ...]:
+def _facts_used(ep: _Episode, firing: _Firing, why: Why, history: History) -> tuple[FactUsed, ...]:
+    """The facts an occurrence rests on: those that stood when it fell due."""
+    if not firing.segment:
+        return _assumed(ep, why(ep.values, history, ep.position))
+    segment = ep.segments[firing.segment - 1]
+    return _assumed(ep, why(segment.values, history, ep.position), segment.assumed_by)
+
+
+def _assumed(
+    ep: _Episode, facts: tuple[FactUsed, ...], assumed: str | None = ""
+) -> tuple[FactUsed, ...]:
     """The facts an action rests on, a police risk held by an ungraded statement said so."""
-    assumed_by = ep.result.police_risk_assumed_by
+    assumed_by = ep.result.police_risk_assumed_by if assumed == "" else assumed
     if assumed_by is None:
         return facts
     return tuple(

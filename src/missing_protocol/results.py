@@ -27,6 +27,7 @@ __all__ = [
     "DeadlineTrace",
     "EpisodeResult",
     "Evaluation",
+    "FactChangeApplied",
     "FactUsed",
     "RequiredAction",
     "UpcomingAction",
@@ -121,6 +122,21 @@ class UpcomingAction:
 
 
 @dataclass(frozen=True, slots=True)
+class FactChangeApplied:
+    """A change of an episode's facts known at ``as_of`` (issue 10), and the classification
+    from then on: duties falling due from ``at`` are judged on these facts."""
+
+    at: dt.datetime
+    what: str  # e.g. "police_risk re-graded to high; category missing"
+    category: str
+    category_reason: str
+    police_risk_recorded: str | None
+    police_risk: str | None
+    risk_raised_by: str | None
+    police_risk_assumed_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class EpisodeResult:
     episode_id: str
     age_at_start: int
@@ -140,6 +156,8 @@ class EpisodeResult:
     # Issue 10: the categories the episode is in beside its category, and why.
     also_categories: tuple[str, ...] = ()
     also_categories_reason: str | None = None
+    # Issue 10: facts that changed during the episode (known at as_of), in time order.
+    changes: tuple[FactChangeApplied, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ from .compiled import Protocol
 from .facts import AwayIncident, CaseStatus, ChildFlag, Concern, MissingFrom, PoliceRisk
 from .limits import DEFAULT_LIMITS
 from .schema import Outcome
-from .timeline import Child, Episode, RecordedEvent, Timeline
+from .timeline import Child, Episode, FactChange, RecordedEvent, Timeline
 from .vocabulary import ACTION_KINDS, ROLES
 
 __all__ = [
@@ -171,6 +171,7 @@ _CHILD_NUMBER = st.integers(0, 999_999)
 _CASE_STATUS = st.sampled_from(list(CaseStatus))
 _MISSING_FROM = st.sampled_from(list(MissingFrom))
 _POLICE_RISK = st.one_of(st.none(), st.sampled_from(list(PoliceRisk)))
+_RISK_GRADE = st.sampled_from(list(PoliceRisk))
 
 
 def _sets(values: Sequence[str], max_size: int) -> st.SearchStrategy[frozenset[Any]]:
@@ -241,6 +242,7 @@ def _episodes(
                 while_away=draw(_WHILE_AWAY),
                 concerns=draw(_CONCERNS),
                 **_also_field(draw(also) if also is not None else frozenset()),
+                **_changes_field(draw(_fact_changes(moment, returned, categories))),
             )
         )
         if returned is None:
@@ -248,6 +250,34 @@ def _episodes(
         gap = draw(_GAP_MINUTES)
         moment = _after(returned, dt.timedelta(minutes=gap))
     return episodes
+
+
+_CHANGE_COUNT = st.integers(0, 2)
+_CHANGE_DELAY = st.integers(0, 96 * 60)
+
+
+@st.composite
+def _fact_changes(
+    draw: st.DrawFn,
+    started: dt.datetime,
+    returned: dt.datetime | None,
+    categories: st.SearchStrategy[str] | None,
+) -> tuple[FactChange, ...]:
+    """Up to two changes of the police risk or the category, while the child is away."""
+    changes = []
+    for _ in range(draw(_CHANGE_COUNT)):
+        at = _after(started, dt.timedelta(minutes=draw(_CHANGE_DELAY)))
+        if returned is not None:
+            at = _earliest(at, returned)
+        category = draw(categories) if categories is not None and draw(_BOOL) else None
+        risk = draw(_POLICE_RISK) if category is not None else draw(_RISK_GRADE)
+        changes.append(FactChange(at=at, police_risk=risk, category=category))
+    return tuple(changes)
+
+
+def _changes_field(changes: tuple[FactChange, ...]) -> dict[str, tuple[FactChange, ...]]:
+    """``changes`` only when there are some: set, it needs timeline version 3."""
+    return {"changes": changes} if changes else {}
 
 
 def _also_field(also: frozenset[str]) -> dict[str, frozenset[str]]:
@@ -341,7 +371,7 @@ def timelines(
             born = last_start - dt.timedelta(days=24 * 365)
             child = child.model_copy(update={"date_of_birth": born})
         events = draw(_events(episodes, kinds_strategy)) if with_events else []
-        version = 3 if any(e.also_categories for e in episodes) else 1
+        version = 3 if any(e.also_categories or e.changes for e in episodes) else 1
         return Timeline(schema_version=version, child=child, episodes=episodes, events=events)
 
     return build()

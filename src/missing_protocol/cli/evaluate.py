@@ -56,6 +56,11 @@ def table(evaluation: Evaluation) -> str:
             f"episode {episode.episode_id}: {episode.category}, police risk {risk}, "
             f"age {episode.age_at_start}, {state}"
         )
+        lines.extend(
+            f"  from {format_moment(change.at)}: {change.what}: {change.category}, "
+            f"police risk {change.police_risk or 'not assessed'}"
+            for change in episode.changes
+        )
     if evaluation.uncertain_moments:
         lines.append(
             "known only to the day (times shown are the day's start): "
