@@ -364,7 +364,9 @@ def timelines(
         count = draw(st.integers(1, max_episodes))
         episodes = draw(_episodes(moments, count, categories, also))
         first_day = episodes[0].started_at.date()
-        child = draw(_child_facts(first_day - dt.timedelta(days=draw(ages))))
+        born = first_day - dt.timedelta(days=draw(ages))
+        # no record holds a date before the earliest year (an old young adult near 1900)
+        child = draw(_child_facts(max(born, dt.date(DEFAULT_LIMITS.earliest_year, 1, 1))))
         last_start = episodes[-1].started_at.date()
         if (last_start - child.date_of_birth).days >= 25 * 365:
             # keep the young person under 25 at the last episode (Limits.maximum_age)
