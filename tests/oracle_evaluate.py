@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from missing_protocol.calendar import (
     UTC,
@@ -55,6 +55,7 @@ from missing_protocol.compiled import (
     RecordedTrigger,
     RecurringTrigger,
     Rule,
+    UngradedRisk,
 )
 from missing_protocol.conditions import EpisodeStub, Facts, FactValue, describe, holds
 from missing_protocol.errors import Problem, TimelineError
@@ -67,6 +68,7 @@ from missing_protocol.results import (
     DeadlineTrace,
     EpisodeResult,
     Evaluation,
+    FactChangeApplied,
     FactUsed,
     RequiredAction,
     UpcomingAction,
@@ -90,6 +92,8 @@ class _Episode:
     facts: Facts
     result: EpisodeResult
     as_of: dt.datetime
+    # Issue 10: from each change known at as_of on: its moment, the facts, who held the risk.
+    segments: tuple[tuple[dt.datetime, Facts, str | None], ...] = ()
 
     def moment(self, which: Moment) -> dt.datetime | None:
         if which is Moment.STARTED:
@@ -200,13 +204,7 @@ def _classify(
         values = _base_facts(timeline, episode)
         reported = episode.reported_at if _known(episode.reported_at, as_of) else None
         returned = episode.returned_at if _known(episode.returned_at, as_of) else None
-        values[FactName.REPORTED_TO_POLICE] = reported is not None
-        values[FactName.REPORTED_BY] = (
-            episode.reported_by.value if reported is not None and episode.reported_by else None
-        )
-        values[FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE] = _carer_first(
-            episode, reported, as_of
-        )
+        _who_reported(values, episode, reported, as_of)
         facts = Facts(values, episode.started_at, ())
         if episode.category is not None:
             if episode.category not in known:
@@ -235,8 +233,27 @@ def _classify(
                 continue
             category, reason = derived
         values[FactName.CATEGORY] = category
-        stubs.append(EpisodeStub(episode.started_at, category, episode.missing_from.value))
+        values[FactName.CATEGORIES] = frozenset({category})
+        also_found = _also_categories(protocol, episode, index, category, values)
+        if isinstance(also_found, Problem):
+            problems.append(also_found)
+            continue
+        also, also_reason = also_found
+        values[FactName.CATEGORIES] = frozenset({category, *also})
+        stubs.append(
+            EpisodeStub(episode.started_at, category, episode.missing_from.value, frozenset(also))
+        )
         recorded = values[FactName.POLICE_RISK]
+        assumed_by, assumed_reason = None, None
+        if recorded is None:
+            held = _held_at(protocol, Facts(values, episode.started_at, tuple(stubs)))
+            if held is not None:
+                values[FactName.POLICE_RISK] = police_risk_rank(held.held_at)
+                assumed_by = held.id
+                assumed_reason = (
+                    f"no police risk recorded; held at {held.held_at.value} by {held.id} "
+                    f'({held.citation.section}: "{held.citation.quote}")'
+                )
         effective, floor_id, floor_reason = _apply_floors(
             protocol, Facts(values, episode.started_at, tuple(stubs))
         )
@@ -254,13 +271,51 @@ def _classify(
             started_at=episode.started_at,
             returned_at=returned,
             missing_as_of=returned is None,
+            police_risk_assumed_by=assumed_by,
+            police_risk_assumed_reason=assumed_reason,
+            also_categories=also,
+            also_categories_reason=also_reason,
         )
+        changed = _changes(
+            protocol, timeline, episode, index, reported=reported, stubs=tuple(stubs), as_of=as_of
+        )
+        if isinstance(changed, Problem):
+            problems.append(changed)
+            continue
+        if changed[1]:
+            result = replace(result, changes=changed[1])
         views.append(
-            _Episode(episode, index, episode.started_at, reported, returned, facts, result, as_of)
+            _Episode(
+                episode,
+                index,
+                episode.started_at,
+                reported,
+                returned,
+                facts,
+                result,
+                as_of,
+                changed[0],
+            )
         )
     if problems:
         raise TimelineError(problems)
     return views
+
+
+def _who_reported(
+    values: dict[FactName, FactValue],
+    episode: Episode,
+    reported: dt.datetime | None,
+    as_of: dt.datetime,
+) -> None:
+    """Set the facts of the report to the police (whether, by whom, before a professional knew)."""
+    values[FactName.REPORTED_TO_POLICE] = reported is not None
+    values[FactName.REPORTED_BY] = (
+        episode.reported_by.value if reported is not None and episode.reported_by else None
+    )
+    values[FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE] = _carer_first(
+        episode, reported, as_of
+    )
 
 
 def _carer_first(episode: Episode, reported: dt.datetime | None, as_of: dt.datetime) -> bool | None:
@@ -273,6 +328,99 @@ def _carer_first(episode: Episode, reported: dt.datetime | None, as_of: dt.datet
     if episode.reported_by is None:
         return None  # a report came first, by whom is not recorded
     return episode.reported_by.value == "parent_or_carer"
+
+
+def _changes(
+    protocol: Protocol,
+    timeline: Timeline,
+    episode: Episode,
+    index: int,
+    *,
+    reported: dt.datetime | None,
+    stubs: tuple[EpisodeStub, ...],
+    as_of: dt.datetime,
+) -> (
+    tuple[tuple[tuple[dt.datetime, Facts, str | None], ...], tuple[FactChangeApplied, ...]]
+    | Problem
+):
+    """The episode's facts from each change known at ``as_of`` on, each classified afresh
+    from the episode's facts with every change up to it applied."""
+    known = sorted(
+        (
+            (number, change)
+            for number, change in enumerate(episode.changes)
+            if _u(change.at) <= _u(as_of)
+        ),
+        key=lambda pair: (_u(pair[1].at), pair[0]),
+    )
+    segments = []
+    applied = []
+    for upto, (number, change) in enumerate(known):
+        risk, given = episode.police_risk, episode.category
+        for _, earlier in known[: upto + 1]:
+            if earlier.police_risk is not None:
+                risk = earlier.police_risk
+            if earlier.category is not None:
+                given = earlier.category
+        values = _base_facts(timeline, episode)
+        values[FactName.POLICE_RISK] = police_risk_rank(risk) if risk is not None else None
+        _who_reported(values, episode, reported, as_of)
+        path = f"episodes[{index}].changes[{number}]"
+        names = {c.id for c in protocol.categories}
+        if given is not None:
+            if given not in names:
+                return Problem(
+                    "timeline.unknown_category",
+                    f"{given!r} is not a category of protocol {protocol.id!r} "
+                    f"({', '.join(sorted(names))}); use one of them, or omit category "
+                    "to have the protocol derive it",
+                    path=f"{path}.category",
+                )
+            category, reason = given, "given in the timeline"
+        else:
+            derived = _derive_category(protocol, Facts(values, episode.started_at, ()))
+            if derived is None:
+                return Problem(
+                    "timeline.no_category",
+                    f"no category of protocol {protocol.id!r} applies to episode {episode.id} "
+                    "after this change; give its category",
+                    path=path,
+                )
+            category, reason = derived
+        values[FactName.CATEGORY] = category
+        values[FactName.CATEGORIES] = frozenset({category})
+        also_found = _also_categories(protocol, episode, index, category, values)
+        if isinstance(also_found, Problem):
+            return also_found
+        values[FactName.CATEGORIES] = frozenset({category, *also_found[0]})
+        recorded = values[FactName.POLICE_RISK]
+        assumed_by = None
+        if recorded is None:
+            held = _held_at(protocol, Facts(values, episode.started_at, stubs))
+            if held is not None:
+                values[FactName.POLICE_RISK] = police_risk_rank(held.held_at)
+                assumed_by = held.id
+        effective, floor_id, _ = _apply_floors(protocol, Facts(values, episode.started_at, stubs))
+        values[FactName.POLICE_RISK] = effective
+        segments.append((change.at, Facts(values, episode.started_at, stubs), assumed_by))
+        what = []
+        if change.police_risk is not None:
+            what.append(f"police risk re-graded to {change.police_risk.value}")
+        if change.category is not None:
+            what.append(f"re-categorised as {change.category}")
+        applied.append(
+            FactChangeApplied(
+                at=change.at,
+                what=" and ".join(what),
+                category=category,
+                category_reason=reason,
+                police_risk_recorded=_risk_name(recorded),
+                police_risk=_risk_name(effective),
+                risk_raised_by=floor_id,
+                police_risk_assumed_by=assumed_by,
+            )
+        )
+    return tuple(segments), tuple(applied)
 
 
 def _known(moment: dt.datetime | None, as_of: dt.datetime) -> bool:
@@ -290,6 +438,51 @@ def _derive_category(protocol: Protocol, facts: Facts) -> tuple[str, str] | None
         ok, _ = holds(category.when, facts)
         if ok:
             return category.id, f"derived: {describe(category.when)} ({category.source})"
+    return None
+
+
+def _also_categories(
+    protocol: Protocol,
+    episode: Episode,
+    index: int,
+    category: str,
+    values: dict[FactName, FactValue],
+) -> tuple[tuple[str, ...], str | None] | Problem:
+    """The categories the episode is also in: those the timeline gives, then its category's
+    ``also`` whose condition holds (seeing no other episodes, as deriving a category does)."""
+    known = {c.id for c in protocol.categories}
+    reasons: dict[str, str] = {}
+    for given in sorted(episode.also_categories):
+        if given not in known:
+            return Problem(
+                "timeline.unknown_category",
+                f"{given!r} is not a category of protocol {protocol.id!r} "
+                f"({', '.join(sorted(known))}); use one of them in also_categories, "
+                "or leave it out",
+                path=f"episodes[{index}].also_categories",
+            )
+        reasons[given] = "given in the timeline"
+    facts = Facts(dict(values), episode.started_at, ())
+    for also in protocol.category(category).also:
+        if also.category in reasons:
+            continue
+        if also.when is None or holds(also.when, facts)[0]:
+            words = "always" if also.when is None else describe(also.when)
+            reasons[also.category] = (
+                f'derived: {words} ({also.citation.section}: "{also.citation.quote}")'
+            )
+    reasons.pop(category, None)
+    if not reasons:
+        return (), None
+    names = tuple(sorted(reasons))
+    return names, "; ".join(f"{name}: {reasons[name]}" for name in names)
+
+
+def _held_at(protocol: Protocol, facts: Facts) -> UngradedRisk | None:
+    """The first ungraded statement whose condition holds for an ungraded episode."""
+    for item in protocol.ungraded:
+        if item.when is None or holds(item.when, facts)[0]:
+            return item
     return None
 
 
@@ -772,10 +965,32 @@ def _actions_for(
     child_id: str,
     as_of: dt.datetime,
 ) -> Iterator[RequiredAction | UpcomingAction]:
+    if ep.segments:
+        yield from _changing_actions_for(
+            protocol=protocol,
+            rule=rule,
+            ep=ep,
+            evidence=evidence,
+            child_id=child_id,
+            as_of=as_of,
+        )
+        return
     if rule.when is not None:
         ok, why = holds(rule.when, ep.facts)
         if not ok:
             return
+        if ep.result.police_risk_assumed_by is not None:
+            why = tuple(
+                FactUsed(
+                    used.fact,
+                    f"{used.value} (not graded by the police: held by "
+                    f"{ep.result.police_risk_assumed_by})",
+                    used.test,
+                )
+                if used.fact == "police_risk"
+                else used
+                for used in why
+            )
     else:
         why = ()
     fired, upcoming = _firings(rule, ep, as_of, evidence)
@@ -844,6 +1059,144 @@ def _actions_for(
                     and trace.anchor_at is not None
                     else None
                 ),
+            )
+        if upcoming is not None:
+            yield UpcomingAction(
+                kind=rule.action,
+                rule_id=rule.id,
+                episode_id=ep.source.id,
+                obligation=rule.obligation.value,
+                responsible=responsible,
+                recipient=recipient,
+                triggers_at=upcoming.at,
+                occurrence=upcoming.occurrence,
+                condition=f"if still missing at {_stamp(upcoming.at)}: {upcoming.description}",
+                citation=citation,
+            )
+
+
+def _facts_at(ep: _Episode, moment: dt.datetime) -> int:
+    """Which facts stood at ``moment``: 0 for the start's, k for the k-th change's."""
+    number = 0
+    for k, (at, _, _) in enumerate(ep.segments, start=1):
+        if _u(at) <= _u(moment):
+            number = k
+    return number
+
+
+def _judge(rule: Rule, ep: _Episode, segment: int) -> tuple[bool, tuple[FactUsed, ...]]:
+    facts = ep.facts if segment == 0 else ep.segments[segment - 1][1]
+    assumed = ep.result.police_risk_assumed_by if segment == 0 else ep.segments[segment - 1][2]
+    if rule.when is None:
+        return True, ()
+    ok, why = holds(rule.when, facts)
+    if ok and assumed is not None:
+        why = tuple(
+            FactUsed(
+                used.fact,
+                f"{used.value} (not graded by the police: held by {assumed})",
+                used.test,
+            )
+            if used.fact == "police_risk"
+            else used
+            for used in why
+        )
+    return ok, why
+
+
+def _changing_actions_for(
+    *,
+    protocol: Protocol,
+    rule: Rule,
+    ep: _Episode,
+    evidence: Sequence[_Evidence],
+    child_id: str,
+    as_of: dt.datetime,
+) -> Iterator[RequiredAction | UpcomingAction]:
+    """A rule for an episode whose facts changed: each occurrence judged on the facts that
+    stood at its moment; one that fires once and fails moves to the first change after
+    which its condition holds, if the child is still missing then."""
+    fired, upcoming = _firings(rule, ep, as_of, evidence)
+    kept: list[tuple[_Firing, int, tuple[FactUsed, ...], dt.datetime]] = []
+    for firing in fired:
+        segment = _facts_at(ep, firing.at)
+        ok, why = _judge(rule, ep, segment)
+        if ok:
+            text = firing.description
+            if segment:
+                change = ep.result.changes[segment - 1]
+                text += f"; judged on the facts as changed at {_stamp(change.at)} ({change.what})"
+            kept.append((_Firing(firing.at, firing.occurrence, text), segment, why, firing.at))
+            continue
+        if isinstance(rule.trigger, RecurringTrigger):
+            continue
+        for later in range(segment + 1, len(ep.segments) + 1):
+            ok, why = _judge(rule, ep, later)
+            if not ok:
+                continue
+            change = ep.result.changes[later - 1]
+            if ep.missing_at(change.at):
+                text = (
+                    f"{firing.description}; its condition held only from the change at "
+                    f"{_stamp(change.at)} ({change.what}), while the child was still missing"
+                )
+                kept.append((_Firing(change.at, firing.occurrence, text), later, why, firing.at))
+            break
+    last = len(ep.segments)
+    if upcoming is not None:
+        if _judge(rule, ep, last)[0]:
+            change = ep.result.changes[last - 1]
+            upcoming = _Firing(
+                upcoming.at,
+                upcoming.occurrence,
+                f"{upcoming.description}; judged on the facts as changed at "
+                f"{_stamp(change.at)} ({change.what})",
+            )
+        else:
+            upcoming = None
+    if not kept and upcoming is None:
+        return
+    first_segment = kept[0][1] if kept else last
+    facts = ep.facts if first_segment == 0 else ep.segments[first_segment - 1][1]
+    responsible, reason = _responsible(protocol, rule, facts)
+    citation = CitationOut(protocol.id, rule.citation.section, rule.citation.quote)
+    for recipient in rule.recipients:
+        done = _assign(
+            evidence=evidence,
+            rule=rule,
+            recipient=recipient,
+            responsible=responsible,
+            ep=ep,
+            fired=[firing for firing, _, _, _ in kept],
+            next_at=upcoming.at if upcoming is not None else None,
+        )
+        for (firing, _, why, _), met_at in zip(kept, done, strict=True):
+            due, trace = _deadline(rule.deadline, ep, firing.at)
+            action_id = ":".join([protocol.id, child_id, ep.source.id, rule.id])
+            if firing.occurrence is not None:
+                action_id += f"#{firing.occurrence}"
+            if recipient is not None:
+                action_id += f"@{recipient}"
+            yield RequiredAction(
+                id=action_id,
+                kind=rule.action,
+                obligation=rule.obligation.value,
+                rule_id=rule.id,
+                topic=rule.topic.value,
+                episode_id=ep.source.id,
+                responsible=responsible,
+                responsible_reason=reason,
+                recipient=recipient,
+                triggered_at=firing.at,
+                due_at=due,
+                occurrence=firing.occurrence,
+                status=_status(due, met_at, as_of),
+                met_at=met_at,
+                trigger=firing.description,
+                facts=why,
+                deadline=trace,
+                citation=citation,
+                note=rule.note,
             )
         if upcoming is not None:
             yield UpcomingAction(

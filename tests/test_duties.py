@@ -51,6 +51,7 @@ def _reading(area: str) -> dict[str, Any]:
 def test_every_duty_of_the_second_reading_says_how_it_is_encoded(area: str) -> None:
     protocol = load_protocol(area)
     known = {r.id for r in protocol.rules} | {f.id for f in protocol.floors}
+    known |= {u.id for u in protocol.ungraded}
     reading = _reading(area)
     assert reading["protocol"] == area
     ids = [duty["id"] for duty in reading["duties"]]

@@ -14,7 +14,7 @@ position, and nothing is built if there are any. The passes, in order:
     every comparison suits its fact: the operator is allowed for the fact's
     type and each value is in the fact's domain.
 ``check_risk``
-    floors and categories use only the protocol's police risk levels, and a
+    floors, categories and ungraded levels use only the protocol's police risk levels, and a
     floor never raises to a level it forbids.
 ``check_timing``
     recurring triggers start before they stop, and deadlines from the return
@@ -75,9 +75,15 @@ def _conditions(ctx: _Context) -> Iterator[tuple[s.Condition, Path]]:
     for i, category in enumerate(ctx.file.risk.categories):
         if category.when is not None:
             yield category.when, ("risk", "categories", i, "when")
+        for j, also in enumerate(category.also):
+            if also.when is not None:
+                yield also.when, ("risk", "categories", i, "also", j, "when")
     for i, floor in enumerate(ctx.file.risk.floors):
         if floor.when is not None:
             yield floor.when, ("risk", "floors", i, "when")
+    for i, ungraded in enumerate(ctx.file.risk.ungraded):
+        if ungraded.when is not None:
+            yield ungraded.when, ("risk", "ungraded", i, "when")
     for i, allocation in enumerate(ctx.file.allocations):
         for j, option in enumerate(allocation.options):
             if option.when is not None:
@@ -132,6 +138,11 @@ def unique_ids(ctx: _Context) -> Iterator[Problem]:
     )
     yield from _duplicates(
         ctx, [(x.id, ("allocations", i, "id")) for i, x in enumerate(f.allocations)], "allocation"
+    )
+    yield from _duplicates(
+        ctx,
+        [(x.id, ("risk", "ungraded", i, "id")) for i, x in enumerate(f.risk.ungraded)],
+        "ungraded risk",
     )
     for name in f.extra_roles:
         if name in ROLES:
@@ -278,6 +289,7 @@ _OPERATORS: dict[FactType, frozenset[str]] = {
     FactType.ORDERED: frozenset({"is", "in", "not_in", "lt", "le", "gt", "ge"}),
     FactType.SET: frozenset({"has", "has_any", "has_none"}),
     FactType.CATEGORY: frozenset({"is", "in", "not_in"}),
+    FactType.CATEGORY_SET: frozenset({"has", "has_any", "has_none"}),
 }
 
 
@@ -319,12 +331,12 @@ def _check_value(
         ):
             return (
                 f"{fact.value} {value} is outside {spec.minimum}..{spec.maximum + 1}; "
-                "the protocols cover children under 18"
+                "the protocols cover children, and care leavers to their 25th birthday"
             )
         return None
     if kind is FactType.BOOLEAN:
         return None if isinstance(value, bool) else f"fact {fact.value!r} is true or false"
-    if kind is FactType.CATEGORY:
+    if kind in (FactType.CATEGORY, FactType.CATEGORY_SET):
         if value not in ctx.categories:
             return (
                 f"unknown category {value!r}{_closest(str(value), ctx.categories)}; "
@@ -357,6 +369,7 @@ def check_conditions(ctx: _Context) -> Iterator[Problem]:
 
 def check_risk(ctx: _Context) -> Iterator[Problem]:
     levels = set(ctx.file.risk.police_risk_levels)
+    yield from _check_also(ctx)
     for i, floor in enumerate(ctx.file.risk.floors):
         if floor.raise_to in floor.forbid:
             yield ctx.problem(
@@ -370,6 +383,15 @@ def check_risk(ctx: _Context) -> Iterator[Problem]:
                 f"{floor.raise_to.value!r} is not one of this protocol's police_risk_levels",
                 ("risk", "floors", i, "raise_to"),
             )
+    for i, ungraded in enumerate(ctx.file.risk.ungraded):
+        if ungraded.held_at not in levels:
+            yield ctx.problem(
+                "unused_risk_level",
+                f"{ungraded.held_at.value!r} is not one of this protocol's police_risk_levels "
+                f"({', '.join(level.value for level in ctx.file.risk.police_risk_levels)}); "
+                "hold ungraded episodes at one of them",
+                ("risk", "ungraded", i, "held_at"),
+            )
     for i, category in enumerate(ctx.file.risk.categories):
         for j, level in enumerate(category.police_risk):
             if level not in levels:
@@ -378,6 +400,36 @@ def check_risk(ctx: _Context) -> Iterator[Problem]:
                     f"{level.value!r} is not one of this protocol's police_risk_levels",
                     ("risk", "categories", i, "police_risk", j),
                 )
+
+
+def _check_also(ctx: _Context) -> Iterator[Problem]:
+    """Each category held together with another names a real, different category, once."""
+    for i, category in enumerate(ctx.file.risk.categories):
+        seen: set[str] = set()
+        for j, also in enumerate(category.also):
+            path = ("risk", "categories", i, "also", j, "category")
+            if also.category not in ctx.categories:
+                yield ctx.problem(
+                    "bad_value",
+                    f"unknown category {also.category!r}"
+                    f"{_closest(also.category, ctx.categories)}; the categories are: "
+                    f"{', '.join(sorted(ctx.categories))}",
+                    path,
+                )
+            elif also.category == category.id:
+                yield ctx.problem(
+                    "bad_value",
+                    f"category {category.id!r} names itself under also; name another category",
+                    path,
+                )
+            elif also.category in seen:
+                yield ctx.problem(
+                    "duplicate_id",
+                    f"category {also.category!r} is named twice under also; name it once, "
+                    "with one condition (use any: for several)",
+                    path,
+                )
+            seen.add(also.category)
 
 
 def check_timing(ctx: _Context) -> Iterator[Problem]:
@@ -772,6 +824,16 @@ def _build(ctx: _Context) -> c.Protocol:
                 _citation(x.citation),
                 x.note,
                 ref("risk", "categories", i),
+                also=tuple(
+                    c.AlsoCategory(
+                        a.category,
+                        _optional(a.when),
+                        _citation(a.citation),
+                        a.note,
+                        ref("risk", "categories", i, "also", j),
+                    )
+                    for j, a in enumerate(x.also)
+                ),
             )
             for i, x in enumerate(f.risk.categories)
         ),
@@ -792,6 +854,17 @@ def _build(ctx: _Context) -> c.Protocol:
         roles=MappingProxyType({**ROLES, **f.extra_roles}),
         action_kinds=MappingProxyType({**ACTION_KINDS, **f.extra_action_kinds}),
         not_encoded=tuple(c.NotEncoded(_citation(x.citation), x.reason) for x in f.not_encoded),
+        ungraded=tuple(
+            c.UngradedRisk(
+                x.id,
+                _optional(x.when),
+                x.held_at,
+                _citation(x.citation),
+                x.note,
+                ref("risk", "ungraded", i),
+            )
+            for i, x in enumerate(f.risk.ungraded)
+        ),
         accepted_warnings=tuple(
             c.AcceptedWarning(x.code, frozenset(x.about), " ".join(x.reason.split()))
             for x in f.accepted_warnings

@@ -24,6 +24,7 @@ __all__ = [
     "AcceptedWarning",
     "AllOf",
     "AllocationOption",
+    "AlsoCategory",
     "Alternative",
     "Anchor",
     "AnyOf",
@@ -52,6 +53,7 @@ __all__ = [
     "Rule",
     "SourceRef",
     "Trigger",
+    "UngradedRisk",
 ]
 
 
@@ -252,6 +254,17 @@ class OutOfHours:
 
 
 @dataclass(frozen=True, slots=True)
+class AlsoCategory:
+    """Another category an episode of a category is in at the same time, when ``when`` holds."""
+
+    category: str
+    when: Cond | None
+    citation: Citation
+    note: str | None
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
 class Category:
     id: str
     label: str
@@ -260,6 +273,7 @@ class Category:
     citation: Citation
     note: str | None
     source: SourceRef
+    also: tuple[AlsoCategory, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +282,18 @@ class RiskFloor:
     when: Cond | None
     forbid: frozenset[PoliceRisk]
     raise_to: PoliceRisk
+    citation: Citation
+    note: str | None
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class UngradedRisk:
+    """The level an episode with no police risk recorded is held at, when ``when`` holds."""
+
+    id: str
+    when: Cond | None
+    held_at: PoliceRisk
     citation: Citation
     note: str | None
     source: SourceRef
@@ -351,6 +377,7 @@ class Protocol:
     not_encoded: tuple[NotEncoded, ...] = ()
     accepted_warnings: tuple[AcceptedWarning, ...] = ()
     office_hours: OfficeHours | None = None
+    ungraded: tuple[UngradedRisk, ...] = ()
 
     def __reduce__(self) -> tuple[Callable[..., Protocol], tuple[object, ...]]:
         # Read-only mappings do not pickle: send them as dicts, and wrap them again.

@@ -44,6 +44,7 @@ class EpisodeStub:
     started_at: dt.datetime
     category: str
     missing_from: str | None = None  # where the child went missing from (None: not known)
+    also: frozenset[str] = frozenset()  # categories it is also in (issue 10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +169,11 @@ def count_episodes(cond: CountEpisodes, facts: Facts) -> int:
         for other in facts.history
         if other.started_at.astimezone(UTC) <= start
         and (since is None or other.started_at.astimezone(UTC) >= since)
-        and (cond.categories is None or other.category in cond.categories)
+        and (
+            cond.categories is None
+            or other.category in cond.categories
+            or not other.also.isdisjoint(cond.categories)
+        )
         and (not cond.calendar_month or to_london(other.started_at).date().replace(day=1) == month)
         and (cond.missing_from is None or other.missing_from in cond.missing_from)
     )

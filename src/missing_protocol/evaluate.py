@@ -61,6 +61,7 @@ from .plan import (
     EVENT,
     FACT_INDEX,
     MOMENTS,
+    PHASED,
     RECORDED_ANCHOR,
     RECURRING,
     TRIGGERED,
@@ -78,11 +79,12 @@ from .results import (
     DeadlineTrace,
     EpisodeResult,
     Evaluation,
+    FactChangeApplied,
     FactUsed,
     RequiredAction,
     UpcomingAction,
 )
-from .timeline import Child, Episode, Timeline, london_datetime
+from .timeline import Child, Episode, FactChange, Timeline, london_datetime
 
 __all__ = ["episode_facts", "evaluate", "evaluate_compact"]
 
@@ -170,6 +172,18 @@ class _Episode:
     recorded: dict[Recorded, _At] = field(default_factory=dict)
     # Which of noticed / professional_aware were not recorded, so fell back (see _moment_notes).
     fallbacks: frozenset[Moment] = frozenset()
+    # Issue 10: the facts from each change known at as_of on (empty: no changes).
+    segments: tuple[_Segment, ...] = ()
+
+
+@dataclass(slots=True)
+class _Segment:
+    """An episode's facts from a change on: the moment (London and UTC) and the fact tuple."""
+
+    at: dt.datetime
+    at_u: dt.datetime
+    values: FactTuple
+    assumed_by: str | None
 
 
 def _child_facts(timeline: Timeline) -> tuple[object, ...]:
@@ -302,10 +316,13 @@ _FACT_ORDER = (
     FactName.FEARED_REMOVAL_FROM_UK,
     FactName.REPORTED_BY,
     FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE,
+    FactName.CATEGORIES,
 )
 assert tuple(FACT_INDEX) == _FACT_ORDER, "the fact tuple must follow FactName's order"
 _CATEGORY = FACT_INDEX[FactName.CATEGORY]
 _RISK = FACT_INDEX[FactName.POLICE_RISK]
+_RISK_FACT = FactName.POLICE_RISK.value
+_CATEGORIES = FACT_INDEX[FactName.CATEGORIES]
 
 
 def _with(values: FactTuple, index: int, value: object) -> FactTuple:
@@ -333,6 +350,22 @@ def _floors(
     return effective, raised_by, reason
 
 
+def _held_at(
+    plan: Plan, values: FactTuple, history: History, position: int
+) -> tuple[int | None, str | None, str | None]:
+    """For an episode the police have not graded: the level the protocol holds it at.
+
+    The first of the protocol's ``ungraded`` statements whose condition holds;
+    ``(None, None, None)`` when the risk was recorded or none applies.
+    """
+    if values[_RISK] is not None:
+        return None, None, None
+    for when, rank, ungraded_id, reason in plan.ungraded:
+        if when.test(values, history, position):
+            return rank, ungraded_id, reason
+    return None, None, None
+
+
 def _classify(
     plan: Plan, timeline: Timeline, as_of_u: dt.datetime
 ) -> tuple[list[_Episode], History]:
@@ -355,7 +388,9 @@ def _classify(
         rank = None if recorded is None else _RISKS.index(recorded)
         who = _who_reported(episode, reported_u, as_of_u)
         values = _facts(age, child, episode, reported=reported_at is not None, risk=rank)
-        values += _recorded_facts(timeline.child, episode) + who
+        # then every category of the episode, decided with the category
+        tail = (*_recorded_facts(timeline.child, episode), *who, None)
+        values += tail
         if episode.category is not None:
             if episode.category not in plan.category_ids:
                 problems.append(_unknown_category(plan.protocol, episode, index))
@@ -375,9 +410,38 @@ def _classify(
                 continue
             category, reason = derived
         values = _with(values, _CATEGORY, category)
-        position = history.add(started_u, episode.started_at, category, episode.missing_from.value)
+        in_also = _in_categories(plan, values, episode, index, category)
+        if isinstance(in_also, Problem):
+            problems.append(in_also)
+            continue
+        values, also, also_reason = in_also
+        position = history.add(
+            started_u,
+            episode.started_at,
+            category,
+            episode.missing_from.value,
+            frozenset(also) if also else frozenset(),
+        )
+        values, assumed_by, assumed_reason = _hold_ungraded(plan, values, history, position)
         effective, floor_id, floor_reason = _floors(plan, values, history, position)
         values = _with(values, _RISK, effective)
+        changed = (
+            _changes(
+                plan,
+                episode,
+                index,
+                base=(age, child, reported_at is not None, tail),
+                history=history,
+                position=position,
+                as_of_u=as_of_u,
+            )
+            if episode.changes
+            else ((), ())
+        )
+        if isinstance(changed, Problem):
+            problems.append(changed)
+            continue
+        segments, applied = changed
         result = EpisodeResult(
             episode_id=episode.id,
             age_at_start=age,
@@ -390,6 +454,11 @@ def _classify(
             started_at=episode.started_at,
             returned_at=returned_at,
             missing_as_of=returned_at is None,
+            police_risk_assumed_by=assumed_by,
+            police_risk_assumed_reason=assumed_reason,
+            also_categories=also,
+            also_categories_reason=also_reason,
+            changes=applied,
         )
         noticed, aware, fallbacks = _noticed_and_aware(
             episode, (episode.started_at, started_u), (reported_at, reported_u), as_of_u
@@ -412,11 +481,243 @@ def _classify(
                 values,
                 result,
                 fallbacks=fallbacks,
+                segments=segments,
             )
         )
     if problems:
         raise TimelineError(problems)
     return views, history
+
+
+# --- facts that change during an episode (issue 10) ---------------------------------
+
+
+def _changes(
+    plan: Plan,
+    episode: Episode,
+    index: int,
+    *,
+    base: tuple[int, tuple[object, ...], bool, tuple[object, ...]],
+    history: History,
+    position: int,
+    as_of_u: dt.datetime,
+) -> tuple[tuple[_Segment, ...], tuple[FactChangeApplied, ...]] | Problem:
+    """The episode's facts from each change known at ``as_of`` on, classified as at its start.
+
+    A change sets the police risk recorded, the category given, or both, from its moment;
+    a category the timeline did not give is derived again from the facts then.
+    """
+    age, child, reported, tail = base
+    known = sorted(
+        (_utc(change.at), number, change)
+        for number, change in enumerate(episode.changes)
+        if _utc(change.at) <= as_of_u
+    )
+    risk, given = episode.police_risk, episode.category
+    segments: list[_Segment] = []
+    applied: list[FactChangeApplied] = []
+    for at_u, number, change in known:
+        risk = change.police_risk if change.police_risk is not None else risk
+        given = change.category if change.category is not None else given
+        rank = None if risk is None else _RISKS.index(risk)
+        values = _facts(age, child, episode, reported=reported, risk=rank) + tail
+        found = _classified(
+            plan, values, episode, index, given=given, at=(history, position, f"changes[{number}]")
+        )
+        if isinstance(found, Problem):
+            return found
+        values, reason, assumed_by, floor_id = found
+        segments.append(_Segment(change.at, at_u, values, assumed_by))
+        applied.append(
+            FactChangeApplied(
+                at=change.at,
+                what=_change_words(change),
+                category=str(values[_CATEGORY]),
+                category_reason=reason,
+                police_risk_recorded=_risk_name(rank),
+                police_risk=_risk_name(values[_RISK]),
+                risk_raised_by=floor_id,
+                police_risk_assumed_by=assumed_by,
+            )
+        )
+    return tuple(segments), tuple(applied)
+
+
+def _change_words(change: FactChange) -> str:
+    words = []
+    if change.police_risk is not None:
+        words.append(f"police risk re-graded to {change.police_risk.value}")
+    if change.category is not None:
+        words.append(f"re-categorised as {change.category}")
+    return " and ".join(words)
+
+
+def _classified(
+    plan: Plan,
+    values: FactTuple,
+    episode: Episode,
+    index: int,
+    *,
+    given: str | None,
+    at: tuple[History, int, str],
+) -> tuple[FactTuple, str, str | None, str | None] | Problem:
+    """One set of an episode's facts classified: category (given or derived), the categories
+    it is also in, the level held if ungraded, and the floors, as at an episode's start."""
+    history, position, where = at
+    path = f"episodes[{index}].{where}"
+    if given is not None:
+        if given not in plan.category_ids:
+            return Problem(
+                "timeline.unknown_category",
+                f"{given!r} is not a category of protocol {plan.protocol.id!r} "
+                f"({', '.join(sorted(plan.category_ids))}); use one of them, or omit category "
+                "to have the protocol derive it",
+                path=f"{path}.category",
+            )
+        category, reason = given, "given in the timeline"
+    else:
+        derived = next(
+            (
+                (category_id, text)
+                for category_id, when, text in plan.categories
+                if when.test(values, history, -1)
+            ),
+            None,
+        )
+        if derived is None:
+            return Problem(
+                "timeline.no_category",
+                f"no category of protocol {plan.protocol.id!r} applies to episode {episode.id} "
+                "after this change; give its category",
+                path=path,
+            )
+        category, reason = derived
+    in_also = _in_categories(plan, _with(values, _CATEGORY, category), episode, index, category)
+    if isinstance(in_also, Problem):
+        return in_also
+    values, assumed_by, _ = _hold_ungraded(plan, in_also[0], history, position)
+    effective, floor_id, _ = _floors(plan, values, history, position)
+    return _with(values, _RISK, effective), reason, assumed_by, floor_id
+
+
+def _segment_at(ep: _Episode, instant: dt.datetime) -> int:
+    """Which facts stood at ``instant``: 0 for those at the start, k for the k-th change's."""
+    number = 0
+    for k, segment in enumerate(ep.segments, start=1):
+        if segment.at_u <= instant:
+            number = k
+        else:
+            break
+    return number
+
+
+def _values_of(ep: _Episode, segment: int) -> FactTuple:
+    return ep.values if segment == 0 else ep.segments[segment - 1].values
+
+
+def _judged(
+    rule: RulePlan,
+    ep: _Episode,
+    history: History,
+    fired: list[_Firing],
+    next_firing: _Firing | None,
+) -> tuple[list[_Firing], _Firing | None]:
+    """The occurrences of a rule due on the facts as they stood when each fell due.
+
+    An occurrence whose condition fails on the facts at its moment is not owed; a rule fired
+    once (on an event, or by time elapsed) whose condition holds only after a later change
+    fires at the first such change, if the child is still missing then. What was owed
+    under the old facts stays owed. The next occurrence is judged on the latest facts.
+    """
+    test, position = rule.when.test, ep.position
+    kept: list[_Firing] = []
+    for firing in fired:
+        segment = _segment_at(ep, firing.at_u)
+        if test(_values_of(ep, segment), history, position):
+            firing.segment = segment
+            kept.append(firing)
+            continue
+        if rule.trigger in (RECURRING, PHASED):
+            continue
+        for later in range(segment + 1, len(ep.segments) + 1):
+            change = ep.segments[later - 1]
+            if test(change.values, history, position):
+                if _missing_at(ep, change.at_u):
+                    kept.append(
+                        _Firing(
+                            change.at,
+                            change.at_u,
+                            firing.occurrence,
+                            alternative=firing.alternative,
+                            phase=firing.phase,
+                            segment=later,
+                            natural_u=firing.at_u,
+                        )
+                    )
+                break
+    if next_firing is not None:
+        last = len(ep.segments)
+        if test(_values_of(ep, last), history, position):
+            next_firing.segment = last
+        else:
+            next_firing = None
+    return kept, next_firing
+
+
+def _in_categories(
+    plan: Plan, values: FactTuple, episode: Episode, index: int, category: str
+) -> tuple[FactTuple, tuple[str, ...], str | None] | Problem:
+    """The fact tuple with every category the episode is in; those beside ``category``."""
+    values = _with(values, _CATEGORIES, frozenset((category,)))
+    if not (episode.also_categories or category in plan.also):
+        return values, (), None
+    found = _also_categories(plan, values, episode, index, category)
+    if isinstance(found, Problem):
+        return found
+    also, reason = found
+    if also:
+        values = _with(values, _CATEGORIES, frozenset((category, *also)))
+    return values, also, reason
+
+
+def _hold_ungraded(
+    plan: Plan, values: FactTuple, history: History, position: int
+) -> tuple[FactTuple, str | None, str | None]:
+    """The fact tuple with an ungraded police risk held where the protocol says so."""
+    if values[_RISK] is not None or not plan.ungraded:
+        return values, None, None
+    held, assumed_by, reason = _held_at(plan, values, history, position)
+    return _with(values, _RISK, held), assumed_by, reason
+
+
+def _also_categories(
+    plan: Plan, values: FactTuple, episode: Episode, index: int, category: str
+) -> tuple[tuple[str, ...], str | None] | Problem:
+    """The categories an episode is in beside ``category``: given, and derived by its ``also``.
+
+    Sorted; with the reasons, or the problem of a given category the protocol does not have.
+    """
+    for given in sorted(episode.also_categories):
+        if given not in plan.category_ids:
+            return Problem(
+                "timeline.unknown_category",
+                f"{given!r} is not a category of protocol {plan.protocol.id!r} "
+                f"({', '.join(sorted(plan.category_ids))}); use one of them in "
+                "also_categories, or leave it out",
+                path=f"episodes[{index}].also_categories",
+            )
+    reasons = dict.fromkeys(episode.also_categories, "given in the timeline")
+    for other, when, text in plan.also.get(category, ()):
+        if other not in reasons and when.test(values, _NO_HISTORY, -1):
+            reasons[other] = text
+    reasons.pop(category, None)
+    if not reasons:
+        return (), None
+    names = tuple(sorted(reasons))
+    return names, "; ".join(f"{name}: {reasons[name]}" for name in names)
+
+
+_NO_HISTORY = History()
 
 
 def _known(
@@ -508,6 +809,10 @@ class _Firing:
     # number within the phase, the moment the phase counts from, and what that moment is)
     alternative: int | None = None
     phase: tuple[int, int, dt.datetime, str] | None = None
+    # Issue 10: whose facts it was judged on (0: the start's; k: the k-th change's), and,
+    # for a firing moved to a change, the moment it would have fired without the change.
+    segment: int = 0
+    natural_u: dt.datetime | None = None
 
 
 def _missing_at(ep: _Episode, instant: dt.datetime) -> bool:
@@ -901,11 +1206,15 @@ def _schema2_trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
 def _facts_used(
     rule: RulePlan, ep: _Episode, history: History, firing: _Firing
 ) -> tuple[FactUsed, ...]:
-    """The facts that made the rule apply, and those of the alternative that fired."""
-    used = rule.when.why(ep.values, history, ep.position)
-    if firing.alternative is None:
-        return used
-    return used + rule.alternatives[firing.alternative][1].why(ep.values, history, ep.position)
+    """The facts that made the rule apply, as they stood when it fell due, and those of the
+    alternative that fired."""
+    values = _values_of(ep, firing.segment)
+    used = rule.when.why(values, history, ep.position)
+    if firing.alternative is not None:
+        used += rule.alternatives[firing.alternative][1].why(values, history, ep.position)
+    if not firing.segment:
+        return _assumed(ep, used)
+    return _assumed(ep, used, ep.segments[firing.segment - 1].assumed_by)
 
 
 def _met_kind(run: _Run, item: _Found) -> str | None:
@@ -960,6 +1269,8 @@ def _responsible(
 
 
 def _applicable(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
+    if ep.segments:
+        return _applicable_some_time(plan, ep, history)
     values, position = ep.values, ep.position
     static = plan.applicable.get(
         values,
@@ -968,6 +1279,25 @@ def _applicable(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan
     if not plan.counting_rules:
         return static
     return static + tuple(r for r in plan.counting_rules if r.when.test(values, history, position))
+
+
+def _applicable_some_time(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
+    """For an episode whose facts changed: the rules that apply on any of its sets of facts."""
+    found: dict[int, RulePlan] = {}
+    position = ep.position
+    for values in (ep.values, *(segment.values for segment in ep.segments)):
+        static = plan.applicable.get(
+            values,
+            lambda values=values: tuple(  # type: ignore[misc]
+                r for r in plan.static_rules if r.when.test(values, history, position)
+            ),
+        )
+        for rule in static:
+            found[rule.order] = rule
+        for rule in plan.counting_rules:
+            if rule.order not in found and rule.when.test(values, history, position):
+                found[rule.order] = rule
+    return [found[order] for order in sorted(found)]
 
 
 def _episode_actions(
@@ -988,13 +1318,18 @@ def _episode_actions(
         fired, next_firing = _fire(
             rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
         )
+        if ep.segments:
+            fired, next_firing = _judged(rule_plan, ep, history, fired, next_firing)
         if not fired and next_firing is None:
             continue
-        responsible, reason = _responsible(rule_plan, ep.values, history, ep.position)
+        first = fired[0] if fired else next_firing
+        assert first is not None
+        responsible, reason = _responsible(
+            rule_plan, _values_of(ep, first.segment), history, ep.position
+        )
         recipients = rule.recipients
         if rule.out_of_hours is not None:
-            decides = fired[0] if fired else next_firing
-            assert decides is not None
+            decides = first
             responsible, reason, recipients = _routed(
                 plan.protocol, rule, decides.at, responsible, reason
             )
@@ -1139,6 +1474,22 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Lim
 
 
 def _trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
+    natural = firing
+    if firing.natural_u is not None:  # moved to a change: say when it would have fired
+        natural = _Firing(firing.natural_u, firing.natural_u, firing.occurrence)
+    text = _natural_trigger_text(rule, ep, natural)
+    if not firing.segment:
+        return text
+    change = ep.result.changes[firing.segment - 1]
+    if firing.natural_u is not None:
+        return (
+            f"{text}; its condition held only from the change at {_stamp(change.at)} "
+            f"({change.what}), while the child was still missing"
+        )
+    return f"{text}; judged on the facts as changed at {_stamp(change.at)} ({change.what})"
+
+
+def _natural_trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
     trigger = rule.rule.trigger
     if rule.trigger > RECURRING or rule.anchor == RECORDED_ANCHOR:
         return _schema2_trigger_text(rule, ep, firing)
@@ -1280,6 +1631,21 @@ def _explained(run: _Run, item: _Found) -> RequiredAction:
         alternative_kinds=rule.alternative_actions,
         met_kind=_met_kind(run, item),
         met_after_minutes=_met_after_minutes(rule_plan, ep, item),
+    )
+
+
+def _assumed(
+    ep: _Episode, facts: tuple[FactUsed, ...], assumed: str | None = ""
+) -> tuple[FactUsed, ...]:
+    """The facts an action rests on, a police risk held by an ungraded statement said so."""
+    assumed_by = ep.result.police_risk_assumed_by if assumed == "" else assumed
+    if assumed_by is None:
+        return facts
+    return tuple(
+        FactUsed(f.fact, f"{f.value} (not graded by the police: held by {assumed_by})", f.test)
+        if f.fact == _RISK_FACT
+        else f
+        for f in facts
     )
 
 
@@ -1426,7 +1792,12 @@ def episode_facts(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) ->
         started_at = view.moments[0][0]
         assert started_at is not None
         stubs.append(
-            EpisodeStub(started_at, str(view.values[_CATEGORY]), view.source.missing_from.value)
+            EpisodeStub(
+                started_at,
+                str(view.values[_CATEGORY]),
+                view.source.missing_from.value,
+                frozenset(view.result.also_categories),
+            )
         )
         values: dict[FactName, FactValue] = {
             name: view.values[i]  # type: ignore[misc]

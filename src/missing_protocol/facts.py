@@ -223,6 +223,7 @@ class FactType(StrEnum):
     ORDERED = "ordered"  # is, in, not_in, lt, le, gt, ge (by the enum's order)
     SET = "set"  # has, has_any, has_none
     CATEGORY = "category"  # is, in, not_in; values are the protocol's own categories
+    CATEGORY_SET = "category_set"  # has, has_any, has_none; values are the protocol's categories
 
 
 class FactName(StrEnum):
@@ -256,6 +257,7 @@ class FactName(StrEnum):
     FEARED_REMOVAL_FROM_UK = "feared_removal_from_uk"
     REPORTED_BY = "reported_by"
     CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE = "carer_reported_before_professional_aware"
+    CATEGORIES = "categories"
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,9 +364,10 @@ FACTS: dict[FactName, FactSpec] = {
             FactName.AGE,
             FactType.NUMBER,
             None,
-            "Whole years of age on the day the child was last seen.",
+            "Whole years of age on the day the child was last seen (to 24: care leavers "
+            "are supported to their 25th birthday).",
             minimum=0,
-            maximum=17,
+            maximum=24,
         ),
         FactSpec(FactName.CASE_STATUS, FactType.ENUM, _values(CaseStatus), "Case status."),
         FactSpec(
@@ -454,6 +457,13 @@ FACTS: dict[FactName, FactSpec] = {
             "first learnt the child was missing (professional_aware_at). False when no report "
             "had been made by then, or someone else made it; unknown when professional_aware_at "
             "is not recorded, or when the report came first but reported_by is not recorded.",
+        ),
+        FactSpec(
+            FactName.CATEGORIES,
+            FactType.CATEGORY_SET,
+            None,
+            "Every category the episode is in: its category, and those it is in at the same "
+            "time (an absconder under 16 is both a missing child and an absconder).",
         ),
     )
 }

@@ -147,6 +147,7 @@ FACT_LABELS: Final = MappingProxyType(
         FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE.value: (
             "parent or carer reported before a professional knew"
         ),
+        FactName.CATEGORIES.value: "categories",
         "episode_count": "number of episodes",
         "condition": "condition",
     }
@@ -408,6 +409,7 @@ KIND_LABELS: Final = MappingProxyType(
         "advise_on_evidence": "advise on keeping evidence",
         "verify_police_report": "check with the police that the child was reported",
         "located_runaway_response": "out-of-hours response to a located runaway",
+        "vulnerable_adult_assessment": "assess under the vulnerable adults' protocols",
     }
 )
 
@@ -486,6 +488,7 @@ ROLE_LABELS: Final = MappingProxyType(
         "immigration_compliance_enforcement_team": "the immigration enforcement team",
         "carer_without_parental_responsibility": "the carer without parental responsibility",
         "forced_marriage_unit": "the Forced Marriage Unit",
+        "adult_social_care": "adult social care",
     }
 )
 
@@ -506,7 +509,7 @@ def role_label(role: str) -> str:
 
 def value_label(fact: str, value: str, protocol: Protocol | None = None) -> str:
     """A fact's value in words; a category by its protocol's own label."""
-    if fact == FactName.CATEGORY.value and protocol is not None:
+    if fact in (FactName.CATEGORY.value, FactName.CATEGORIES.value) and protocol is not None:
         for category in protocol.categories:
             if category.id == value:
                 return f"‘{category.label}’"
@@ -530,6 +533,7 @@ def _none_of(words: list[str]) -> str:
 _RISKS = tuple(PoliceRisk)
 _PREFIXES = {
     FactName.CATEGORY: ("classed as", "not classed as"),
+    FactName.CATEGORIES: ("classed (among others) as", "not classed as"),
     FactName.POLICE_RISK: ("police risk", "police risk not"),
 }
 _AGE = {"lt": "under {}", "le": "aged {} or under", "gt": "over {}", "ge": "aged {} or over"}
@@ -713,6 +717,7 @@ def _codes(protocol: Protocol) -> Iterator[tuple[str, str]]:
         yield from (("role", o.role) for o in allocation.options)
     conditions = [r.when for r in protocol.rules] + [c.when for c in protocol.categories]
     conditions += [f.when for f in protocol.floors]
+    conditions += [u.when for u in protocol.ungraded]
     conditions += [o.when for a in protocol.allocations.values() for o in a.options]
     conditions += [
         a.when
@@ -726,7 +731,12 @@ def _codes(protocol: Protocol) -> Iterator[tuple[str, str]]:
                 continue
             yield "fact", atom.fact.value
             spec = FACTS[atom.fact]
-            if spec.type in (FactType.NUMBER, FactType.CATEGORY, FactType.ORDERED):
+            if spec.type in (
+                FactType.NUMBER,
+                FactType.CATEGORY,
+                FactType.ORDERED,
+                FactType.CATEGORY_SET,
+            ):
                 continue
             values = atom.value if isinstance(atom.value, frozenset) else {atom.value}
             for v in values:

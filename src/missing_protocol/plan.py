@@ -32,7 +32,7 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from threading import Lock
 
 from .calendar import LONDON, UTC, Duration, shift_back
@@ -133,7 +133,15 @@ class History:
     as :func:`.conditions.count_episodes` does with its history prefix.
     """
 
-    __slots__ = ("_by_category", "_by_place", "_since", "starts", "starts_london")
+    __slots__ = (
+        "_also",
+        "_by_category",
+        "_by_place",
+        "_members",
+        "_since",
+        "starts",
+        "starts_london",
+    )
 
     def __init__(self) -> None:
         self.starts: list[dt.datetime] = []
@@ -142,11 +150,20 @@ class History:
         # by (category, where the child went missing from), for counts filtered by place
         self._by_place: dict[tuple[str, str], tuple[list[dt.datetime], list[int]]] = {}
         self._since: dict[tuple[int, Duration], dt.datetime] = {}
+        # Episodes in more than one category (issue 10): every category of each position,
+        # and, per set of categories counted, the episodes in any of them (built on demand).
+        self._also: dict[int, frozenset[str]] = {}
+        self._members: dict[frozenset[str], tuple[list[dt.datetime], list[int]]] = {}
 
     def add(
-        self, start_utc: dt.datetime, start_london: dt.datetime, category: str, missing_from: str
+        self,
+        start_utc: dt.datetime,
+        start_london: dt.datetime,
+        category: str,
+        missing_from: str,
+        also: frozenset[str] = frozenset(),
     ) -> int:
-        """Append the next episode; returns its position."""
+        """Append the next episode, of ``category`` and also of ``also``; returns its position."""
         position = len(self.starts)
         self.starts.append(start_utc)
         self.starts_london.append(start_london)
@@ -156,7 +173,39 @@ class History:
         instants, positions = self._by_place.setdefault((category, missing_from), ([], []))
         instants.append(start_utc)
         positions.append(position)
+        if also - {category}:
+            self._also[position] = also | {category}
+        if self._members:
+            every = self._also.get(position, frozenset((category,)))
+            for wanted, (member_instants, member_positions) in self._members.items():
+                if not wanted.isdisjoint(every):
+                    member_instants.append(start_utc)
+                    member_positions.append(position)
         return position
+
+    def _in_any(self, wanted: frozenset[str]) -> tuple[list[dt.datetime], list[int]]:
+        """The episodes in any of ``wanted`` (each once), kept up to date by :meth:`add`."""
+        found = self._members.get(wanted)
+        if found is None:
+            instants: list[dt.datetime] = []
+            positions: list[int] = []
+            for position in range(len(self.starts)):
+                every = self._also.get(position)
+                if every is None:
+                    every = frozenset(c for c in wanted if self._has(c, position))
+                if not wanted.isdisjoint(every):
+                    instants.append(self.starts[position])
+                    positions.append(position)
+            found = self._members[wanted] = (instants, positions)
+        return found
+
+    def _has(self, category: str, position: int) -> bool:
+        found = self._by_category.get(category)
+        if found is None:
+            return False
+        positions = found[1]
+        at = bisect_left(positions, position)
+        return at < len(positions) and positions[at] == position
 
     def _month_start(self, upto: int) -> dt.datetime:
         """Midnight London time on the first of the month episode ``upto`` started in (UTC)."""
@@ -168,13 +217,18 @@ class History:
         assert cond.missing_from is not None
         total = 0
         for (category, place), (instants, positions) in self._by_place.items():
-            if place not in cond.missing_from or (
-                cond.categories is not None and category not in cond.categories
-            ):
+            if place not in cond.missing_from:
                 continue
             end = bisect_right(positions, upto)
             first = 0 if since is None else bisect_left(instants, since, 0, end)
-            total += end - first
+            if cond.categories is None or category in cond.categories:
+                total += end - first
+            elif self._also:  # in a wanted category only as one it is also in
+                total += sum(
+                    1
+                    for position in positions[first:end]
+                    if not cond.categories.isdisjoint(self._also.get(position, ()))
+                )
         return total
 
     def _window_start(self, upto: int, within: Duration) -> dt.datetime:
@@ -199,6 +253,11 @@ class History:
         if cond.categories is None:
             first = 0 if since is None else bisect_left(self.starts, since, 0, upto + 1)
             return upto + 1 - first
+        if self._also:
+            instants, positions = self._in_any(cond.categories)
+            end = bisect_right(positions, upto)
+            first = 0 if since is None else bisect_left(instants, since, 0, end)
+            return end - first
         total = 0
         for category in cond.categories:
             found = self._by_category.get(category)
@@ -378,6 +437,10 @@ class Plan:
     static_rules: tuple[RulePlan, ...]
     counting_rules: tuple[RulePlan, ...]
     applicable: _Memo
+    # Issue 10: the level an ungraded episode is held at (condition, rank, id, reason text).
+    ungraded: tuple[tuple[CondPlan, int, str, str], ...] = ()
+    # Issue 10: per category, the categories an episode of it is also in (id, condition, reason).
+    also: Mapping[str, tuple[tuple[str, CondPlan, str], ...]] = field(default_factory=dict)
 
 
 class _Memo:
@@ -472,6 +535,40 @@ def _build(protocol: Protocol) -> Plan:
         static_rules=tuple(r for r in rules if not r.when.counts),
         counting_rules=tuple(r for r in rules if r.when.counts),
         applicable=_Memo(),
+        ungraded=_ungraded(protocol),
+        also=_also(protocol),
+    )
+
+
+def _also(protocol: Protocol) -> dict[str, tuple[tuple[str, CondPlan, str], ...]]:
+    """Per category with ``also``: the other categories, their conditions and reason texts."""
+    return {
+        category.id: tuple(
+            (
+                also.category,
+                plan_condition(also.when),
+                "derived: "
+                + ("always" if also.when is None else describe(also.when))
+                + f' ({also.citation.section}: "{also.citation.quote}")',
+            )
+            for also in category.also
+        )
+        for category in protocol.categories
+        if category.also
+    }
+
+
+def _ungraded(protocol: Protocol) -> tuple[tuple[CondPlan, int, str, str], ...]:
+    """The protocol's statements of the level an ungraded episode is held at, planned."""
+    return tuple(
+        (
+            plan_condition(item.when),
+            police_risk_rank(item.held_at),
+            item.id,
+            f"no police risk recorded; held at {item.held_at.value} by {item.id} "
+            f'({item.citation.section}: "{item.citation.quote}")',
+        )
+        for item in protocol.ungraded
     )
 
 

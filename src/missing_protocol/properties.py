@@ -25,9 +25,10 @@ The laws:
 ``no_forbidden_risk``
     no episode is held at a police risk level a floor that applies forbids.
 ``return_interview_after_missing``
-    a child whose episode falls in a category the protocol maps to high risk,
-    who was reported to the police and has returned, is owed a return home
-    interview (applies when the protocol has return home interview rules).
+    a child whose episode falls (at the return) in a category the protocol maps
+    to high risk, who was reported to the police and has returned, is owed a
+    return home interview (applies when the protocol has return home interview
+    rules).
 ``longer_absence_keeps_escalations``
     returning later never removes a kind of action that time elapsed required
     (another rule may require it instead, as a "must" replaces a "consider").
@@ -208,8 +209,10 @@ def return_interview_after_missing(
     facts = episode_facts(protocol, timeline, as_of)
     for episode in result.episodes:
         reported = facts[episode.episode_id].values[FactName.REPORTED_TO_POLICE]
+        # the category at the return: after the last change, if the facts changed (issue 10)
+        category = episode.changes[-1].category if episode.changes else episode.category
         if (
-            episode.category in missing
+            category in missing
             and reported
             and episode.returned_at is not None
             and episode.episode_id not in owed

@@ -47,6 +47,7 @@ _OPERATORS = {
     FactType.ORDERED: "is, in, not_in, lt, le, gt, ge (in the order listed)",
     FactType.SET: "has, has_any, has_none",
     FactType.CATEGORY: "is, in, not_in (the protocol's own category ids)",
+    FactType.CATEGORY_SET: "has, has_any, has_none (the protocol's own category ids)",
 }
 
 
@@ -265,6 +266,8 @@ def render_protocol(protocol: Protocol) -> str:
                 for f in p.floors
             ),
         )
+    lines += _ungraded_lines(p)
+    lines += _also_lines(p)
     if p.allocations:
         lines += ["", "## Allocations (first match wins)", ""]
         for allocation in p.allocations.values():
@@ -381,6 +384,19 @@ def render_ambiguities(protocols: Sequence[Protocol]) -> str:
         for f in p.floors:
             if f.note:
                 items.append((f"risk floor `{f.id}`", f.citation.section, f.note))
+        for u in p.ungraded:
+            if u.note:
+                items.append((f"ungraded risk `{u.id}`", u.citation.section, u.note))
+        for c in p.categories:
+            for other in c.also:
+                if other.note:
+                    items.append(
+                        (
+                            f"category `{c.id}` also `{other.category}`",
+                            other.citation.section,
+                            other.note,
+                        )
+                    )
         for a in p.allocations.values():
             for n, o in enumerate(a.options, start=1):
                 if o.note:
@@ -400,3 +416,46 @@ def render_ambiguities(protocols: Sequence[Protocol]) -> str:
             ]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _ungraded_lines(p: Protocol) -> list[str]:
+    """The levels an episode the police have not graded is held at (issue 10), as a table."""
+    if not p.ungraded:
+        return []
+    lines = ["", "### Before the police grade the risk", ""]
+    lines += _table(
+        ["statement", "applies when", "held at", "source"],
+        (
+            (
+                f"`{u.id}`",
+                describe(u.when) if u.when is not None else "always",
+                u.held_at.value,
+                _quote(u.citation.section, u.citation.quote)
+                + (f" *Note:* {u.note}" if u.note else ""),
+            )
+            for u in p.ungraded
+        ),
+    )
+    return lines
+
+
+def _also_lines(p: Protocol) -> list[str]:
+    """The categories an episode of a category is also in (issue 10), as a table."""
+    rows = [(c, a) for c in p.categories for a in c.also]
+    if not rows:
+        return []
+    lines = ["", "### Episodes in two categories", ""]
+    lines += _table(
+        ["category", "is also", "when", "source"],
+        (
+            (
+                f"`{c.id}`",
+                f"`{a.category}`",
+                describe(a.when) if a.when is not None else "always",
+                _quote(a.citation.section, a.citation.quote)
+                + (f" *Note:* {a.note}" if a.note else ""),
+            )
+            for c, a in rows
+        ),
+    )
+    return lines

@@ -28,6 +28,7 @@ __all__ = [
     "DeadlineTrace",
     "EpisodeResult",
     "Evaluation",
+    "FactChangeApplied",
     "FactUsed",
     "RequiredAction",
     "UpcomingAction",
@@ -132,6 +133,21 @@ class UpcomingAction:
 
 
 @dataclass(frozen=True, slots=True)
+class FactChangeApplied:
+    """A change of an episode's facts known at ``as_of`` (issue 10), and the classification
+    from then on: duties falling due from ``at`` are judged on these facts."""
+
+    at: dt.datetime
+    what: str  # e.g. "police_risk re-graded to high; category missing"
+    category: str
+    category_reason: str
+    police_risk_recorded: str | None
+    police_risk: str | None
+    risk_raised_by: str | None
+    police_risk_assumed_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class EpisodeResult:
     episode_id: str
     age_at_start: int
@@ -144,6 +160,15 @@ class EpisodeResult:
     started_at: dt.datetime
     returned_at: dt.datetime | None
     missing_as_of: bool
+    # Issue 10: an episode the police had not graded, held at a level by the protocol
+    # (police_risk_recorded is then None): which statement, and why.
+    police_risk_assumed_by: str | None = None
+    police_risk_assumed_reason: str | None = None
+    # Issue 10: the categories the episode is in beside its category, and why.
+    also_categories: tuple[str, ...] = ()
+    also_categories_reason: str | None = None
+    # Issue 10: facts that changed during the episode (known at as_of), in time order.
+    changes: tuple[FactChangeApplied, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ __all__ = [
     "AllOf",
     "Allocation",
     "AllocationOption",
+    "AlsoCategory",
     "Anchor",
     "AnyOf",
     "Category",
@@ -81,6 +82,7 @@ __all__ = [
     "RuleFile",
     "Trigger",
     "TriggerAlternative",
+    "UngradedRisk",
     "Weekday",
 ]
 
@@ -325,6 +327,17 @@ Condition = Annotated[
 # --- risk -------------------------------------------------------------------
 
 
+class AlsoCategory(_Model):
+    """Another category an episode of this one is in at the same time, when ``when`` holds."""
+
+    category: Identifier = Field(description="The other category (one of the protocol's).")
+    when: Condition | None = Field(
+        default=None, description="When the episode is also in it (omit for always)."
+    )
+    citation: Citation
+    note: str | None = None
+
+
 class Category(_Model):
     """One of the area's own categories of absence."""
 
@@ -339,6 +352,13 @@ class Category(_Model):
     )
     citation: Citation
     note: str | None = None
+    also: list[AlsoCategory] = Field(
+        default_factory=list,
+        description="Categories an episode of this category is also in (an absconder under 16 "
+        "is 'both a missing child and an absconder'); rules test them with the fact "
+        "'categories'.",
+        json_schema_extra=since(2),
+    )
 
 
 class RiskFloor(_Model):
@@ -352,10 +372,29 @@ class RiskFloor(_Model):
     note: str | None = None
 
 
+class UngradedRisk(_Model):
+    """The level an episode the police have not graded is held at ("every child recorded
+    missing is prioritised medium or high risk"); the first whose ``when`` holds applies."""
+
+    id: Identifier
+    when: Condition | None = Field(
+        default=None, description="Which ungraded episodes it holds (omit for all)."
+    )
+    held_at: PoliceRisk = Field(description="The level an ungraded episode is held at.")
+    citation: Citation
+    note: str | None = None
+
+
 class RiskSection(_Model):
     police_risk_levels: list[PoliceRisk] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
     floors: list[RiskFloor] = Field(default_factory=list)
+    ungraded: list[UngradedRisk] = Field(
+        default_factory=list,
+        description="The level an episode with no police risk recorded is held at, first "
+        "match; the floors then apply to it, and the episode result says it was assumed.",
+        json_schema_extra=since(2),
+    )
 
 
 # --- triggers and deadlines -------------------------------------------------
@@ -971,8 +1010,10 @@ TriggerAlternative.model_rebuild()
 FirstOfTrigger.model_rebuild()
 PhasedTrigger.model_rebuild()
 NotOf.model_rebuild()
+AlsoCategory.model_rebuild()
 Category.model_rebuild()
 RiskFloor.model_rebuild()
+UngradedRisk.model_rebuild()
 AllocationOption.model_rebuild()
 Rule.model_rebuild()
 RuleFile.model_rebuild()

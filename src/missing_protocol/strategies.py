@@ -2,7 +2,8 @@
 
 Install with the ``testing`` extra (``pip install missing_protocol[testing]``).
 Everything generated is valid by construction: returns come after starts,
-episodes never overlap, ages are 0 to 17 at every episode, recorded events
+episodes never overlap, ages are 0 to 24 at every episode (care leavers are
+supported to 25), recorded events
 fall after the episode they serve began. Times are drawn so that the clock
 changes and England's bank holidays come up often, because that is where
 deadline arithmetic goes wrong.
@@ -69,7 +70,7 @@ from .facts import (
 )
 from .limits import DEFAULT_LIMITS
 from .schema import Outcome
-from .timeline import Child, Episode, RecordedEvent, Timeline
+from .timeline import Child, Episode, FactChange, RecordedEvent, Timeline
 from .vocabulary import ACTION_KINDS, ROLES
 
 __all__ = [
@@ -169,8 +170,11 @@ def children(
 
     Shrinks towards the youngest age, case status ``none``, no flags, nothing known.
     """
-    if not 0 <= min_age <= max_age <= 17:
-        raise ValueError(f"need 0 <= min_age <= max_age <= 17, got {min_age} and {max_age}")
+    oldest_allowed = DEFAULT_LIMITS.maximum_age
+    if not 0 <= min_age <= max_age <= oldest_allowed:
+        raise ValueError(
+            f"need 0 <= min_age <= max_age <= {oldest_allowed}, got {min_age} and {max_age}"
+        )
     on = (first_episode or _EARLIEST).astimezone(LONDON).date()
 
     def born(age_days: int) -> dt.date:
@@ -190,6 +194,7 @@ _CHILD_NUMBER = st.integers(0, 999_999)
 _CASE_STATUS = st.sampled_from(list(CaseStatus))
 _MISSING_FROM = st.sampled_from(list(MissingFrom))
 _POLICE_RISK = st.one_of(st.none(), st.sampled_from(list(PoliceRisk)))
+_RISK_GRADE = st.sampled_from(list(PoliceRisk))
 
 
 def _sets(values: Sequence[str], max_size: int) -> st.SearchStrategy[frozenset[Any]]:
@@ -203,7 +208,10 @@ _CONCERNS = _sets(list(Concern), 2)
 _REMOVAL = st.one_of(st.none(), _sets(list(RemovalPurpose), 2))
 _REPORT_DELAY = st.one_of(st.none(), st.integers(0, 6 * 60))
 _GAP_MINUTES = st.integers(1, 60 * 1440)
-_AGE_YEARS = st.sampled_from(range(18))
+# Children, and now and then a young adult (care leavers are supported to their 25th birthday).
+_AGE_YEARS = st.one_of(
+    st.sampled_from(range(18)), st.sampled_from(range(18, DEFAULT_LIMITS.maximum_age + 1))
+)
 # issue 10's recorded facts (timeline schema 3); each may be unknown (None)
 _LEGAL_STATUS = st.one_of(st.none(), st.sampled_from(list(LegalStatus)))
 _PLACEMENT_TYPE = st.one_of(st.none(), st.sampled_from(list(PlacementType)))
@@ -241,6 +249,7 @@ def _episodes(
     moments: st.SearchStrategy[dt.datetime],
     count: int,
     categories: st.SearchStrategy[str] | None,
+    also: st.SearchStrategy[frozenset[str]] | None = None,
 ) -> list[Episode]:
     episodes: list[Episode] = []
     moment = draw(moments)
@@ -275,6 +284,8 @@ def _episodes(
                 in_care_of=draw(_IN_CARE_OF),
                 feared_removal_from_uk=draw(_REMOVAL),
                 **draw(_who_noticed(moment)),
+                **_also_field(draw(also) if also is not None else frozenset()),
+                **_changes_field(draw(_fact_changes(moment, returned, categories))),
             )
         )
         if returned is None:
@@ -301,6 +312,39 @@ def _who_noticed(draw: st.DrawFn, start: dt.datetime) -> dict[str, Any]:
         ),
     }
     return {name: value for name, value in found.items() if value is not None}
+
+
+_CHANGE_COUNT = st.integers(0, 2)
+_CHANGE_DELAY = st.integers(0, 96 * 60)
+
+
+@st.composite
+def _fact_changes(
+    draw: st.DrawFn,
+    started: dt.datetime,
+    returned: dt.datetime | None,
+    categories: st.SearchStrategy[str] | None,
+) -> tuple[FactChange, ...]:
+    """Up to two changes of the police risk or the category, while the child is away."""
+    changes = []
+    for _ in range(draw(_CHANGE_COUNT)):
+        at = _after(started, dt.timedelta(minutes=draw(_CHANGE_DELAY)))
+        if returned is not None:
+            at = _earliest(at, returned)
+        category = draw(categories) if categories is not None and draw(_BOOL) else None
+        risk = draw(_POLICE_RISK) if category is not None else draw(_RISK_GRADE)
+        changes.append(FactChange(at=at, police_risk=risk, category=category))
+    return tuple(changes)
+
+
+def _changes_field(changes: tuple[FactChange, ...]) -> dict[str, tuple[FactChange, ...]]:
+    """``changes`` only when there are some: set, it needs timeline version 3."""
+    return {"changes": changes} if changes else {}
+
+
+def _also_field(also: frozenset[str]) -> dict[str, frozenset[str]]:
+    """``also_categories`` only when there are some: set, it needs timeline version 3."""
+    return {"also_categories": also} if also else {}
 
 
 _OUTCOME = st.sampled_from(list(Outcome))
@@ -398,7 +442,8 @@ def timelines(
     """Whole timelines: a child, 1 to ``max_episodes`` episodes, and recorded events.
 
     With ``protocol`` and ``with_categories``, episodes carry that protocol's
-    categories; otherwise they carry none, so any protocol derives its own.
+    categories (and, in timeline schema version 3, now and then categories they
+    are also in); otherwise they carry none, so any protocol derives its own.
     Shrinks towards one episode starting at ``start``, no events.
     """
     start, end = _check_range(start, end)
@@ -412,6 +457,13 @@ def timelines(
         else None
     )
     kinds_strategy = _event_kinds(protocol)
+    # and now and then categories the episode is also in (timeline schema version 3)
+    also = (
+        _sets(sorted(c.id for c in protocol.categories), 2)
+        if protocol and with_categories
+        else None
+    )
+    kinds_strategy = st.sampled_from(sorted(protocol.action_kinds if protocol else ACTION_KINDS))
     moments = episode_moments(start, end)  # built once: the clock-change list is long
     # whole years drawn evenly (hypothesis favours small integers), then a day within the year
     ages = st.tuples(_AGE_YEARS, _DAY_IN_YEAR).map(lambda pair: pair[0] * 365 + pair[1])
@@ -419,13 +471,15 @@ def timelines(
     @st.composite
     def build(draw: st.DrawFn) -> Timeline:
         count = draw(st.integers(1, max_episodes))
-        episodes = draw(_episodes(moments, count, categories))
+        episodes = draw(_episodes(moments, count, categories, also))
         first_day = episodes[0].started_at.date()
-        child = draw(_child_facts(first_day - dt.timedelta(days=draw(ages))))
+        born = first_day - dt.timedelta(days=draw(ages))
+        # no record holds a date before the earliest year (an old young adult near 1900)
+        child = draw(_child_facts(max(born, dt.date(DEFAULT_LIMITS.earliest_year, 1, 1))))
         last_start = episodes[-1].started_at.date()
-        if (last_start - child.date_of_birth).days >= 18 * 365:
-            # keep the child under 18 at the last episode
-            born = last_start - dt.timedelta(days=17 * 365)
+        if (last_start - child.date_of_birth).days >= 25 * 365:
+            # keep the young person under 25 at the last episode (Limits.maximum_age)
+            born = last_start - dt.timedelta(days=24 * 365)
             child = child.model_copy(update={"date_of_birth": born})
         before = draw(_LOOKED_AFTER_BEFORE)
         if before is not None:
@@ -436,6 +490,7 @@ def timelines(
             3
             if _records_version_3(child, episodes, events)
             or any(e.model_fields_set & _VERSION_3 for e in episodes)
+            or any(e.also_categories or e.changes for e in episodes)
             else 1
         )
         return Timeline(schema_version=version, child=child, episodes=episodes, events=events)

@@ -36,10 +36,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
+    StringConstraints,
     ValidationInfo,
     field_serializer,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
@@ -77,6 +80,7 @@ __all__ = [
     "TIMELINE_SCHEMA_VERSION",
     "Child",
     "Episode",
+    "FactChange",
     "Provenance",
     "RecordedEvent",
     "Timeline",
@@ -216,6 +220,30 @@ class Child(_Model):
         return self
 
 
+class FactChange(_Model):
+    """A fact of an episode that changed while the child was away (timeline schema version 3):
+    the police re-graded the risk, or the episode was re-categorised (absent to missing)."""
+
+    at: LondonDateTime = Field(description="When the change was made.")
+    police_risk: PoliceRisk | None = Field(
+        default=None, description="The police risk level from then on."
+    )
+    category: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="The area's category from then on.",
+    )
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> FactChange:
+        if self.police_risk is None and self.category is None:
+            raise PydanticCustomError(
+                "empty_change",
+                "a change needs police_risk or category (or both): what changed at 'at'",
+            )
+        return self
+
+
 class Episode(_Model):
     """One period of being missing or absent."""
 
@@ -307,6 +335,21 @@ class Episode(_Model):
             )
         return value
 
+    changes: tuple[FactChange, ...] = Field(
+        default=(),
+        description="Facts that changed during the episode, each from its moment on "
+        "(schema version 3): each duty is judged on the facts as they stood when it fell due.",
+        json_schema_extra=since(3),
+    )
+    also_categories: frozenset[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]] = (
+        Field(
+            default=frozenset(),
+            description="Categories of the area the episode is also in, beside its category "
+            "(schema version 3); the protocol may derive more.",
+            json_schema_extra=since(3),
+        )
+    )
+
     def bounds(self, name: str) -> tuple[dt.datetime, dt.datetime] | None:
         """The earliest and latest instant of ``started_at``, ``reported_at`` or ``returned_at``."""
         value: dt.datetime | None = getattr(self, name)
@@ -322,9 +365,25 @@ class Episode(_Model):
     def _sorted_purposes(self, values: frozenset[RemovalPurpose] | None) -> list[str] | None:
         return None if values is None else _sorted(values)
 
+    @field_serializer("also_categories")
+    def _sorted_also(self, values: frozenset[str]) -> list[str]:
+        return sorted(values)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_also(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave ``also_categories`` and ``changes`` out when empty, so that a version 1 or
+        2 timeline written out reads back at its own version."""
+        data = handler(self)
+        if isinstance(data, dict) and not self.also_categories:
+            data.pop("also_categories", None)
+        if isinstance(data, dict) and not self.changes:
+            data.pop("changes", None)
+        return data
+
     @model_validator(mode="after")
     def _times_in_order(self) -> Episode:
         errors = _first_instants(self, self.known_to_day)
+        errors.extend(_changes_in_episode(self))
         for name in ("reported_at", "returned_at", "noticed_at", "professional_aware_at"):
             bounds = self.bounds(name)
             if bounds is not None and instant(bounds[1]) < instant(self.started_at):
@@ -337,6 +396,33 @@ class Episode(_Model):
                 )
         _raise_all("Episode", errors)
         return self
+
+
+def _changes_in_episode(episode: Episode) -> list[InitErrorDetails]:
+    """Every change falls within its episode: not before the start, not after the return."""
+    errors = []
+    start = instant(episode.started_at)
+    returned = episode.bounds("returned_at")
+    for index, change in enumerate(episode.changes):
+        when = instant(change.at)
+        if when < start:
+            errors.append(
+                _error(
+                    "time_order",
+                    "a change is before started_at (last seen); check both",
+                    ("changes", index, "at"),
+                )
+            )
+        elif returned is not None and when > instant(returned[1]):
+            errors.append(
+                _error(
+                    "time_order",
+                    "a change is after returned_at: facts change while the child is away; "
+                    "check both",
+                    ("changes", index, "at"),
+                )
+            )
+    return errors
 
 
 class RecordedEvent(_Model):

@@ -111,6 +111,8 @@ def _citations(protocol: Protocol) -> Iterator[tuple[str, Citation, SourceRef]]:
         yield f"category {category.id}", category.citation, category.source
     for floor in protocol.floors:
         yield f"floor {floor.id}", floor.citation, floor.source
+    for ungraded in protocol.ungraded:
+        yield f"ungraded {ungraded.id}", ungraded.citation, ungraded.source
     for allocation in protocol.allocations.values():
         for number, option in enumerate(allocation.options, start=1):
             yield f"allocation {allocation.id} option {number}", option.citation, option.source
@@ -170,7 +172,7 @@ def _values(
             {str(v) for v in pred.value} if isinstance(pred.value, frozenset) else {str(pred.value)}
         )
     domain = list(categories) if spec.type is FactType.CATEGORY else list(spec.domain or ())
-    if spec.type is FactType.SET:
+    if spec.type in (FactType.SET, FactType.CATEGORY_SET):
         members = sorted(named)
         return [
             frozenset(combo)
@@ -196,7 +198,15 @@ def _space(conds: Iterable[Cond | None], categories: Sequence[str]) -> Iterator[
     if total > _MAX_POINTS:
         raise ValueError(f"fact space of {total} points is too large to enumerate")
     for combo in itertools.product(*choices):
-        yield dict(zip(keys, combo, strict=True))
+        yield _consistent(dict(zip(keys, combo, strict=True)))
+
+
+def _consistent(point: dict[Key, Value]) -> dict[Key, Value]:
+    """An episode is always in its own category: ``categories`` includes ``category``."""
+    category, every = point.get(FactName.CATEGORY), point.get(FactName.CATEGORIES)
+    if isinstance(category, str) and isinstance(every, frozenset) and category not in every:
+        point[FactName.CATEGORIES] = every | {category}
+    return point
 
 
 def _holds(cond: Cond | None, point: Point) -> bool:

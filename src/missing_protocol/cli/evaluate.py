@@ -42,8 +42,11 @@ def table(evaluation: Evaluation) -> str:
     ]
     for episode in evaluation.episodes:
         risk = episode.police_risk or "not assessed"
+        if episode.police_risk_assumed_by:
+            risk += f" (not graded by the police: held by {episode.police_risk_assumed_by})"
         if episode.risk_raised_by:
-            risk += f" (raised from {episode.police_risk_recorded} by {episode.risk_raised_by})"
+            raised_from = episode.police_risk_recorded or "the level held"
+            risk += f" (raised from {raised_from} by {episode.risk_raised_by})"
         state = (
             "still missing"
             if episode.missing_as_of
@@ -52,6 +55,11 @@ def table(evaluation: Evaluation) -> str:
         lines.append(
             f"episode {episode.episode_id}: {episode.category}, police risk {risk}, "
             f"age {episode.age_at_start}, {state}"
+        )
+        lines.extend(
+            f"  from {format_moment(change.at)}: {change.what}: {change.category}, "
+            f"police risk {change.police_risk or 'not assessed'}"
+            for change in episode.changes
         )
     if evaluation.uncertain_moments:
         lines.append(

@@ -121,7 +121,21 @@ def _risk_items(p: Protocol) -> dict[str, dict[str, dict[str, str]]]:
         }
         for a in p.allocations.values()
     }
-    return {"category": categories, "floor": floors, "allocation": allocations}
+    ungraded = {
+        u.id: {
+            "condition": describe(u.when) if u.when is not None else "always",
+            "held_at": u.held_at.value,
+            "citation": _cite(u.citation),
+            "note": " ".join(u.note.split()) if u.note else "-",
+        }
+        for u in p.ungraded
+    }
+    return {
+        "category": categories,
+        "floor": floors,
+        "allocation": allocations,
+        "ungraded": ungraded,
+    }
 
 
 def _metadata(p: Protocol) -> dict[str, str]:
@@ -149,7 +163,7 @@ def diff_protocols(old: Protocol, new: Protocol) -> ProtocolDiff:
     rules = _diff_items("rule", old_rules, new_rules)
     risk: list[ItemChange] = []
     old_risk, new_risk = _risk_items(old), _risk_items(new)
-    for kind in ("category", "floor", "allocation"):
+    for kind in ("category", "floor", "allocation", "ungraded"):
         o, n = old_risk[kind], new_risk[kind]
         if kind == "allocation":  # options may be added or removed: compare over all keys
             for ident in o.keys() & n.keys():

@@ -299,6 +299,25 @@ def _risk_section(protocols: Sequence[Protocol], keys: Sequence[str]) -> list[_R
                     floor_words,
                 ),
             )
+        for u in p.ungraded:
+            key = f"risk/ungraded/{u.held_at.value}"
+            held = value_label("police_risk", u.held_at.value)
+            held_words = f"when {condition_words(u.when, p)}" if u.when is not None else "always"
+            row(
+                key,
+                f"ungraded: held at {u.held_at.value}",
+                f"police risk not yet graded: held at {held}",
+                (2, 1, 0, key),
+            ).add(
+                k,
+                _plain(
+                    f"applies when {describe(u.when)}" if u.when is not None else "always applies",
+                    held_words,
+                    cite_ref(k, "ungraded", u.id, u.citation, u.source),
+                    u.note,
+                    held_words,
+                ),
+            )
     return list(rows.values())
 
 

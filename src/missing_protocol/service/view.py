@@ -164,8 +164,11 @@ def _episodes_table(timeline: Timeline, evaluation: Evaluation) -> str:
     for result in evaluation.episodes:
         episode = timeline.episode(result.episode_id)
         risk = result.police_risk or "not assessed"
+        if result.police_risk_assumed_by:
+            risk += f" (not graded by the police: held by {result.police_risk_assumed_by})"
         if result.risk_raised_by:
-            risk += f" (raised from {result.police_risk_recorded} by {result.risk_raised_by})"
+            raised_from = result.police_risk_recorded or "the level held"
+            risk += f" (raised from {raised_from} by {result.risk_raised_by})"
         returned = "still missing" if result.missing_as_of else format_moment(result.returned_at)
         rows.append(
             f'<tr><th scope="row">{escape(result.episode_id)}</th>'

@@ -36,8 +36,11 @@ def render_scenario_text(comparison: ScenarioComparison) -> str:
             continue
         for e in o.evaluation.episodes:
             risk = e.police_risk or "not assessed"
+            if e.police_risk_assumed_by:
+                risk += f" (not graded by the police: held by {e.police_risk_assumed_by})"
             if e.risk_raised_by:
-                risk += f" (raised from {e.police_risk_recorded} by {e.risk_raised_by})"
+                raised_from = e.police_risk_recorded or "the level held"
+                risk += f" (raised from {raised_from} by {e.risk_raised_by})"
             lines.append(f"  {o.protocol.ljust(width)}  {e.episode_id}: {e.category}, risk {risk}")
     differing = sum(1 for r in c.rows if r.differences)
     lines += ["", f"Actions ({len(c.rows)} aligned, {differing} differ):"]
