@@ -159,8 +159,8 @@ def encode(value: Any, where: str = "protocol") -> Any:
         return {TAG: "time", "value": value.isoformat()}
     raise EncodeError(
         f"{where}: a {type(value).__qualname__} is not part of the compiled form's encoding; "
-        "use a frozen dataclass, an enum, a tuple, a frozenset, a MappingProxyType, a date or a time "
-        "(or extend missing_protocol/precompiled.py)"
+        "use a frozen dataclass, an enum, a tuple, a frozenset, a MappingProxyType, a date or a "
+        "time (or extend missing_protocol/precompiled.py)"
     )
 
 
