@@ -76,18 +76,16 @@ def _model_since(model: type[BaseModel]) -> int:
     return found if isinstance(found, int) else 1
 
 
-def _models_in(annotation: object) -> Iterator[type[BaseModel] | type[Enum]]:
-    """The model and enum classes a field's annotation can hold (in lists, unions...)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel | Enum):
-        yield annotation
-    for arg in get_args(annotation):
-        yield from _models_in(arg)
-
-
-def _newest_of(kind: type[BaseModel] | type[Enum]) -> int:
-    if issubclass(kind, Enum):
-        return max((_VALUES_SINCE.get(member, 1) for member in kind), default=1)
-    return _newest(kind)
+def _newest_in(annotation: object) -> int:
+    """The newest version a field's annotation can hold: its models, enums and literal
+    enum values, in lists, unions and the like."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _newest(annotation) if annotation not in _in_progress else 1
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return max((_VALUES_SINCE.get(member, 1) for member in annotation), default=1)
+    if isinstance(annotation, Enum):  # a value of a Literal
+        return _VALUES_SINCE.get(annotation, 1)
+    return max((_newest_in(arg) for arg in get_args(annotation)), default=1)
 
 
 @cache
@@ -96,15 +94,12 @@ def _newest(model: type[BaseModel]) -> int:
     _in_progress.add(model)
     newest = _model_since(model)
     for field in model.model_fields.values():
-        newest = max(newest, _field_since(field))
-        for inner in _models_in(field.annotation):
-            if inner not in _in_progress:
-                newest = max(newest, _newest_of(inner))
+        newest = max(newest, _field_since(field), _newest_in(field.annotation))
     _in_progress.discard(model)
     return newest
 
 
-_in_progress: set[type[BaseModel] | type[Enum]] = set()
+_in_progress: set[type[BaseModel]] = set()
 
 
 @cache
@@ -113,7 +108,7 @@ def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, int, int], ...]:
     newest version reachable inside it."""
     found = []
     for name, field in model.model_fields.items():
-        inner = max((_newest_of(m) for m in _models_in(field.annotation)), default=1)
+        inner = _newest_in(field.annotation)
         found.append((name, field.alias or name, _field_since(field), inner))
     return tuple(sorted(found, key=lambda item: item[1]))
 
