@@ -966,38 +966,25 @@ def _actions_for(
     as_of: dt.datetime,
 ) -> Iterator[RequiredAction | UpcomingAction]:
     if ep.segments:
-        yield from _changing_actions_for(
-            protocol=protocol,
-            rule=rule,
-            ep=ep,
-            evidence=evidence,
-            child_id=child_id,
-            as_of=as_of,
-        )
-        return
-    if rule.when is not None:
-        ok, why = holds(rule.when, ep.facts)
-        if not ok:
+        judged = _judged_firings(rule, ep, as_of, evidence)
+        if judged is None:
             return
-        if ep.result.police_risk_assumed_by is not None:
-            why = tuple(
-                FactUsed(
-                    used.fact,
-                    f"{used.value} (not graded by the police: held by "
-                    f"{ep.result.police_risk_assumed_by})",
-                    used.test,
-                )
-                if used.fact == "police_risk"
-                else used
-                for used in why
-            )
+        kept, upcoming, facts = judged
     else:
-        why = ()
-    fired, upcoming = _firings(rule, ep, as_of, evidence)
-    responsible, reason = _responsible(protocol, rule, ep.facts)
+        if rule.when is not None:
+            ok, why = holds(rule.when, ep.facts)
+            if not ok:
+                return
+            why = _held(why, ep.result.police_risk_assumed_by)
+        else:
+            why = ()
+        fired, upcoming = _firings(rule, ep, as_of, evidence)
+        kept = [(firing, why, ep.facts) for firing in fired]
+        facts = ep.facts
+    responsible, reason = _responsible(protocol, rule, facts)
     recipients = rule.recipients
-    if fired or upcoming is not None:
-        decides = fired[0].at if fired else upcoming.at  # type: ignore[union-attr]
+    if kept or upcoming is not None:
+        decides = kept[0][0].at if kept else upcoming.at  # type: ignore[union-attr]
         responsible, reason, recipients = _route(protocol, rule, decides, responsible, reason)
     citation = CitationOut(protocol.id, rule.citation.section, rule.citation.quote)
     for recipient in recipients:
@@ -1007,10 +994,10 @@ def _actions_for(
             recipient=recipient,
             responsible=responsible,
             ep=ep,
-            fired=fired,
+            fired=[firing for firing, _, _ in kept],
             next_at=upcoming.at if upcoming is not None else None,
         )
-        for firing, met in zip(fired, done, strict=True):
+        for (firing, why, fired_facts), met in zip(kept, done, strict=True):
             met_at = met[0] if met is not None else None
             deadline = rule.deadline
             if firing.phase is not None:
@@ -1023,7 +1010,7 @@ def _actions_for(
             if firing.alternative is not None:
                 assert isinstance(rule.trigger, FirstOf)
                 when = rule.trigger.alternatives[firing.alternative].when
-                alternative_why = holds(when, ep.facts)[1] if when is not None else ()
+                alternative_why = holds(when, fired_facts)[1] if when is not None else ()
             parts = [protocol.id, child_id, ep.source.id, rule.id]
             action_id = ":".join(parts)
             if firing.occurrence is not None:
@@ -1104,20 +1091,30 @@ def _judge(rule: Rule, ep: _Episode, segment: int) -> tuple[bool, tuple[FactUsed
     return ok, why
 
 
-def _changing_actions_for(
-    *,
-    protocol: Protocol,
-    rule: Rule,
-    ep: _Episode,
-    evidence: Sequence[_Evidence],
-    child_id: str,
-    as_of: dt.datetime,
-) -> Iterator[RequiredAction | UpcomingAction]:
-    """A rule for an episode whose facts changed: each occurrence judged on the facts that
-    stood at its moment; one that fires once and fails moves to the first change after
-    which its condition holds, if the child is still missing then."""
+def _held(why: tuple[FactUsed, ...], assumed: str | None) -> tuple[FactUsed, ...]:
+    """The facts used, a police risk held by an ungraded statement said so."""
+    if assumed is None:
+        return why
+    return tuple(
+        FactUsed(
+            used.fact, f"{used.value} (not graded by the police: held by {assumed})", used.test
+        )
+        if used.fact == "police_risk"
+        else used
+        for used in why
+    )
+
+
+def _judged_firings(
+    rule: Rule, ep: _Episode, as_of: dt.datetime, evidence: Sequence[_Evidence]
+) -> tuple[list[tuple[_Firing, tuple[FactUsed, ...], Facts]], _Firing | None, Facts] | None:
+    """For an episode whose facts changed: each occurrence judged on the facts that stood at
+    its moment; one that fires once and fails moves to the first change after which its
+    condition holds, if the child is still missing then. With the facts that decide who is
+    responsible (those of the first occurrence); ``None`` if nothing fires."""
     fired, upcoming = _firings(rule, ep, as_of, evidence)
-    kept: list[tuple[_Firing, int, tuple[FactUsed, ...], dt.datetime]] = []
+    kept: list[tuple[_Firing, tuple[FactUsed, ...], Facts]] = []
+    segments: list[int] = []
     for firing in fired:
         segment = _facts_at(ep, firing.at)
         ok, why = _judge(rule, ep, segment)
@@ -1126,9 +1123,10 @@ def _changing_actions_for(
             if segment:
                 change = ep.result.changes[segment - 1]
                 text += f"; judged on the facts as changed at {_stamp(change.at)} ({change.what})"
-            kept.append((_Firing(firing.at, firing.occurrence, text), segment, why, firing.at))
+            kept.append((replace(firing, description=text), why, _facts_of(ep, segment)))
+            segments.append(segment)
             continue
-        if isinstance(rule.trigger, RecurringTrigger):
+        if isinstance(rule.trigger, RecurringTrigger | PhasedTrigger):
             continue
         for later in range(segment + 1, len(ep.segments) + 1):
             ok, why = _judge(rule, ep, later)
@@ -1140,77 +1138,29 @@ def _changing_actions_for(
                     f"{firing.description}; its condition held only from the change at "
                     f"{_stamp(change.at)} ({change.what}), while the child was still missing"
                 )
-                kept.append((_Firing(change.at, firing.occurrence, text), later, why, firing.at))
+                kept.append(
+                    (replace(firing, at=change.at, description=text), why, _facts_of(ep, later))
+                )
+                segments.append(later)
             break
     last = len(ep.segments)
     if upcoming is not None:
         if _judge(rule, ep, last)[0]:
             change = ep.result.changes[last - 1]
-            upcoming = _Firing(
-                upcoming.at,
-                upcoming.occurrence,
-                f"{upcoming.description}; judged on the facts as changed at "
+            upcoming = replace(
+                upcoming,
+                description=f"{upcoming.description}; judged on the facts as changed at "
                 f"{_stamp(change.at)} ({change.what})",
             )
         else:
             upcoming = None
     if not kept and upcoming is None:
-        return
-    first_segment = kept[0][1] if kept else last
-    facts = ep.facts if first_segment == 0 else ep.segments[first_segment - 1][1]
-    responsible, reason = _responsible(protocol, rule, facts)
-    citation = CitationOut(protocol.id, rule.citation.section, rule.citation.quote)
-    for recipient in rule.recipients:
-        done = _assign(
-            evidence=evidence,
-            rule=rule,
-            recipient=recipient,
-            responsible=responsible,
-            ep=ep,
-            fired=[firing for firing, _, _, _ in kept],
-            next_at=upcoming.at if upcoming is not None else None,
-        )
-        for (firing, _, why, _), met_at in zip(kept, done, strict=True):
-            due, trace = _deadline(rule.deadline, ep, firing.at)
-            action_id = ":".join([protocol.id, child_id, ep.source.id, rule.id])
-            if firing.occurrence is not None:
-                action_id += f"#{firing.occurrence}"
-            if recipient is not None:
-                action_id += f"@{recipient}"
-            yield RequiredAction(
-                id=action_id,
-                kind=rule.action,
-                obligation=rule.obligation.value,
-                rule_id=rule.id,
-                topic=rule.topic.value,
-                episode_id=ep.source.id,
-                responsible=responsible,
-                responsible_reason=reason,
-                recipient=recipient,
-                triggered_at=firing.at,
-                due_at=due,
-                occurrence=firing.occurrence,
-                status=_status(due, met_at, as_of),
-                met_at=met_at,
-                trigger=firing.description,
-                facts=why,
-                deadline=trace,
-                citation=citation,
-                note=rule.note,
-            )
-        if upcoming is not None:
-            yield UpcomingAction(
-                kind=rule.action,
-                rule_id=rule.id,
-                episode_id=ep.source.id,
-                obligation=rule.obligation.value,
-                responsible=responsible,
-                recipient=recipient,
-                triggers_at=upcoming.at,
-                occurrence=upcoming.occurrence,
-                condition=f"if still missing at {_stamp(upcoming.at)}: {upcoming.description}",
-                citation=citation,
-            )
+        return None
+    return kept, upcoming, _facts_of(ep, segments[0] if kept else last)
+
+
+def _facts_of(ep: _Episode, segment: int) -> Facts:
+    return ep.facts if segment == 0 else ep.segments[segment - 1][1]
 
 
 def _known_episodes(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> list[_Episode]:

@@ -1476,7 +1476,13 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Lim
 def _trigger_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
     natural = firing
     if firing.natural_u is not None:  # moved to a change: say when it would have fired
-        natural = _Firing(firing.natural_u, firing.natural_u, firing.occurrence)
+        natural = _Firing(
+            firing.natural_u,
+            firing.natural_u,
+            firing.occurrence,
+            alternative=firing.alternative,
+            phase=firing.phase,
+        )
     text = _natural_trigger_text(rule, ep, natural)
     if not firing.segment:
         return text
