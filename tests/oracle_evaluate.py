@@ -1077,18 +1077,7 @@ def _judge(rule: Rule, ep: _Episode, segment: int) -> tuple[bool, tuple[FactUsed
     if rule.when is None:
         return True, ()
     ok, why = holds(rule.when, facts)
-    if ok and assumed is not None:
-        why = tuple(
-            FactUsed(
-                used.fact,
-                f"{used.value} (not graded by the police: held by {assumed})",
-                used.test,
-            )
-            if used.fact == "police_risk"
-            else used
-            for used in why
-        )
-    return ok, why
+    return ok, _held(why, assumed) if ok else why
 
 
 def _held(why: tuple[FactUsed, ...], assumed: str | None) -> tuple[FactUsed, ...]:

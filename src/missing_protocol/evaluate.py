@@ -393,18 +393,15 @@ def _classify(
         values += tail
         if episode.category is not None:
             if episode.category not in plan.category_ids:
-                problems.append(_unknown_category(plan.protocol, episode, index))
+                problems.append(
+                    _unknown_category(
+                        plan.protocol, episode.category, f"episodes[{index}].category"
+                    )
+                )
                 continue
             category, reason = episode.category, "given in the timeline"
         else:
-            derived = next(
-                (
-                    (category_id, text)
-                    for category_id, when, text in plan.categories
-                    if when.test(values, history, -1)
-                ),
-                None,
-            )
+            derived = _derived_category(plan, values, history)
             if derived is None:
                 problems.append(_no_category(plan.protocol, episode, index))
                 continue
@@ -567,23 +564,10 @@ def _classified(
     path = f"episodes[{index}].{where}"
     if given is not None:
         if given not in plan.category_ids:
-            return Problem(
-                "timeline.unknown_category",
-                f"{given!r} is not a category of protocol {plan.protocol.id!r} "
-                f"({', '.join(sorted(plan.category_ids))}); use one of them, or omit category "
-                "to have the protocol derive it",
-                path=f"{path}.category",
-            )
+            return _unknown_category(plan.protocol, given, f"{path}.category")
         category, reason = given, "given in the timeline"
     else:
-        derived = next(
-            (
-                (category_id, text)
-                for category_id, when, text in plan.categories
-                if when.test(values, history, -1)
-            ),
-            None,
-        )
+        derived = _derived_category(plan, values, history)
         if derived is None:
             return Problem(
                 "timeline.no_category",
@@ -729,14 +713,23 @@ def _known(
     return (moment, instant) if instant <= as_of_u else (None, None)
 
 
-def _unknown_category(protocol: Protocol, episode: Episode, index: int) -> Problem:
+def _derived_category(plan: Plan, values: FactTuple, history: History) -> tuple[str, str] | None:
+    """The first of the protocol's categories whose condition holds (id, reason), if any."""
+    for category_id, when, text in plan.categories:
+        if when.test(values, history, -1):
+            return category_id, text
+    return None
+
+
+def _unknown_category(protocol: Protocol, given: str, path: str) -> Problem:
+    """A category the timeline gives (at ``path``) that the protocol does not have."""
     known = sorted(category.id for category in protocol.categories)
     return Problem(
         "timeline.unknown_category",
-        f"{episode.category!r} is not a category of protocol {protocol.id!r} "
+        f"{given!r} is not a category of protocol {protocol.id!r} "
         f"({', '.join(known)}); use one of them, or omit category "
         "to have the protocol derive it",
-        path=f"episodes[{index}].category",
+        path=path,
     )
 
 
