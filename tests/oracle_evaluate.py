@@ -29,6 +29,7 @@ give the same output, whatever the order of episodes and events in the input.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -46,11 +47,19 @@ from missing_protocol.compiled import (
     ElapsedTrigger,
     EventTrigger,
     Moment,
+    Pred,
     Protocol,
     RecurringTrigger,
     Rule,
 )
-from missing_protocol.conditions import EpisodeStub, Facts, FactValue, describe, holds
+from missing_protocol.conditions import (
+    EpisodeStub,
+    Facts,
+    FactValue,
+    atoms,
+    describe,
+    holds,
+)
 from missing_protocol.errors import Problem, TimelineError
 from missing_protocol.facts import FactName, PoliceRisk, police_risk_rank
 from missing_protocol.results import (
@@ -60,6 +69,7 @@ from missing_protocol.results import (
     DeadlineTrace,
     EpisodeResult,
     Evaluation,
+    PendingAction,
     RequiredAction,
     UpcomingAction,
 )
@@ -141,6 +151,11 @@ def _classify(
         reported = episode.reported_at if _known(episode.reported_at, as_of) else None
         returned = episode.returned_at if _known(episode.returned_at, as_of) else None
         values[FactName.REPORTED_TO_POLICE] = reported is not None
+        values[FactName.JUDGEMENTS] = frozenset(
+            item.judgement
+            for item in episode.judgements
+            if item.at is None or _known(item.at, as_of)
+        )
         facts = Facts(values, episode.started_at, ())
         if episode.category is not None:
             if episode.category not in known:
@@ -460,6 +475,91 @@ def _assign(
     return done
 
 
+def _named_judgements(rule: Rule) -> list[str]:
+    """The judgement codes the rule's condition names, sorted."""
+    named: set[str] = set()
+    for atom in atoms(rule.when):
+        if isinstance(atom, Pred) and atom.fact is FactName.JUDGEMENTS:
+            if isinstance(atom.value, frozenset):
+                named |= {str(v) for v in atom.value}
+            else:
+                named.add(str(atom.value))
+    return sorted(named)
+
+
+def _waited(rule: Rule, ep: _Episode, fired: list[_Firing], as_of: dt.datetime) -> list[_Firing]:
+    """A duty conditional on judgements arises no earlier than the latest of them was made."""
+    names = _named_judgements(rule)
+    made = [
+        (item.at, item.judgement)
+        for item in ep.source.judgements
+        if item.judgement in names and item.at is not None and _known(item.at, as_of)
+    ]
+    if not made:
+        return fired
+    latest_u = max(_u(at) for at, _ in made)
+    code = min(code for at, code in made if _u(at) == latest_u)
+    at = next(at for at, c in made if c == code)
+    return [
+        _Firing(
+            at,
+            firing.occurrence,
+            f"{firing.description}; required from when {code} was recorded ({_stamp(at)})",
+        )
+        if _u(firing.at) < latest_u
+        else firing
+        for firing in fired
+    ]
+
+
+def _awaiting(rule: Rule, ep: _Episode) -> tuple[tuple[str, ...], ...]:
+    """The smallest sets of judgements not recorded that would make the condition hold."""
+    assert rule.when is not None
+    recorded = ep.facts.values[FactName.JUDGEMENTS]
+    assert isinstance(recorded, frozenset)
+    names = _named_judgements(rule)
+    found: list[tuple[str, ...]] = []
+    for size in range(1, len(names) + 1):
+        for subset in itertools.combinations(names, size):
+            if set(subset) & recorded:
+                continue
+            if any(set(smaller) <= set(subset) for smaller in found):
+                continue
+            values = dict(ep.facts.values)
+            values[FactName.JUDGEMENTS] = recorded | set(subset)
+            if holds(rule.when, Facts(values, ep.facts.started_at, ep.facts.history))[0]:
+                found.append(subset)
+    return tuple(found)
+
+
+def _pending_for(
+    *, protocol: Protocol, rule: Rule, ep: _Episode, as_of: dt.datetime
+) -> Iterator[PendingAction]:
+    if not _named_judgements(rule):
+        return
+    awaiting = _awaiting(rule, ep)
+    if not awaiting:
+        return
+    fired = _waited(rule, ep, _firings(rule, ep, as_of)[0], as_of)
+    if not fired:
+        return
+    assert rule.when is not None
+    responsible, _ = _responsible(protocol, rule, ep.facts)
+    for recipient in rule.recipients:
+        yield PendingAction(
+            kind=rule.action,
+            rule_id=rule.id,
+            episode_id=ep.source.id,
+            obligation=rule.obligation.value,
+            responsible=responsible,
+            recipient=recipient,
+            triggered_at=fired[0].at,
+            awaiting=awaiting,
+            condition=describe(rule.when),
+            citation=CitationOut(protocol.id, rule.citation.section, rule.citation.quote),
+        )
+
+
 def _actions_for(
     *,
     protocol: Protocol,
@@ -468,14 +568,16 @@ def _actions_for(
     evidence: Sequence[_Evidence],
     child_id: str,
     as_of: dt.datetime,
-) -> Iterator[RequiredAction | UpcomingAction]:
+) -> Iterator[RequiredAction | UpcomingAction | PendingAction]:
     if rule.when is not None:
         ok, why = holds(rule.when, ep.facts)
         if not ok:
+            yield from _pending_for(protocol=protocol, rule=rule, ep=ep, as_of=as_of)
             return
     else:
         why = ()
     fired, upcoming = _firings(rule, ep, as_of)
+    fired = _waited(rule, ep, fired, as_of)
     responsible, reason = _responsible(protocol, rule, ep.facts)
     citation = CitationOut(protocol.id, rule.citation.section, rule.citation.quote)
     for recipient in rule.recipients:
@@ -562,6 +664,7 @@ def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Eval
     evidence = _evidence(timeline, views, as_of)
     actions: list[RequiredAction] = []
     upcoming: list[UpcomingAction] = []
+    pending: list[PendingAction] = []
     for ep in views:
         for rule in protocol.rules:
             found = _actions_for(
@@ -575,11 +678,16 @@ def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Eval
             for item in found:
                 if isinstance(item, RequiredAction):
                     actions.append(item)
+                elif isinstance(item, PendingAction):
+                    pending.append(item)
                 else:
                     upcoming.append(item)
     rule_order = {rule.id: n for n, rule in enumerate(protocol.rules)}
     actions.sort(key=lambda a: (_u(a.triggered_at), rule_order[a.rule_id], a.episode_id, a.id))
     upcoming.sort(key=lambda u: (_u(u.triggers_at), rule_order[u.rule_id], u.episode_id))
+    pending.sort(
+        key=lambda p: (_u(p.triggered_at), rule_order[p.rule_id], p.episode_id, p.recipient or "")
+    )
     return Evaluation(
         schema_version=RESULT_SCHEMA_VERSION,
         protocol_id=protocol.id,
@@ -589,4 +697,5 @@ def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Eval
         episodes=tuple(view.result for view in views),
         actions=tuple(actions),
         upcoming=tuple(upcoming),
+        pending=tuple(pending),
     )

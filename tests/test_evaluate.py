@@ -230,7 +230,7 @@ def test_unknown_category_is_a_timeline_error() -> None:
 def test_json_output_has_offsets_and_schema_version() -> None:
     t = timeline({"id": "E1", "started_at": "2024-05-01T10:00"})
     data = to_jsonable(evaluate(MINI, t, at("2024-05-01T12:00")))
-    assert data["schema_version"] == 2  # 2 added the day-precision fields (docs/day-precision.md)
+    assert data["schema_version"] == 3  # 2: the day-precision fields; 3: issue 10's language
     assert data["actions"][0]["due_at_latest"] is None
     assert data["uncertain_moments"] == []
     assert data["as_of"] == "2024-05-01T12:00:00+01:00"

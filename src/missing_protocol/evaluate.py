@@ -33,7 +33,7 @@ import datetime as dt
 import gc
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .calendar import UTC, Duration, Unit, add_duration, to_london, working_days_after
@@ -45,7 +45,7 @@ from .compiled import (
     Protocol,
     RecurringTrigger,
 )
-from .conditions import EpisodeStub, Facts, FactValue
+from .conditions import EpisodeStub, Facts, FactValue, describe
 from .errors import Problem, TimelineError
 from .facts import FactName, PoliceRisk
 from .limits import DEFAULT_LIMITS, Limits
@@ -67,6 +67,7 @@ from .results import (
     DeadlineTrace,
     EpisodeResult,
     Evaluation,
+    PendingAction,
     RequiredAction,
     UpcomingAction,
 )
@@ -152,6 +153,8 @@ class _Episode:
     returned_u: dt.datetime | None
     values: FactTuple
     result: EpisodeResult
+    # When each judgement known at as_of was made (London, UTC), for those that say.
+    judged_at: dict[str, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)
 
 
 def _child_facts(timeline: Timeline) -> tuple[object, ...]:
@@ -169,7 +172,13 @@ def _child_facts(timeline: Timeline) -> tuple[object, ...]:
 
 
 def _facts(
-    age: int, child: tuple[object, ...], episode: Episode, *, reported: bool, risk: int | None
+    age: int,
+    child: tuple[object, ...],
+    episode: Episode,
+    *,
+    reported: bool,
+    risk: int | None,
+    judged: frozenset[str] = frozenset(),
 ) -> FactTuple:
     """The fact tuple, in the order of :class:`FactName` (checked by ``_FACT_ORDER``)."""
     return (
@@ -182,6 +191,7 @@ def _facts(
         risk,
         frozenset(x.value for x in episode.while_away),
         frozenset(x.value for x in episode.concerns),
+        judged,
     )
 
 
@@ -202,6 +212,7 @@ _FACT_ORDER = (
     FactName.POLICE_RISK,
     FactName.WHILE_AWAY,
     FactName.CONCERNS,
+    FactName.JUDGEMENTS,
 )
 assert tuple(FACT_INDEX) == _FACT_ORDER, "the fact tuple must follow FactName's order"
 _CATEGORY = FACT_INDEX[FactName.CATEGORY]
@@ -253,7 +264,10 @@ def _classify(
         age = _age(born, episode.started_at.date())
         recorded = episode.police_risk
         rank = None if recorded is None else _RISKS.index(recorded)
-        values = _facts(age, child, episode, reported=reported_at is not None, risk=rank)
+        judged, judged_at = _judgements_known(episode, as_of_u)
+        values = _facts(
+            age, child, episode, reported=reported_at is not None, risk=rank, judged=judged
+        )
         if episode.category is not None:
             if episode.category not in plan.category_ids:
                 problems.append(_unknown_category(plan.protocol, episode, index))
@@ -303,11 +317,29 @@ def _classify(
                 returned_u,
                 values,
                 result,
+                judged_at,
             )
         )
     if problems:
         raise TimelineError(problems)
     return views, history
+
+
+def _judgements_known(
+    episode: Episode, as_of_u: dt.datetime
+) -> tuple[frozenset[str], dict[str, tuple[dt.datetime, dt.datetime]]]:
+    """The judgement codes known at ``as_of`` (made by then, or undated), and when made."""
+    codes: set[str] = set()
+    made: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    for item in episode.judgements:
+        if item.at is None:
+            codes.add(item.judgement)
+            continue
+        instant = _utc(item.at)
+        if instant <= as_of_u:
+            codes.add(item.judgement)
+            made[item.judgement] = (item.at, instant)
+    return frozenset(codes), made
 
 
 def _known(
@@ -394,6 +426,9 @@ class _Firing:
     at: dt.datetime
     at_u: dt.datetime
     occurrence: int | None
+    # The judgement the occurrence waited for (it fired when that was made), and the
+    # occurrence as its trigger alone would have fired it.
+    waited: tuple[str, _Firing] | None = None
 
 
 def _missing_at(ep: _Episode, instant: dt.datetime) -> bool:
@@ -548,6 +583,78 @@ class _Upcoming:
     firing: _Firing
 
 
+@dataclass(slots=True)
+class _Pending:
+    rule: RulePlan
+    ep: _Episode
+    recipient: str | None
+    responsible: str
+    firing: _Firing
+    awaiting: tuple[tuple[str, ...], ...]
+
+
+def _after_judgements(rule: RulePlan, ep: _Episode, fired: list[_Firing]) -> list[_Firing]:
+    """Occurrences moved to when the judgements the rule names were made, if later.
+
+    The latest recorded (and dated) judgement among those the condition names
+    sets the earliest moment the duty can arise.
+    """
+    latest: tuple[dt.datetime, str, dt.datetime] | None = None
+    for code in rule.judgements:
+        made = ep.judged_at.get(code)
+        if made is not None and (latest is None or made[1] > latest[0]):
+            latest = (made[1], code, made[0])
+    if latest is None:
+        return fired
+    at_u, code, at = latest
+    return [
+        _Firing(at, at_u, firing.occurrence, (code, firing)) if firing.at_u < at_u else firing
+        for firing in fired
+    ]
+
+
+def _awaited(rule: RulePlan, ep: _Episode, history: History) -> tuple[tuple[str, ...], ...]:
+    """The smallest sets of unrecorded judgements that would make the rule's condition hold."""
+    index = FACT_INDEX[FactName.JUDGEMENTS]
+    recorded = ep.values[index]
+    assert isinstance(recorded, frozenset)
+    found: list[tuple[str, ...]] = []
+    for subset in rule.judgement_subsets:
+        if not recorded.isdisjoint(subset):
+            continue
+        if any(set(smaller) <= set(subset) for smaller in found):
+            continue
+        values = _with(ep.values, index, recorded | frozenset(subset))
+        if rule.when.test(values, history, ep.position):
+            found.append(subset)
+    return tuple(found)
+
+
+def _episode_pending(
+    plan: Plan,
+    ep: _Episode,
+    *,
+    history: History,
+    as_of_u: dt.datetime,
+    pending: list[_Pending],
+    cap: int,
+) -> None:
+    """Rules fired for this episode that wait on a judgement or outcome not recorded."""
+    for rule_plan in plan.judgement_rules:
+        if rule_plan.when.test(ep.values, history, ep.position):
+            continue
+        awaiting = _awaited(rule_plan, ep, history)
+        if not awaiting:
+            continue
+        fired, _ = _firings(rule_plan, ep, as_of_u, cap)
+        if not fired:
+            continue
+        fired = _after_judgements(rule_plan, ep, fired)
+        responsible, _ = _responsible(rule_plan, ep.values, history, ep.position)
+        for recipient in rule_plan.rule.recipients:
+            pending.append(_Pending(rule_plan, ep, recipient, responsible, fired[0], awaiting))
+
+
 def _responsible(
     rule: RulePlan, values: FactTuple, history: History, position: int
 ) -> tuple[str, str]:
@@ -588,6 +695,8 @@ def _episode_actions(
         fired, next_firing = _firings(rule_plan, ep, as_of_u, cap)
         if not fired and next_firing is None:
             continue
+        if rule_plan.judgements and fired:
+            fired = _after_judgements(rule_plan, ep, fired)
         responsible, reason = _responsible(rule_plan, ep.values, history, ep.position)
         pool = evidence.get((ep.position, rule_plan.action), ())
         opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
@@ -641,6 +750,7 @@ class _Run:
     history: History
     found: list[_Found]
     upcoming: list[_Upcoming]
+    pending: list[_Pending] = field(default_factory=list)
 
 
 def _check_span(timeline: Timeline, as_of_u: dt.datetime, limits: Limits) -> None:
@@ -694,9 +804,21 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Lim
             upcoming=upcoming,
             cap=limits.occurrences_per_rule,
         )
+    pending: list[_Pending] = []
+    if plan.judgement_rules:
+        for ep in views:
+            _episode_pending(
+                plan,
+                ep,
+                history=history,
+                as_of_u=as_of_u,
+                pending=pending,
+                cap=limits.occurrences_per_rule,
+            )
     found.sort(key=lambda f: (f.firing.at_u, f.rule.order, f.ep.source.id, f.id))
     upcoming.sort(key=lambda u: (u.firing.at_u, u.rule.order, u.ep.source.id))
-    return _Run(as_of, views, history, found, upcoming)
+    pending.sort(key=lambda p: (p.firing.at_u, p.rule.order, p.ep.source.id, p.recipient or ""))
+    return _Run(as_of, views, history, found, upcoming, pending)
 
 
 # --- explanation, made only for the full result ---------------------------------
@@ -747,6 +869,34 @@ def _trace(rule: RulePlan, ep: _Episode, firing: _Firing) -> DeadlineTrace:
     return DeadlineTrace(rule_text, anchor, anchor_at, arithmetic, skipped)
 
 
+def _waited_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
+    """How the trigger fired, and the judgement it then waited for, if any."""
+    if firing.waited is None:
+        return _trigger_text(rule, ep, firing)
+    code, fired = firing.waited
+    return (
+        f"{_trigger_text(rule, ep, fired)}; required from when {code} was recorded "
+        f"({_stamp(firing.at)})"
+    )
+
+
+def _pending(item: _Pending) -> PendingAction:
+    rule = item.rule
+    assert rule.rule.when is not None
+    return PendingAction(
+        kind=rule.action,
+        rule_id=rule.rule.id,
+        episode_id=item.ep.source.id,
+        obligation=rule.obligation,
+        responsible=item.responsible,
+        recipient=item.recipient,
+        triggered_at=item.firing.at,
+        awaiting=item.awaiting,
+        condition=describe(rule.rule.when),
+        citation=rule.citation,
+    )
+
+
 def _explained(run: _Run, item: _Found) -> RequiredAction:
     rule_plan, ep, firing = item.rule, item.ep, item.firing
     rule = rule_plan.rule
@@ -765,7 +915,7 @@ def _explained(run: _Run, item: _Found) -> RequiredAction:
         occurrence=firing.occurrence,
         status=item.status,
         met_at=item.met[1] if item.met else None,
-        trigger=_trigger_text(rule_plan, ep, firing),
+        trigger=_waited_text(rule_plan, ep, firing),
         facts=rule_plan.when.why(ep.values, run.history, ep.position),
         deadline=_trace(rule_plan, ep, firing),
         citation=rule_plan.citation,
@@ -850,6 +1000,7 @@ def _evaluation(
         episodes=tuple(view.result for view in run.views),
         actions=tuple(_explained(run, item) for item in run.found),
         upcoming=tuple(_upcoming(item) for item in run.upcoming),
+        pending=tuple(_pending(item) for item in run.pending),
     )
 
 
@@ -899,6 +1050,7 @@ def _compact(
         episodes=tuple(view.result for view in run.views),
         rows=rows,
         upcoming=len(run.upcoming),
+        pending=len(run.pending),
     )
 
 

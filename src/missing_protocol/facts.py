@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .vocabulary import JUDGEMENTS
+
 __all__ = [
     "FACTS",
     "AwayIncident",
@@ -137,6 +139,7 @@ class FactName(StrEnum):
     POLICE_RISK = "police_risk"
     WHILE_AWAY = "while_away"
     CONCERNS = "concerns"
+    JUDGEMENTS = "judgements"
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +240,14 @@ FACTS: dict[FactName, FactSpec] = {
         ),
         FactSpec(
             FactName.CONCERNS, FactType.SET, _values(Concern), "Circumstances of the episode."
+        ),
+        FactSpec(
+            FactName.JUDGEMENTS,
+            FactType.SET,
+            tuple(JUDGEMENTS),
+            "Judgements and outcomes recorded on the episode by the time of evaluation "
+            "(timeline schema version 3), the shared ones here and a protocol's "
+            "extra_judgements; one not recorded is not assumed.",
         ),
     )
 }

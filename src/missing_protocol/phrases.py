@@ -52,6 +52,7 @@ from missing_protocol.vocabulary import Obligation, Topic
 
 __all__ = [
     "FACT_LABELS",
+    "JUDGEMENT_LABELS",
     "KIND_LABELS",
     "MOMENT_LABELS",
     "OBLIGATION_LABELS",
@@ -119,6 +120,7 @@ FACT_LABELS: Final = MappingProxyType(
         FactName.POLICE_RISK.value: "police risk",
         FactName.WHILE_AWAY.value: "what happened while away",
         FactName.CONCERNS.value: "concerns",
+        FactName.JUDGEMENTS.value: "judgements and outcomes recorded",
         "episode_count": "number of episodes",
         "condition": "condition",
     }
@@ -140,6 +142,25 @@ _BOOLEANS: Mapping[FactName, tuple[str, str]] = {
     FactName.WHEREABOUTS_KNOWN: ("whereabouts known", "whereabouts unknown"),
     FactName.REPORTED_TO_POLICE: ("reported to the police", "not yet reported to the police"),
 }
+
+#: Shared judgements as clauses ("recorded that ..."); a protocol's own are read by code.
+JUDGEMENT_LABELS: Final = MappingProxyType(
+    {
+        "rhi_refused_by_child": "the child refused the return home interview",
+        "rhi_consent_refused_by_parents": (
+            "the parents refused consent to the return home interview"
+        ),
+        "rhi_safeguarding_concerns": "the return home interview found safeguarding concerns",
+        "rhi_exploitation_concerns": "the return home interview found signs of exploitation",
+        "early_help_would_benefit": "the worker considers early help would benefit the family",
+        "family_consents_to_early_help": "the family consents to early help",
+        "child_fraser_competent": "the child is Fraser competent",
+        "unmet_needs_identified": "the risk assessment found unmet needs",
+        "no_immediate_safeguarding_concerns": "there are no immediate safeguarding concerns",
+        "informing_parents_inappropriate": "telling the parents is not appropriate",
+        "child_refuses_to_return": "the child refuses to return",
+    }
+)
 
 VALUE_LABELS: Final = MappingProxyType(
     {
@@ -197,6 +218,7 @@ VALUE_LABELS: Final = MappingProxyType(
             Concern.COMPLEX_RISK.value: "complex risk",
             Concern.OUT_OF_CHARACTER.value: "out of character",
         },
+        FactName.JUDGEMENTS.value: JUDGEMENT_LABELS,
         **{fact.value: {"true": yes, "false": no} for fact, (yes, no) in _BOOLEANS.items()},
     }
 )
@@ -409,6 +431,7 @@ _RISKS = tuple(PoliceRisk)
 _PREFIXES = {
     FactName.CATEGORY: ("classed as", "not classed as"),
     FactName.POLICE_RISK: ("police risk", "police risk not"),
+    FactName.JUDGEMENTS: ("recorded that", "not recorded that"),
 }
 _AGE = {"lt": "under {}", "le": "aged {} or under", "gt": "over {}", "ge": "aged {} or over"}
 _RISK = {
@@ -546,6 +569,15 @@ def _codes(protocol: Protocol) -> Iterator[tuple[str, str]]:
     yield from (("value", f"police_risk={r.value}") for r in protocol.police_risk_levels)
 
 
+def _declared_judgement(protocol: Protocol, fact: str, value: str) -> bool:
+    """A protocol's own judgement: described in its extra_judgements, read by its code."""
+    return (
+        fact == FactName.JUDGEMENTS.value
+        and value in protocol.judgements
+        and value not in JUDGEMENT_LABELS
+    )
+
+
 def unlabelled(protocol: Protocol) -> list[str]:
     """Every code ``protocol`` uses that has no label here, as ``what: code``; sorted."""
     tables: dict[str, Mapping[str, object]] = {
@@ -559,6 +591,8 @@ def unlabelled(protocol: Protocol) -> list[str]:
     for what, code in _codes(protocol):
         if what == "value":
             fact, _, value = code.partition("=")
+            if _declared_judgement(protocol, fact, value):
+                continue
             if value not in VALUE_LABELS.get(fact, {}):
                 missing.add(f"{what}: {code}")
         elif code not in tables[what]:

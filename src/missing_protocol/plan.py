@@ -29,6 +29,7 @@ a protocol sent to another process builds its plan there on first use.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -66,7 +67,9 @@ __all__ = [
     "Test",
     "Why",
     "allocator",
+    "code_subsets",
     "fact_tuple",
+    "judgement_codes",
     "plan_for",
 ]
 
@@ -293,6 +296,27 @@ class RulePlan:
     # Allocation options (condition, role, reason text); empty when the rule names its role.
     options: tuple[tuple[CondPlan, str, str], ...]
     unallocated_reason: str
+    # The judgement codes the condition names, sorted, and every non-empty subset of
+    # them, smallest first then in order: empty unless the condition tests judgements.
+    judgements: tuple[str, ...] = ()
+    judgement_subsets: tuple[tuple[str, ...], ...] = ()
+
+
+def judgement_codes(cond: Cond | None) -> tuple[str, ...]:
+    """The judgement codes a condition names (under any operator), sorted."""
+    named: set[str] = set()
+    for atom in atoms(cond):
+        if isinstance(atom, Pred) and atom.fact is FactName.JUDGEMENTS:
+            value = atom.value
+            named |= {str(v) for v in value} if isinstance(value, frozenset) else {str(value)}
+    return tuple(sorted(named))
+
+
+def code_subsets(codes: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Every non-empty subset of ``codes`` (sorted), smallest first, then in order."""
+    return tuple(
+        combo for size in range(1, len(codes) + 1) for combo in itertools.combinations(codes, size)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +332,8 @@ class Plan:
     static_rules: tuple[RulePlan, ...]
     counting_rules: tuple[RulePlan, ...]
     applicable: _Memo
+    # Rules whose condition tests judgements: they may be pending on one not recorded.
+    judgement_rules: tuple[RulePlan, ...] = ()
 
 
 class _Memo:
@@ -352,6 +378,7 @@ def _build(protocol: Protocol) -> Plan:
             reason = f"no option of {allocation.id} applies"
         trigger = rule.trigger
         on = trigger.on if isinstance(trigger, EventTrigger) else trigger.anchor
+        codes = judgement_codes(rule.when)
         rules.append(
             RulePlan(
                 rule=rule,
@@ -367,6 +394,8 @@ def _build(protocol: Protocol) -> Plan:
                 from_start=rule.work_from is Moment.STARTED,
                 options=options,
                 unallocated_reason=reason,
+                judgements=codes,
+                judgement_subsets=code_subsets(codes),
             )
         )
     floors = []
@@ -395,6 +424,7 @@ def _build(protocol: Protocol) -> Plan:
         static_rules=tuple(r for r in rules if not r.when.counts),
         counting_rules=tuple(r for r in rules if r.when.counts),
         applicable=_Memo(),
+        judgement_rules=tuple(r for r in rules if r.judgements),
     )
 
 

@@ -23,7 +23,7 @@ from .compiled import (
 )
 from .conditions import describe
 from .facts import FACTS, FactType
-from .vocabulary import ACTION_KINDS, ROLES, Topic
+from .vocabulary import ACTION_KINDS, JUDGEMENTS, ROLES, Topic
 
 __all__ = [
     "describe_deadline",
@@ -104,6 +104,7 @@ def render_rule_language_tables() -> str:
     lines += _table(["kind", "meaning"], ((f"`{k}`", v) for k, v in ACTION_KINDS.items()))
     lines += ["", "## Canonical roles", ""]
     lines += _table(["role", "meaning"], ((f"`{k}`", v) for k, v in ROLES.items()))
+    lines += _judgements_section()
     lines += ["", "## Topics", ""]
     lines += [", ".join(f"`{t.value}`" for t in Topic)]
     return "\n".join(lines) + "\n"
@@ -236,6 +237,7 @@ def render_protocol(protocol: Protocol) -> str:
                 ),
             )
             lines.append("")
+    lines += _own_judgements(p)
     lines += ["", "## Rules by topic", ""]
     for topic in Topic:
         rules = [r for r in p.rules if r.topic is topic]
@@ -311,3 +313,31 @@ def render_ambiguities(protocols: Sequence[Protocol]) -> str:
             ]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _judgements_section() -> list[str]:
+    """The shared judgements and outcomes, who makes each and where it is recorded."""
+    lines = ["", "## Shared judgements and outcomes", ""]
+    lines += [
+        "Recorded on an episode (`judgements`, timeline schema version 3) and tested by "
+        "`{fact: judgements, has: CODE}`; a rule file may declare its own under "
+        "`extra_judgements`. See [the rule language](../rule-language.md#judgements-and-outcomes).",
+        "",
+    ]
+    lines += _table(
+        ["judgement", "who makes it, where it is recorded"],
+        ((f"`{k}`", v) for k, v in JUDGEMENTS.items()),
+    )
+    return lines
+
+
+def _own_judgements(protocol: Protocol) -> list[str]:
+    """The judgements a rule file declares beyond the shared vocabulary."""
+    own = [(k, v) for k, v in protocol.judgements.items() if k not in JUDGEMENTS]
+    if not own:
+        return []
+    lines = ["", "## The area's own judgements and outcomes", ""]
+    lines += _table(
+        ["judgement", "who makes it, where it is recorded"], ((f"`{k}`", v) for k, v in own)
+    )
+    return lines

@@ -28,6 +28,7 @@ __all__ = [
     "EpisodeResult",
     "Evaluation",
     "FactUsed",
+    "PendingAction",
     "RequiredAction",
     "UpcomingAction",
     "evaluation_json_schema",
@@ -35,7 +36,9 @@ __all__ = [
     "to_jsonable",
 ]
 
-RESULT_SCHEMA_VERSION = 2  # 2: due_at_latest, undetermined_reason, uncertain_moments, readings
+RESULT_SCHEMA_VERSION = 3  # 3: issue 10's language
+# 2: due_at_latest, undetermined_reason, uncertain_moments, readings
+# 3: pending (actions waiting on a judgement or outcome not recorded)
 
 
 class ActionStatus(StrEnum):
@@ -120,6 +123,27 @@ class UpcomingAction:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingAction:
+    """An action that is required once a judgement or outcome not yet recorded is recorded.
+
+    Its rule's trigger has fired and its condition holds but for judgements the
+    timeline does not (yet) record: it becomes required when every judgement of
+    any one of ``awaiting`` is recorded (each alternative a smallest such set).
+    """
+
+    kind: str
+    rule_id: str
+    episode_id: str
+    obligation: str
+    responsible: str
+    recipient: str | None
+    triggered_at: dt.datetime
+    awaiting: tuple[tuple[str, ...], ...]
+    condition: str
+    citation: CitationOut
+
+
+@dataclass(frozen=True, slots=True)
 class EpisodeResult:
     episode_id: str
     age_at_start: int
@@ -147,6 +171,8 @@ class Evaluation:
     # Day-precision timelines: the moments known only to the day, and the readings used.
     uncertain_moments: tuple[str, ...] = ()
     readings: tuple[str, ...] = ()
+    # Actions waiting on a judgement or outcome not recorded (schema version 3).
+    pending: tuple[PendingAction, ...] = ()
 
     def action(self, action_id: str) -> RequiredAction:
         """The action with that id (raises ``KeyError``)."""
@@ -188,6 +214,7 @@ class CompactEvaluation:
     episodes: tuple[EpisodeResult, ...]
     rows: tuple[ActionRow, ...]
     upcoming: int  # how many actions become required later if nothing changes
+    pending: int = 0  # how many actions wait on a judgement or outcome not recorded
 
 
 _ADAPTER: TypeAdapter[Evaluation] = TypeAdapter(Evaluation)

@@ -46,8 +46,8 @@ from .compiled import Protocol
 from .facts import AwayIncident, CaseStatus, ChildFlag, Concern, MissingFrom, PoliceRisk
 from .limits import DEFAULT_LIMITS
 from .schema import Outcome
-from .timeline import Child, Episode, RecordedEvent, Timeline
-from .vocabulary import ACTION_KINDS, ROLES
+from .timeline import Child, Episode, Judgement, RecordedEvent, Timeline
+from .vocabulary import ACTION_KINDS, JUDGEMENTS, ROLES
 
 __all__ = [
     "children",
@@ -199,12 +199,32 @@ def _child_facts(draw: st.DrawFn, date_of_birth: dt.date) -> Child:
     )
 
 
+_JUDGEMENT_COUNT = st.integers(0, 3)
+_JUDGEMENT_DELAY = st.one_of(st.none(), st.integers(0, 20 * 1440))
+_JUDGED_BY = st.one_of(st.none(), st.sampled_from(sorted(ROLES)))
+
+
+@st.composite
+def _judgements(
+    draw: st.DrawFn, codes: Sequence[str], started: dt.datetime
+) -> tuple[Judgement, ...]:
+    """Up to three judgements (distinct codes), undated or made up to 20 days after the start."""
+    chosen = draw(st.lists(st.sampled_from(codes), unique=True, max_size=draw(_JUDGEMENT_COUNT)))
+    made = []
+    for code in chosen:
+        delay = draw(_JUDGEMENT_DELAY)
+        at = None if delay is None else _after(started, dt.timedelta(minutes=delay))
+        made.append(Judgement(judgement=code, at=at, by=draw(_JUDGED_BY)))
+    return tuple(made)
+
+
 @st.composite
 def _episodes(
     draw: st.DrawFn,
     moments: st.SearchStrategy[dt.datetime],
     count: int,
     categories: st.SearchStrategy[str] | None,
+    judgement_codes: Sequence[str] = (),
 ) -> list[Episode]:
     episodes: list[Episode] = []
     moment = draw(moments)
@@ -213,8 +233,10 @@ def _episodes(
         last = number == count
         returned = None if last and draw(_BOOL) else _after(moment, absence)
         reported = draw(_REPORT_DELAY)
+        judged = draw(_judgements(judgement_codes, moment)) if judgement_codes else ()
         episodes.append(
             Episode(
+                **({"judgements": judged} if judged else {}),
                 id=f"E-{number}",
                 missing_from=draw(_MISSING_FROM),
                 category=draw(categories) if categories is not None else None,
@@ -291,7 +313,10 @@ def timelines(
 
     With ``protocol`` and ``with_categories``, episodes carry that protocol's
     categories; otherwise they carry none, so any protocol derives its own.
-    Shrinks towards one episode starting at ``start``, no events.
+    Episodes carry up to three judgements of the protocol's (or the shared)
+    vocabulary, undated or made after the start (the timeline is then schema
+    version 3). Shrinks towards one episode starting at ``start``, no events
+    and no judgements.
     """
     start, end = _check_range(start, end)
     if max_episodes < 1:
@@ -304,6 +329,7 @@ def timelines(
         else None
     )
     kinds_strategy = st.sampled_from(sorted(protocol.action_kinds if protocol else ACTION_KINDS))
+    judgement_codes = sorted(protocol.judgements if protocol else JUDGEMENTS)
     moments = episode_moments(start, end)  # built once: the clock-change list is long
     # whole years drawn evenly (hypothesis favours small integers), then a day within the year
     ages = st.tuples(_AGE_YEARS, _DAY_IN_YEAR).map(lambda pair: pair[0] * 365 + pair[1])
@@ -311,7 +337,7 @@ def timelines(
     @st.composite
     def build(draw: st.DrawFn) -> Timeline:
         count = draw(st.integers(1, max_episodes))
-        episodes = draw(_episodes(moments, count, categories))
+        episodes = draw(_episodes(moments, count, categories, judgement_codes))
         first_day = episodes[0].started_at.date()
         child = draw(_child_facts(first_day - dt.timedelta(days=draw(ages))))
         last_start = episodes[-1].started_at.date()
@@ -320,6 +346,8 @@ def timelines(
             born = last_start - dt.timedelta(days=17 * 365)
             child = child.model_copy(update={"date_of_birth": born})
         events = draw(_events(episodes, kinds_strategy)) if with_events else []
+        if any(episode.judgements for episode in episodes):
+            return Timeline(schema_version=3, child=child, episodes=episodes, events=events)
         return Timeline(child=child, episodes=episodes, events=events)
 
     return build()

@@ -55,12 +55,13 @@ from .moments import (
     parse_moment,
 )
 from .schema import Outcome
-from .versions import newer_than
+from .versions import newer_than, since
 
 __all__ = [
     "TIMELINE_SCHEMA_VERSION",
     "Child",
     "Episode",
+    "Judgement",
     "Provenance",
     "RecordedEvent",
     "Timeline",
@@ -182,6 +183,25 @@ class Child(_Model):
         return self
 
 
+class Judgement(_Model):
+    """A judgement, decision or outcome recorded on an episode (schema version 3).
+
+    ``judgement`` is a code of the shared vocabulary or of the protocol's
+    ``extra_judgements``; ``at`` is when it was made (omit if not known: it then
+    counts from the start of the episode), ``by`` the role that made it.
+    """
+
+    judgement: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        max_length=64,
+        description="A judgement code, e.g. rhi_refused_by_child.",
+    )
+    at: LondonDateTime | None = Field(default=None, description="When it was made.")
+    by: str | None = Field(
+        default=None, pattern=r"^[a-z][a-z0-9_]*$", description="The role that made it."
+    )
+
+
 class Episode(_Model):
     """One period of being missing or absent."""
 
@@ -205,6 +225,12 @@ class Episode(_Model):
         default=frozenset(),
         description="Moments known only to their London day (schema version 2; filled in "
         "from date-only values).",
+    )
+    judgements: tuple[Judgement, ...] = Field(
+        default=(),
+        description="Judgements and outcomes recorded on the episode (each code once); "
+        "a duty that depends on one does not arise until it is recorded.",
+        json_schema_extra=since(3),
     )
 
     def bounds(self, name: str) -> tuple[dt.datetime, dt.datetime] | None:
@@ -231,8 +257,29 @@ class Episode(_Model):
                         (name,),
                     )
                 )
+        errors.extend(_judgement_problems(self.judgements))
         _raise_all("Episode", errors)
         return self
+
+
+def _judgement_problems(judgements: tuple[Judgement, ...]) -> list[InitErrorDetails]:
+    """Each judgement code at most once in an episode."""
+    errors = []
+    first: dict[str, int] = {}
+    for index, item in enumerate(judgements):
+        if item.judgement in first:
+            errors.append(
+                _error(
+                    "duplicate_judgement",
+                    f"judgement {item.judgement} is recorded again (first at "
+                    f"judgements[{first[item.judgement]}]); record each judgement once, "
+                    "with the moment it was made",
+                    ("judgements", index, "judgement"),
+                )
+            )
+        else:
+            first[item.judgement] = index
+    return errors
 
 
 class RecordedEvent(_Model):

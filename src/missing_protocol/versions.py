@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -30,7 +31,7 @@ SINCE = "since_version"
 Loc = tuple[str | int, ...]
 
 
-def since(version: int) -> dict[str, int]:
+def since(version: int) -> dict[str, Any]:
     """The ``json_schema_extra`` marking a field as introduced in schema ``version``."""
     return {SINCE: version}
 
