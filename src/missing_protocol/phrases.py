@@ -158,7 +158,6 @@ JUDGEMENT_LABELS: Final = MappingProxyType(
         "unmet_needs_identified": "the risk assessment found unmet needs",
         "no_immediate_safeguarding_concerns": "there are no immediate safeguarding concerns",
         "informing_parents_inappropriate": "telling the parents is not appropriate",
-        "child_refuses_to_return": "the child refuses to return",
     }
 )
 

@@ -153,9 +153,5 @@ JUDGEMENTS: Final = MappingProxyType(
             "responsibility) is not possible, not reasonably practicable or inconsistent with "
             "the child's welfare: recorded, with the reason, on the child's case record."
         ),
-        "child_refuses_to_return": (
-            "The child, whose whereabouts are known, refuses to return home or to the "
-            "placement: recorded by the parent, carer or police officer in contact."
-        ),
     }
 )
