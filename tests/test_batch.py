@@ -244,7 +244,7 @@ def test_command_jsonl_is_one_compact_evaluation_per_line_per_protocol(sample: P
     for n, timeline in enumerate(timelines):
         for k, protocol_id in enumerate(("camden", "brent")):
             line = lines[2 * n + k]
-            assert line.startswith('{"schema_version":2,"protocol_id":')
+            assert line.startswith('{"schema_version":3,"protocol_id":')
             evaluation = evaluate(load_protocol(protocol_id), timeline, AS_OF)
             assert json.loads(line) == to_jsonable(evaluation)
 

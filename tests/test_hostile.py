@@ -156,7 +156,7 @@ def test_bundled_rules_saved_as_json_read_as_a_rule_file(write) -> None:  # type
     code, out, err = run("evaluate", "-", "--protocol", name, "--as-of", AS_OF, stdin=EXAMPLE)
     failed(code, out)
     # YAML 1.1's safe_load turned the key 'on' into true: the JSON copy says "true"
-    assert err.startswith("error: 45 problems in rule file:\ncamden.json:")
+    assert err.startswith("error: 49 problems in rule file:\ncamden.json:")
     assert "rules[0].trigger: expected a trigger:" in err
     code, out, err = run("validate", name)
     failed(code, out)

@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 import oracle_evaluate
 from missing_protocol import (
     InputError,
+    Judgement,
     RuleFileError,
+    Timeline,
     TimelineError,
     compile_text,
     evaluate,
@@ -28,8 +30,10 @@ from missing_protocol import (
     to_jsonable,
 )
 from missing_protocol.calendar import LONDON
+from missing_protocol.cli.evaluate import table
 from missing_protocol.compiled import Protocol
 from missing_protocol.phrases import JUDGEMENT_LABELS, condition_words, unlabelled
+from missing_protocol.service.view import render_view
 from missing_protocol.strategies import evaluations_inputs
 from missing_protocol.vocabulary import JUDGEMENTS
 
@@ -398,3 +402,59 @@ def test_bundled_protocols_still_read_version_1_timelines() -> None:
     assert to_jsonable(evaluate(protocol, parse_timeline(text), as_of)) == to_jsonable(
         oracle_evaluate.evaluate(protocol, parse_timeline(text), as_of)
     )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(evaluations_inputs(_PROTOCOL, with_categories=True))
+def test_recording_what_a_pending_action_awaits_makes_it_required(
+    case: tuple[Timeline, dt.datetime],
+) -> None:
+    """The law behind ``pending``: record one awaited set (undated) and the action is required."""
+    timeline, as_of = case
+    result = evaluate(_PROTOCOL, timeline, as_of)
+    for item in result.pending:
+        episodes = []
+        for episode in timeline.episodes:
+            if episode.id != item.episode_id:
+                episodes.append(episode)
+                continue
+            judged = tuple(
+                j for j in episode.judgements if j.judgement not in item.awaiting[0]
+            ) + tuple(Judgement(judgement=code) for code in item.awaiting[0])
+            episodes.append(episode.model_copy(update={"judgements": judged}))
+        recorded = Timeline(
+            schema_version=3, child=timeline.child, episodes=episodes, events=timeline.events
+        )
+        after = evaluate(_PROTOCOL, recorded, as_of)
+        assert any(
+            a.rule_id == item.rule_id and a.episode_id == item.episode_id for a in after.actions
+        ), item
+        assert not any(
+            p.rule_id == item.rule_id and p.episode_id == item.episode_id for p in after.pending
+        )
+
+
+def test_the_table_and_the_page_list_what_is_pending() -> None:
+    timeline = parse_timeline(_timeline())
+    evaluation = evaluate(_PROTOCOL, timeline, AS_OF)
+    text = table(evaluation)
+    assert text.endswith(
+        "Required once recorded:\n"
+        "  escalation_to_manager (must) by team_manager, episode E-1, if manager_escalates or "
+        "rhi_safeguarding_concerns [escalate]\n"
+        "  notify (should) by allocated_social_worker to parents, episode E-1, if "
+        "rhi_refused_by_child [parents_asked]\n"
+        "  mash_referral (must) by return_interview_service, episode E-1, if "
+        "early_help_would_benefit and family_consents_to_early_help [early_help]\n"
+    )
+    page = render_view(_PROTOCOL, timeline, evaluation)
+    assert "Required once recorded (3)" in page
+    assert "early_help_would_benefit and family_consents_to_early_help" in page
+
+
+def test_an_empty_judgements_list_uses_no_newer_construct() -> None:
+    """A timeline written out whole (every field, at its default) reads back under its version."""
+    text = _timeline("[]").replace("schema_version: 3", "schema_version: 1")
+    timeline = parse_timeline(text)
+    assert timeline.episodes[0].judgements == ()
+    assert parse_timeline(timeline.model_dump_json()) == timeline

@@ -319,6 +319,20 @@ KIND_LABELS: Final = MappingProxyType(
         "social_media_check": "check the child's social media",
         "early_help_notification": "tell early help",
         "advise_on_evidence": "advise on keeping evidence",
+        # kinds of the judgement and outcome rules (issue 10)
+        "record_placement_to_be_sought": "minute that a placement will be sought",
+        "identify_alternative_interviewer": "find another interviewer",
+        "information_from_parents": "get information from the parents",
+        "return_interview_record": "complete the return interview record",
+        "service_referral": "refer on to a service",
+        "early_help_referral": "refer for early help",
+        "escalation_policy": "follow the escalation policy",
+        "explore_direct_rhi": "explore an interview directly with the child",
+        "alternative_placement_discussion": "discuss where the child can go",
+        "intelligence_checks": "intelligence checks on proposed carers",
+        "intervention_decision": "decide on an intervention",
+        "safeguarding_procedures": "safeguarding procedures",
+        "agree_contact_professional": "agree who keeps in contact",
     }
 )
 

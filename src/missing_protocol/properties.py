@@ -47,6 +47,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from .compiled import (
     CountEpisodes,
     ElapsedTrigger,
+    Moment,
     Protocol,
     RecurringTrigger,
 )
@@ -54,7 +55,7 @@ from .conditions import atoms, holds
 from .errors import TimelineError
 from .evaluate import episode_facts, evaluate
 from .facts import FactName, PoliceRisk, police_risk_rank
-from .results import ActionStatus, Evaluation, to_jsonable
+from .results import ActionStatus, Evaluation, RequiredAction, to_jsonable
 from .strategies import evaluations_inputs
 from .timeline import Timeline
 
@@ -137,6 +138,16 @@ def unique_ids(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> No
         _fail("unique_ids", "two actions share an id", timeline, as_of)
 
 
+def _work_counts_from(
+    protocol: Protocol, timeline: Timeline, action: RequiredAction
+) -> dt.datetime:
+    """The earliest a recorded event may meet ``action``: its trigger, or the episode's start
+    for a rule that counts work since the child went missing (``counts_work_from``)."""
+    if protocol.rule(action.rule_id).work_from is Moment.STARTED:
+        return timeline.episode(action.episode_id).started_at
+    return action.triggered_at
+
+
 def statuses_consistent(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> None:
     result = evaluate(protocol, timeline, as_of)
     for a in result.actions:
@@ -147,7 +158,7 @@ def statuses_consistent(protocol: Protocol, timeline: Timeline, as_of: dt.dateti
             ActionStatus.OVERDUE: done is None and due is not None and result.as_of > due,
             ActionStatus.DUE: done is None and (due is None or result.as_of <= due),
         }[a.status]
-        if not ok or (done is not None and done < a.triggered_at):
+        if not ok or (done is not None and done < _work_counts_from(protocol, timeline, a)):
             _fail(
                 "statuses_consistent",
                 f"{a.id} is {a.status.value} but met_at={done} due_at={due}",

@@ -55,6 +55,18 @@ def _field_since(model: type[BaseModel], name: str) -> int:
     return 1
 
 
+def _at_default(model: type[BaseModel], name: str, value: object) -> bool:
+    """Whether a field holds its default (``judgements: []``): that uses no newer construct.
+
+    So a model written out whole (``model_dump_json``) reads back under its own version.
+    """
+    field = model.model_fields.get(name)
+    if field is None or field.is_required():
+        return False
+    default = field.get_default(call_default_factory=True)
+    return bool(value == default)
+
+
 def _alias(model: type[BaseModel], name: str) -> str:
     field = model.model_fields.get(name)
     return field.alias if field is not None and field.alias else name
@@ -71,7 +83,7 @@ def newer_than(value: object, version: int, loc: Loc = ()) -> Iterator[TooNew]:
         for name in sorted(value.model_fields_set):
             at = (*loc, _alias(model, name))
             needs = _field_since(model, name)
-            if needs > version:
+            if needs > version and not _at_default(model, name, getattr(value, name)):
                 yield TooNew(at, _alias(model, name), needs)
                 continue
             yield from newer_than(getattr(value, name), version, at)
