@@ -6,7 +6,8 @@ deadline, status and reasons, and what will become required if nothing
 changes. :func:`to_json` and :func:`evaluation_json_schema` give the versioned
 JSON form (``RESULT_SCHEMA_VERSION``); field names and meanings are documented
 in ``docs/reference/results-schema.md``; version 2 added the day-precision fields
-(``docs/day-precision.md``).
+(``docs/day-precision.md``), version 3 ``pending``: actions waiting on a judgement or
+outcome not recorded (``docs/rule-language.md``, "Judgements and outcomes").
 """
 
 from __future__ import annotations
