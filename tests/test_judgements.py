@@ -458,3 +458,14 @@ def test_an_empty_judgements_list_uses_no_newer_construct() -> None:
     timeline = parse_timeline(text)
     assert timeline.episodes[0].judgements == ()
     assert parse_timeline(timeline.model_dump_json()) == timeline
+
+
+def test_a_judgement_known_only_to_the_day_is_refused_with_the_fix() -> None:
+    text = _timeline("[{judgement: rhi_refused_by_child, at: 2024-04-04}]")
+    with pytest.raises(TimelineError) as caught:
+        parse_timeline(text, "t.yaml")
+    assert [p.format() for p in caught.value.problems] == [
+        "t.yaml:8:56: episodes[0].judgements[0].at: a judgement's 'at' needs a time of day (it "
+        "sets when a duty arises); give the time, or leave 'at' out if it is not known, got "
+        "text [schema.day_only]",
+    ]

@@ -39,6 +39,7 @@ from pydantic import (
     StrictBool,
     ValidationInfo,
     field_serializer,
+    field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
@@ -200,6 +201,18 @@ class Judgement(_Model):
     by: str | None = Field(
         default=None, pattern=r"^[a-z][a-z0-9_]*$", description="The role that made it."
     )
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _with_a_time(cls, value: object) -> object:
+        """A judgement's moment moves when a duty arises: a date alone is not precise enough."""
+        if _day_only(value):
+            raise PydanticCustomError(
+                "day_only",
+                "a judgement's 'at' needs a time of day (it sets when a duty arises); give the "
+                "time, or leave 'at' out if it is not known",
+            )
+        return value
 
 
 class Episode(_Model):
