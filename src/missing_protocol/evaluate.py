@@ -630,6 +630,34 @@ def _awaited(rule: RulePlan, ep: _Episode, history: History) -> tuple[tuple[str,
     return tuple(found)
 
 
+def _waiting(
+    plan: Plan, ep: _Episode, history: History
+) -> tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]:
+    """Judgement rules whose condition does not hold but would, and the judgements awaited.
+
+    For rules that do not count episodes this depends only on the fact tuple, and is
+    remembered per tuple (as which rules apply is).
+    """
+
+    def find(rules: Sequence[RulePlan]) -> tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]:
+        found = []
+        for rule_plan in rules:
+            if rule_plan.when.test(ep.values, history, ep.position):
+                continue
+            awaiting = _awaited(rule_plan, ep, history)
+            if awaiting:
+                found.append((rule_plan, awaiting))
+        return tuple(found)
+
+    static = plan.awaited.get(
+        ep.values, lambda: find([r for r in plan.judgement_rules if not r.when.counts])
+    )
+    counting = [r for r in plan.judgement_rules if r.when.counts]
+    if not counting:
+        return static
+    return tuple(sorted(static + find(counting), key=lambda item: item[0].order))
+
+
 def _episode_pending(
     plan: Plan,
     ep: _Episode,
@@ -640,12 +668,7 @@ def _episode_pending(
     cap: int,
 ) -> None:
     """Rules fired for this episode that wait on a judgement or outcome not recorded."""
-    for rule_plan in plan.judgement_rules:
-        if rule_plan.when.test(ep.values, history, ep.position):
-            continue
-        awaiting = _awaited(rule_plan, ep, history)
-        if not awaiting:
-            continue
+    for rule_plan, awaiting in _waiting(plan, ep, history):
         fired, _ = _firings(rule_plan, ep, as_of_u, cap)
         if not fired:
             continue

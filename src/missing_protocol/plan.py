@@ -33,7 +33,7 @@ import itertools
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from threading import Lock
 
 from .calendar import UTC, Duration, shift_back
@@ -319,6 +319,30 @@ def code_subsets(codes: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     )
 
 
+Awaited = tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]
+
+
+class AwaitedMemo:
+    """Which judgement rules wait on what, per fact tuple: remembered, bounded, thread-safe."""
+
+    __slots__ = ("_found", "_lock", "_size")
+
+    def __init__(self, size: int = 4096) -> None:
+        self._found: dict[FactTuple, Awaited] = {}
+        self._lock = Lock()
+        self._size = size
+
+    def get(self, key: FactTuple, compute: Callable[[], Awaited]) -> Awaited:
+        found = self._found.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                if len(self._found) >= self._size:
+                    self._found.clear()
+                self._found[key] = found
+        return found
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """Everything evaluation needs of one protocol, derived once."""
@@ -334,6 +358,8 @@ class Plan:
     applicable: _Memo
     # Rules whose condition tests judgements: they may be pending on one not recorded.
     judgement_rules: tuple[RulePlan, ...] = ()
+    # For those that do not count episodes: which wait on what, per fact tuple.
+    awaited: AwaitedMemo = field(default_factory=AwaitedMemo)
 
 
 class _Memo:
