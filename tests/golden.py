@@ -16,6 +16,8 @@ Each case file holds::
           responsible: childrens_society   # optional
       upcoming:                 # optional: the exact upcoming list
         - {rule: strategy_meeting_28_days, at: 2024-04-26T21:30:00+01:00}
+      pending:                  # optional: the exact list of actions awaiting a judgement
+        - {rule: rhi_refused_information_from_parents, awaiting: [[rhi_refused_by_child]]}
     # or, instead of expect:
     expect_error: timeline.unknown_category   # the code of the single problem
 
@@ -32,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from missing_protocol import InputError, evaluate, load_protocol
+from missing_protocol import Evaluation, InputError, evaluate, load_protocol
 from missing_protocol.errors import TimelineError
 from missing_protocol.loading import parse_document, validate_document
 from missing_protocol.timeline import Timeline, london_datetime
@@ -40,7 +42,7 @@ from missing_protocol.timeline import Timeline, london_datetime
 CASES = Path(__file__).parent / "cases"
 
 CASE_KEYS = {"note", "protocol", "as_of", "timeline", "expect", "expect_error"}
-EXPECT_KEYS = {"episodes", "actions", "upcoming"}
+EXPECT_KEYS = {"episodes", "actions", "upcoming", "pending"}
 ACTION_KEYS = {"id", "status", "due", "responsible", "triggered", "recipient"}
 
 
@@ -145,7 +147,17 @@ def run_case(case: Case) -> set[str]:
         assert sorted(got_up, key=str) == sorted(want_up, key=str), (
             f"{case.name}: upcoming differ:\n  got  {[(r, t.isoformat()) for r, t in got_up]}"
         )
+    _check_pending(case, expect, result)
     return {a.rule_id for a in result.actions} | {u.rule_id for u in result.upcoming}
+
+
+def _check_pending(case: Case, expect: dict[str, Any], result: Evaluation) -> None:
+    """The actions awaiting a judgement, in order, with what each awaits (when the case says)."""
+    if "pending" not in expect:
+        return
+    got = [(p.rule_id, [list(s) for s in p.awaiting]) for p in result.pending]
+    want = [(p["rule"], p["awaiting"]) for p in expect["pending"]]
+    assert got == want, f"{case.name}: pending differ:\n  got  {got}"
 
 
 def dump_expectation(protocol_id: str, timeline_yaml: str, as_of: str) -> str:
@@ -167,4 +179,9 @@ def dump_expectation(protocol_id: str, timeline_yaml: str, as_of: str) -> str:
     lines.append("  upcoming:")
     for u in result.upcoming:
         lines.append(f"    - {{rule: {u.rule_id}, at: {u.triggers_at.isoformat()}}}")
+    if result.pending:
+        lines.append("  pending:")
+        for p in result.pending:
+            awaiting = ", ".join("[" + ", ".join(s) + "]" for s in p.awaiting)
+            lines.append(f"    - {{rule: {p.rule_id}, awaiting: [{awaiting}]}}")
     return "\n".join(lines)

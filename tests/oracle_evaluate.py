@@ -29,6 +29,7 @@ give the same output, whatever the order of episodes and events in the input.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -50,6 +51,7 @@ from missing_protocol.compiled import (
     Moment,
     OfficeHours,
     PhasedTrigger,
+    Pred,
     Protocol,
     Recorded,
     RecordedTrigger,
@@ -57,7 +59,14 @@ from missing_protocol.compiled import (
     Rule,
     UngradedRisk,
 )
-from missing_protocol.conditions import EpisodeStub, Facts, FactValue, describe, holds
+from missing_protocol.conditions import (
+    EpisodeStub,
+    Facts,
+    FactValue,
+    atoms,
+    describe,
+    holds,
+)
 from missing_protocol.errors import Problem, TimelineError
 from missing_protocol.facts import FactName, PoliceRisk, police_risk_rank
 from missing_protocol.office_hours import routing_reason
@@ -70,6 +79,7 @@ from missing_protocol.results import (
     Evaluation,
     FactChangeApplied,
     FactUsed,
+    PendingAction,
     RequiredAction,
     UpcomingAction,
 )
@@ -204,7 +214,7 @@ def _classify(
         values = _base_facts(timeline, episode)
         reported = episode.reported_at if _known(episode.reported_at, as_of) else None
         returned = episode.returned_at if _known(episode.returned_at, as_of) else None
-        _who_reported(values, episode, reported, as_of)
+        _as_known(values, episode, reported, as_of)
         facts = Facts(values, episode.started_at, ())
         if episode.category is not None:
             if episode.category not in known:
@@ -302,6 +312,20 @@ def _classify(
     return views
 
 
+def _as_known(
+    values: dict[FactName, FactValue],
+    episode: Episode,
+    reported: dt.datetime | None,
+    as_of: dt.datetime,
+) -> None:
+    """Set the facts that depend on what is known at ``as_of``: the report to the police and
+    the judgements recorded by then (those undated always)."""
+    _who_reported(values, episode, reported, as_of)
+    values[FactName.JUDGEMENTS] = frozenset(
+        item.judgement for item in episode.judgements if item.at is None or _known(item.at, as_of)
+    )
+
+
 def _who_reported(
     values: dict[FactName, FactValue],
     episode: Episode,
@@ -364,7 +388,7 @@ def _changes(
                 given = earlier.category
         values = _base_facts(timeline, episode)
         values[FactName.POLICE_RISK] = police_risk_rank(risk) if risk is not None else None
-        _who_reported(values, episode, reported, as_of)
+        _as_known(values, episode, reported, as_of)
         path = f"episodes[{index}].changes[{number}]"
         names = {c.id for c in protocol.categories}
         if given is not None:
@@ -956,6 +980,101 @@ def _assign(
     return done
 
 
+def _named_judgements(rule: Rule) -> list[str]:
+    """The judgement codes the rule's condition names, sorted."""
+    named: set[str] = set()
+    for atom in atoms(rule.when):
+        if isinstance(atom, Pred) and atom.fact is FactName.JUDGEMENTS:
+            if isinstance(atom.value, frozenset):
+                named |= {str(v) for v in atom.value}
+            else:
+                named.add(str(atom.value))
+    return sorted(named)
+
+
+def _waited(rule: Rule, ep: _Episode, fired: list[_Firing], as_of: dt.datetime) -> list[_Firing]:
+    """A duty conditional on judgements arises no earlier than the latest of them was made."""
+    names = _named_judgements(rule)
+    made = [
+        (item.at, item.judgement)
+        for item in ep.source.judgements
+        if item.judgement in names and item.at is not None and _known(item.at, as_of)
+    ]
+    if not made:
+        return fired
+    latest_u = max(_u(at) for at, _ in made)
+    code = min(code for at, code in made if _u(at) == latest_u)
+    at = next(at for at, c in made if c == code)
+    return [
+        replace(
+            firing,
+            at=at,
+            description=f"{firing.description}; required from when {code} was recorded "
+            f"({_stamp(at)})",
+        )
+        if _u(firing.at) < latest_u
+        else firing
+        for firing in fired
+    ]
+
+
+def _awaiting(rule: Rule, facts: Facts) -> tuple[tuple[str, ...], ...]:
+    """The smallest sets of judgements not recorded that would make the condition hold."""
+    assert rule.when is not None
+    recorded = facts.values[FactName.JUDGEMENTS]
+    assert isinstance(recorded, frozenset)
+    names = _named_judgements(rule)
+    found: list[tuple[str, ...]] = []
+    for size in range(1, len(names) + 1):
+        for subset in itertools.combinations(names, size):
+            if set(subset) & recorded:
+                continue
+            if any(set(smaller) <= set(subset) for smaller in found):
+                continue
+            values = dict(facts.values)
+            values[FactName.JUDGEMENTS] = recorded | set(subset)
+            if holds(rule.when, Facts(values, facts.started_at, facts.history))[0]:
+                found.append(subset)
+    return tuple(found)
+
+
+def _pending_for(
+    *,
+    protocol: Protocol,
+    rule: Rule,
+    ep: _Episode,
+    evidence: Sequence[_Evidence],
+    as_of: dt.datetime,
+) -> Iterator[PendingAction]:
+    """The rule, fired for the episode, waiting on a judgement or outcome not recorded:
+    judged on the episode's facts as they stand at ``as_of``."""
+    if rule.when is None or not _named_judgements(rule):
+        return
+    latest = _facts_of(ep, len(ep.segments))
+    if holds(rule.when, latest)[0]:
+        return
+    awaiting = _awaiting(rule, latest)
+    if not awaiting:
+        return
+    fired = _waited(rule, ep, _firings(rule, ep, as_of, evidence)[0], as_of)
+    if not fired:
+        return
+    responsible, _ = _responsible(protocol, rule, latest)
+    for recipient in rule.recipients:
+        yield PendingAction(
+            kind=rule.action,
+            rule_id=rule.id,
+            episode_id=ep.source.id,
+            obligation=rule.obligation.value,
+            responsible=responsible,
+            recipient=recipient,
+            triggered_at=fired[0].at,
+            awaiting=awaiting,
+            condition=describe(rule.when),
+            citation=CitationOut(protocol.id, rule.citation.section, rule.citation.quote),
+        )
+
+
 def _actions_for(
     *,
     protocol: Protocol,
@@ -981,6 +1100,12 @@ def _actions_for(
         fired, upcoming = _firings(rule, ep, as_of, evidence)
         kept = [(firing, why, ep.facts) for firing in fired]
         facts = ep.facts
+    kept = [
+        (waited, why, fired_facts)
+        for waited, (_, why, fired_facts) in zip(
+            _waited(rule, ep, [firing for firing, _, _ in kept], as_of), kept, strict=True
+        )
+    ]
     responsible, reason = _responsible(protocol, rule, facts)
     recipients = rule.recipients
     if kept or upcoming is not None:
@@ -1182,6 +1307,7 @@ def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Eval
     evidence = _evidence(timeline, views, as_of)
     actions: list[RequiredAction] = []
     upcoming: list[UpcomingAction] = []
+    pending: list[PendingAction] = []
     for ep in views:
         for rule in protocol.rules:
             found = _actions_for(
@@ -1197,9 +1323,15 @@ def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Eval
                     actions.append(item)
                 else:
                     upcoming.append(item)
+            pending.extend(
+                _pending_for(protocol=protocol, rule=rule, ep=ep, evidence=evidence, as_of=as_of)
+            )
     rule_order = {rule.id: n for n, rule in enumerate(protocol.rules)}
     actions.sort(key=lambda a: (_u(a.triggered_at), rule_order[a.rule_id], a.episode_id, a.id))
     upcoming.sort(key=lambda u: (_u(u.triggers_at), rule_order[u.rule_id], u.episode_id))
+    pending.sort(
+        key=lambda p: (_u(p.triggered_at), rule_order[p.rule_id], p.episode_id, p.recipient or "")
+    )
     return Evaluation(
         schema_version=RESULT_SCHEMA_VERSION,
         protocol_id=protocol.id,
@@ -1209,4 +1341,5 @@ def evaluate(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> Eval
         episodes=tuple(view.result for view in views),
         actions=tuple(actions),
         upcoming=tuple(upcoming),
+        pending=tuple(pending),
     )

@@ -60,7 +60,7 @@ def test_explain_shows_rule_facts_citation_and_arithmetic() -> None:
         "Action camden:C-1001:E-1:return_interview_72h",
         "  return home interview (must), episode E-1 [return_home_interview]",
         "  responsible: the Children's Society [childrens_society]"
-        " (rhi_conductor option 1: age >= 12)",
+        " (rhi_conductor option 2: age >= 12)",
         "  status as at Fri 05 Apr 2024 12:00 BST: met_late (done Wed 03 Apr 2024 11:00 BST)",
     ]
     assert (

@@ -61,6 +61,7 @@ def _same(protocol: Protocol, timeline: Timeline, as_of: dt.datetime) -> None:
     compact = evaluate_compact(protocol, timeline, as_of)
     assert compact.episodes == full.episodes
     assert compact.upcoming == len(full.upcoming)
+    assert compact.pending == len(full.pending)
     assert [tuple(row) for row in compact.rows] == [
         (
             a.id,

@@ -56,13 +56,14 @@ if TYPE_CHECKING:
         ActionStatus,
         CompactEvaluation,
         Evaluation,
+        PendingAction,
         RequiredAction,
         UpcomingAction,
         evaluation_json_schema,
         to_json,
         to_jsonable,
     )
-    from .timeline import Child, Episode, RecordedEvent, Timeline
+    from .timeline import Child, Episode, Judgement, RecordedEvent, Timeline
     from .verify import Finding, check_citations, verify_protocol
 
 __version__ = "0.1.0"
@@ -79,8 +80,10 @@ __all__ = [
     "Evaluation",
     "Finding",
     "InputError",
+    "Judgement",
     "Limits",
     "MissingProtocolError",
+    "PendingAction",
     "Problem",
     "Protocol",
     "RecordedEvent",
@@ -153,13 +156,14 @@ _MODULES = {
         "ActionStatus",
         "CompactEvaluation",
         "Evaluation",
+        "PendingAction",
         "RequiredAction",
         "UpcomingAction",
         "evaluation_json_schema",
         "to_json",
         "to_jsonable",
     ),
-    "timeline": ("Child", "Episode", "RecordedEvent", "Timeline"),
+    "timeline": ("Child", "Episode", "Judgement", "RecordedEvent", "Timeline"),
     "verify": ("Finding", "check_citations", "verify_protocol"),
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}

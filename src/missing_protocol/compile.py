@@ -26,6 +26,10 @@ position, and nothing is built if there are any. The passes, in order:
     out-of-hours routing has office hours to route by, names known roles, is
     not set on a recurring trigger, and changes recipients only of a rule that
     has them; a deadline's second bound is a different duration.
+``check_judgement_rules``
+    a rule's condition names at most a few judgements, and not on a recurring
+    trigger. (``check_conditions`` checks each judgement named is shared or
+    declared under ``extra_judgements``.)
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from .calendar import approximate_hours
 from .errors import Problem, RuleFileError
 from .facts import FACTS, FactName, FactType, PoliceRisk, police_risk_rank
 from .loading import SourceMap
-from .vocabulary import ACTION_KINDS, ROLES
+from .vocabulary import ACTION_KINDS, JUDGEMENTS, ROLES
 
 __all__ = ["PASSES", "compile_rule_file"]
 
@@ -68,6 +72,10 @@ class _Context:
     @property
     def kinds(self) -> set[str]:
         return set(ACTION_KINDS) | set(self.file.extra_action_kinds)
+
+    @property
+    def judgements(self) -> set[str]:
+        return set(JUDGEMENTS) | set(self.file.extra_judgements)
 
 
 def _conditions(ctx: _Context) -> Iterator[tuple[s.Condition, Path]]:
@@ -158,6 +166,18 @@ def unique_ids(ctx: _Context) -> Iterator[Problem]:
                 f"action kind {name!r} is already in the shared vocabulary; "
                 "remove it from extra_action_kinds",
                 ("extra_action_kinds", name),
+            )
+    yield from _redefined_judgements(ctx)
+
+
+def _redefined_judgements(ctx: _Context) -> Iterator[Problem]:
+    for name in ctx.file.extra_judgements:
+        if name in JUDGEMENTS:
+            yield ctx.problem(
+                "redefined_name",
+                f"judgement {name!r} is already in the shared vocabulary; "
+                "remove it from extra_judgements",
+                ("extra_judgements", name),
             )
 
 
@@ -305,6 +325,9 @@ def _check_predicate(ctx: _Context, pred: s.Predicate, path: Path) -> Iterator[P
             (*path, op),
         )
         return
+    if pred.fact is FactName.JUDGEMENTS:
+        yield from _check_judgements(ctx, pred, path)
+        return
     raw = pred.value
     values = raw if isinstance(raw, list) else [raw]
     for value in values:
@@ -350,6 +373,54 @@ def _check_value(
             f"expected one of {', '.join(domain)}"
         )
     return None
+
+
+def _check_judgements(ctx: _Context, pred: s.Predicate, path: Path) -> Iterator[Problem]:
+    """Each judgement named is shared or declared under extra_judgements."""
+    raw = pred.value
+    for value in raw if isinstance(raw, list) else [raw]:
+        if value not in ctx.judgements:
+            yield ctx.problem(
+                "unknown_judgement",
+                f"unknown judgement {value!r}{_closest(str(value), ctx.judgements)} "
+                "(declare the protocol's own judgements under extra_judgements, with who "
+                "makes each and where it is recorded)",
+                (*path, pred.operator),
+            )
+
+
+#: The most judgement codes one rule's condition may name (pending rules try each subset).
+MAX_JUDGEMENTS_PER_RULE = 6
+
+
+def check_judgement_rules(ctx: _Context) -> Iterator[Problem]:
+    """A rule names few judgements, and none on a recurring trigger (they would move its timing)."""
+    for i, rule in enumerate(ctx.file.rules):
+        if rule.when is None:
+            continue
+        named = {
+            str(v)
+            for node, _ in _walk(rule.when, ("rules", i, "when"))
+            if isinstance(node, s.Predicate) and node.fact is FactName.JUDGEMENTS
+            for v in (node.value if isinstance(node.value, list) else [node.value])
+        }
+        if not named:
+            continue
+        if len(named) > MAX_JUDGEMENTS_PER_RULE:
+            yield ctx.problem(
+                "too_many_judgements",
+                f"the condition names {len(named)} judgements; at most "
+                f"{MAX_JUDGEMENTS_PER_RULE} may be named in one rule: split the rule",
+                ("rules", i, "when"),
+            )
+        if isinstance(rule.trigger, s.RecurringTrigger):
+            yield ctx.problem(
+                "judgement_on_recurring",
+                "a condition on judgements cannot be used with a recurring trigger (a "
+                "judgement moves the moment a duty arises, and a series has many); trigger "
+                "the rule on an episode moment or on time elapsed",
+                ("rules", i, "trigger"),
+            )
 
 
 def check_conditions(ctx: _Context) -> Iterator[Problem]:
@@ -610,6 +681,7 @@ PASSES: tuple[tuple[str, Callable[[_Context], Iterable[Problem]]], ...] = (
     ("check_timing", check_timing),
     ("check_fact_versions", check_fact_versions),
     ("check_moments_and_hours", check_moments_and_hours),
+    ("check_judgement_rules", check_judgement_rules),
 )
 
 
@@ -870,6 +942,7 @@ def _build(ctx: _Context) -> c.Protocol:
             for x in f.accepted_warnings
         ),
         office_hours=_office_hours(f.office_hours, ref("office_hours")),
+        judgements=MappingProxyType({**JUDGEMENTS, **f.extra_judgements}),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -378,6 +378,8 @@ class Protocol:
     accepted_warnings: tuple[AcceptedWarning, ...] = ()
     office_hours: OfficeHours | None = None
     ungraded: tuple[UngradedRisk, ...] = ()
+    # Judgement codes conditions may name (shared and extra), with what each means.
+    judgements: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __reduce__(self) -> tuple[Callable[..., Protocol], tuple[object, ...]]:
         # Read-only mappings do not pickle: send them as dicts, and wrap them again.

@@ -34,7 +34,7 @@ import datetime as dt
 import gc
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from .calendar import UTC, Duration, Unit, add_duration, to_london, working_days_after
@@ -52,7 +52,7 @@ from .compiled import (
     RecurringTrigger,
     Rule,
 )
-from .conditions import EpisodeStub, Facts, FactValue
+from .conditions import EpisodeStub, Facts, FactValue, describe
 from .errors import Problem, TimelineError
 from .facts import FactName, PoliceRisk
 from .limits import DEFAULT_LIMITS, Limits
@@ -81,6 +81,7 @@ from .results import (
     Evaluation,
     FactChangeApplied,
     FactUsed,
+    PendingAction,
     RequiredAction,
     UpcomingAction,
 )
@@ -174,6 +175,8 @@ class _Episode:
     fallbacks: frozenset[Moment] = frozenset()
     # Issue 10: the facts from each change known at as_of on (empty: no changes).
     segments: tuple[_Segment, ...] = ()
+    # When each judgement known at as_of was made (London, UTC), for those that say.
+    judged_at: dict[str, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -317,6 +320,7 @@ _FACT_ORDER = (
     FactName.REPORTED_BY,
     FactName.CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE,
     FactName.CATEGORIES,
+    FactName.JUDGEMENTS,
 )
 assert tuple(FACT_INDEX) == _FACT_ORDER, "the fact tuple must follow FactName's order"
 _CATEGORY = FACT_INDEX[FactName.CATEGORY]
@@ -386,11 +390,8 @@ def _classify(
         age = _age(born, episode.started_at.date())
         recorded = episode.police_risk
         rank = None if recorded is None else _RISKS.index(recorded)
-        who = _who_reported(episode, reported_u, as_of_u)
-        values = _facts(age, child, episode, reported=reported_at is not None, risk=rank)
-        # then every category of the episode, decided with the category
-        tail = (*_recorded_facts(timeline.child, episode), *who, None)
-        values += tail
+        tail, judged_at = _tail(timeline, episode, reported_u, as_of_u)
+        values = _facts(age, child, episode, reported=reported_at is not None, risk=rank) + tail
         if episode.category is not None:
             if episode.category not in plan.category_ids:
                 problems.append(
@@ -479,6 +480,7 @@ def _classify(
                 result,
                 fallbacks=fallbacks,
                 segments=segments,
+                judged_at=judged_at,
             )
         )
     if problems:
@@ -704,6 +706,34 @@ def _also_categories(
 _NO_HISTORY = History()
 
 
+def _tail(
+    timeline: Timeline, episode: Episode, reported_u: dt.datetime | None, as_of_u: dt.datetime
+) -> tuple[tuple[object, ...], dict[str, tuple[dt.datetime, dt.datetime]]]:
+    """The fact tuple after :func:`_facts`: issue 10's recorded facts, who reported, every
+    category (None: decided with the category) and the judgements known at ``as_of``; with
+    when each judgement was made."""
+    judged, judged_at = _judgements_known(episode, as_of_u)
+    who = _who_reported(episode, reported_u, as_of_u)
+    return (*_recorded_facts(timeline.child, episode), *who, None, judged), judged_at
+
+
+def _judgements_known(
+    episode: Episode, as_of_u: dt.datetime
+) -> tuple[frozenset[str], dict[str, tuple[dt.datetime, dt.datetime]]]:
+    """The judgement codes known at ``as_of`` (made by then, or undated), and when made."""
+    codes: set[str] = set()
+    made: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    for item in episode.judgements:
+        if item.at is None:
+            codes.add(item.judgement)
+            continue
+        instant = _utc(item.at)
+        if instant <= as_of_u:
+            codes.add(item.judgement)
+            made[item.judgement] = (item.at, instant)
+    return frozenset(codes), made
+
+
 def _known(
     moment: dt.datetime | None, as_of_u: dt.datetime
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -806,6 +836,9 @@ class _Firing:
     # for a firing moved to a change, the moment it would have fired without the change.
     segment: int = 0
     natural_u: dt.datetime | None = None
+    # The judgement the occurrence waited for (it fired when that was made), and the
+    # occurrence as its trigger alone would have fired it.
+    waited: tuple[str, _Firing] | None = None
 
 
 def _missing_at(ep: _Episode, instant: dt.datetime) -> bool:
@@ -1250,6 +1283,110 @@ class _Upcoming:
     firing: _Firing
 
 
+@dataclass(slots=True)
+class _Pending:
+    rule: RulePlan
+    ep: _Episode
+    recipient: str | None
+    responsible: str
+    firing: _Firing
+    awaiting: tuple[tuple[str, ...], ...]
+
+
+def _after_judgements(rule: RulePlan, ep: _Episode, fired: list[_Firing]) -> list[_Firing]:
+    """Occurrences moved to when the judgements the rule names were made, if later.
+
+    The latest recorded (and dated) judgement among those the condition names
+    sets the earliest moment the duty can arise.
+    """
+    latest: tuple[dt.datetime, str, dt.datetime] | None = None
+    for code in rule.judgements:
+        made = ep.judged_at.get(code)
+        if made is not None and (latest is None or made[1] > latest[0]):
+            latest = (made[1], code, made[0])
+    if latest is None:
+        return fired
+    at_u, code, at = latest
+    return [
+        replace(firing, at=at, at_u=at_u, waited=(code, firing)) if firing.at_u < at_u else firing
+        for firing in fired
+    ]
+
+
+def _awaited(
+    rule: RulePlan, values: FactTuple, history: History, position: int
+) -> tuple[tuple[str, ...], ...]:
+    """The smallest sets of unrecorded judgements that would make the rule's condition hold."""
+    index = FACT_INDEX[FactName.JUDGEMENTS]
+    recorded = values[index]
+    assert isinstance(recorded, frozenset)
+    found: list[tuple[str, ...]] = []
+    for subset in rule.judgement_subsets:
+        if not recorded.isdisjoint(subset):
+            continue
+        if any(set(smaller) <= set(subset) for smaller in found):
+            continue
+        if rule.when.test(_with(values, index, recorded | frozenset(subset)), history, position):
+            found.append(subset)
+    return tuple(found)
+
+
+def _waiting(
+    plan: Plan, values: FactTuple, history: History, position: int
+) -> tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]:
+    """Judgement rules whose condition does not hold on ``values`` but would, and the
+    judgements awaited.
+
+    For rules that do not count episodes this depends only on the fact tuple, and is
+    remembered per tuple (as which rules apply is).
+    """
+
+    def find(rules: Sequence[RulePlan]) -> tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]:
+        found = []
+        for rule_plan in rules:
+            if rule_plan.when.test(values, history, position):
+                continue
+            awaiting = _awaited(rule_plan, values, history, position)
+            if awaiting:
+                found.append((rule_plan, awaiting))
+        return tuple(found)
+
+    static = plan.awaited.get(
+        values, lambda: find([r for r in plan.judgement_rules if not r.when.counts])
+    )
+    counting = [r for r in plan.judgement_rules if r.when.counts]
+    if not counting:
+        return static
+    return tuple(sorted(static + find(counting), key=lambda item: item[0].order))
+
+
+def _episode_pending(
+    plan: Plan,
+    ep: _Episode,
+    *,
+    history: History,
+    evidence: dict[tuple[int, str], list[_Evidence]],
+    as_of_u: dt.datetime,
+    pending: list[_Pending],
+    cap: int,
+) -> None:
+    """Rules fired for this episode that wait on a judgement or outcome not recorded.
+
+    Judged on the episode's facts as they stand at ``as_of`` (after its last change known).
+    """
+    latest = _values_of(ep, len(ep.segments))
+    for rule_plan, awaiting in _waiting(plan, latest, history, ep.position):
+        fired, _ = _fire(
+            rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
+        )
+        if not fired:
+            continue
+        fired = _after_judgements(rule_plan, ep, fired)
+        responsible, _ = _responsible(rule_plan, latest, history, ep.position)
+        for recipient in rule_plan.rule.recipients:
+            pending.append(_Pending(rule_plan, ep, recipient, responsible, fired[0], awaiting))
+
+
 def _responsible(
     rule: RulePlan, values: FactTuple, history: History, position: int
 ) -> tuple[str, str]:
@@ -1315,6 +1452,8 @@ def _episode_actions(
             fired, next_firing = _judged(rule_plan, ep, history, fired, next_firing)
         if not fired and next_firing is None:
             continue
+        if rule_plan.judgements and fired:
+            fired = _after_judgements(rule_plan, ep, fired)
         first = fired[0] if fired else next_firing
         assert first is not None
         responsible, reason = _responsible(
@@ -1405,6 +1544,7 @@ class _Run:
     found: list[_Found]
     upcoming: list[_Upcoming]
     evidence: dict[tuple[int, str], list[_Evidence]] = field(default_factory=dict)
+    pending: list[_Pending] = field(default_factory=list)
 
 
 def _check_span(timeline: Timeline, as_of_u: dt.datetime, limits: Limits) -> None:
@@ -1458,9 +1598,22 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Lim
             upcoming=upcoming,
             cap=limits.occurrences_per_rule,
         )
+    pending: list[_Pending] = []
+    if plan.judgement_rules:
+        for ep in views:
+            _episode_pending(
+                plan,
+                ep,
+                history=history,
+                evidence=evidence,
+                as_of_u=as_of_u,
+                pending=pending,
+                cap=limits.occurrences_per_rule,
+            )
     found.sort(key=lambda f: (f.firing.at_u, f.rule.order, f.ep.source.id, f.id))
     upcoming.sort(key=lambda u: (u.firing.at_u, u.rule.order, u.ep.source.id))
-    return _Run(as_of, views, history, found, upcoming, evidence)
+    pending.sort(key=lambda p: (p.firing.at_u, p.rule.order, p.ep.source.id, p.recipient or ""))
+    return _Run(as_of, views, history, found, upcoming, evidence, pending)
 
 
 # --- explanation, made only for the full result ---------------------------------
@@ -1604,6 +1757,34 @@ def _dual_trace(
     )
 
 
+def _waited_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
+    """How the trigger fired, and the judgement it then waited for, if any."""
+    if firing.waited is None:
+        return _trigger_text(rule, ep, firing)
+    code, fired = firing.waited
+    return (
+        f"{_trigger_text(rule, ep, fired)}; required from when {code} was recorded "
+        f"({_stamp(firing.at)})"
+    )
+
+
+def _pending(item: _Pending) -> PendingAction:
+    rule = item.rule
+    assert rule.rule.when is not None
+    return PendingAction(
+        kind=rule.action,
+        rule_id=rule.rule.id,
+        episode_id=item.ep.source.id,
+        obligation=rule.obligation,
+        responsible=item.responsible,
+        recipient=item.recipient,
+        triggered_at=item.firing.at,
+        awaiting=item.awaiting,
+        condition=describe(rule.rule.when),
+        citation=rule.citation,
+    )
+
+
 def _explained(run: _Run, item: _Found) -> RequiredAction:
     rule_plan, ep, firing = item.rule, item.ep, item.firing
     rule = rule_plan.rule
@@ -1622,7 +1803,7 @@ def _explained(run: _Run, item: _Found) -> RequiredAction:
         occurrence=firing.occurrence,
         status=item.status,
         met_at=item.met[1] if item.met else None,
-        trigger=_trigger_text(rule_plan, ep, firing),
+        trigger=_waited_text(rule_plan, ep, firing),
         facts=_facts_used(rule_plan, ep, run.history, firing),
         deadline=_trace(rule_plan, ep, firing),
         citation=rule_plan.citation,
@@ -1725,6 +1906,7 @@ def _evaluation(
         episodes=tuple(view.result for view in run.views),
         actions=tuple(_explained(run, item) for item in run.found),
         upcoming=tuple(_upcoming(item) for item in run.upcoming),
+        pending=tuple(_pending(item) for item in run.pending),
     )
 
 
@@ -1774,6 +1956,7 @@ def _compact(
         episodes=tuple(view.result for view in run.views),
         rows=rows,
         upcoming=len(run.upcoming),
+        pending=len(run.pending),
     )
 
 

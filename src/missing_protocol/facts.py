@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .vocabulary import JUDGEMENTS
+
 __all__ = [
     "FACTS",
     "AwayIncident",
@@ -258,6 +260,7 @@ class FactName(StrEnum):
     REPORTED_BY = "reported_by"
     CARER_REPORTED_BEFORE_PROFESSIONAL_AWARE = "carer_reported_before_professional_aware"
     CATEGORIES = "categories"
+    JUDGEMENTS = "judgements"
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,6 +467,14 @@ FACTS: dict[FactName, FactSpec] = {
             None,
             "Every category the episode is in: its category, and those it is in at the same "
             "time (an absconder under 16 is both a missing child and an absconder).",
+        ),
+        FactSpec(
+            FactName.JUDGEMENTS,
+            FactType.SET,
+            tuple(JUDGEMENTS),
+            "Judgements and outcomes recorded on the episode by the time of evaluation "
+            "(timeline schema version 3), the shared ones here and a protocol's "
+            "extra_judgements; one not recorded is not assumed.",
         ),
     )
 }

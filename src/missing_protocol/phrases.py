@@ -64,6 +64,7 @@ from missing_protocol.vocabulary import Obligation, Topic
 
 __all__ = [
     "FACT_LABELS",
+    "JUDGEMENT_LABELS",
     "KIND_LABELS",
     "MOMENT_LABELS",
     "OBLIGATION_LABELS",
@@ -148,6 +149,7 @@ FACT_LABELS: Final = MappingProxyType(
             "parent or carer reported before a professional knew"
         ),
         FactName.CATEGORIES.value: "categories",
+        FactName.JUDGEMENTS.value: "judgements and outcomes recorded",
         "episode_count": "number of episodes",
         "condition": "condition",
     }
@@ -234,6 +236,24 @@ _RECORDED_VALUE_LABELS: Mapping[str, Mapping[str, str]] = {
     },
 }
 
+#: Shared judgements as clauses ("recorded that ..."); a protocol's own are read by code.
+JUDGEMENT_LABELS: Final = MappingProxyType(
+    {
+        "rhi_refused_by_child": "the child refused the return home interview",
+        "rhi_consent_refused_by_parents": (
+            "the parents refused consent to the return home interview"
+        ),
+        "rhi_safeguarding_concerns": "the return home interview found safeguarding concerns",
+        "rhi_exploitation_concerns": "the return home interview found signs of exploitation",
+        "early_help_would_benefit": "the worker considers early help would benefit the family",
+        "family_consents_to_early_help": "the family consents to early help",
+        "child_fraser_competent": "the child is Fraser competent",
+        "unmet_needs_identified": "the risk assessment found unmet needs",
+        "no_immediate_safeguarding_concerns": "there are no immediate safeguarding concerns",
+        "informing_parents_inappropriate": "telling the parents is not appropriate",
+    }
+)
+
 VALUE_LABELS: Final = MappingProxyType(
     {
         FactName.CASE_STATUS.value: {
@@ -296,6 +316,7 @@ VALUE_LABELS: Final = MappingProxyType(
             Concern.COMPLEX_RISK.value: "complex risk",
             Concern.OUT_OF_CHARACTER.value: "out of character",
         },
+        FactName.JUDGEMENTS.value: JUDGEMENT_LABELS,
         **{fact.value: {"true": yes, "false": no} for fact, (yes, no) in _BOOLEANS.items()},
         **_RECORDED_VALUE_LABELS,
     }
@@ -410,6 +431,20 @@ KIND_LABELS: Final = MappingProxyType(
         "verify_police_report": "check with the police that the child was reported",
         "located_runaway_response": "out-of-hours response to a located runaway",
         "vulnerable_adult_assessment": "assess under the vulnerable adults' protocols",
+        # kinds of the judgement and outcome rules (issue 10)
+        "record_placement_to_be_sought": "minute that a placement will be sought",
+        "identify_alternative_interviewer": "find another interviewer",
+        "information_from_parents": "get information from the parents",
+        "return_interview_record": "complete the return interview record",
+        "service_referral": "refer on to a service",
+        "early_help_referral": "refer for early help",
+        "escalation_policy": "follow the escalation policy",
+        "explore_direct_rhi": "explore an interview directly with the child",
+        "alternative_placement_discussion": "discuss where the child can go",
+        "intelligence_checks": "intelligence checks on proposed carers",
+        "intervention_decision": "decide on an intervention",
+        "safeguarding_procedures": "safeguarding procedures",
+        "agree_contact_professional": "agree who keeps in contact",
     }
 )
 
@@ -535,6 +570,7 @@ _PREFIXES = {
     FactName.CATEGORY: ("classed as", "not classed as"),
     FactName.CATEGORIES: ("classed (among others) as", "not classed as"),
     FactName.POLICE_RISK: ("police risk", "police risk not"),
+    FactName.JUDGEMENTS: ("recorded that", "not recorded that"),
 }
 _AGE = {"lt": "under {}", "le": "aged {} or under", "gt": "over {}", "ge": "aged {} or over"}
 _RISK = {
@@ -760,6 +796,15 @@ def _recorded_anchors(trigger: Trigger, deadline: Deadline) -> Iterator[Recorded
         yield deadline.anchor
 
 
+def _declared_judgement(protocol: Protocol, fact: str, value: str) -> bool:
+    """A protocol's own judgement: described in its extra_judgements, read by its code."""
+    return (
+        fact == FactName.JUDGEMENTS.value
+        and value in protocol.judgements
+        and value not in JUDGEMENT_LABELS
+    )
+
+
 def unlabelled(protocol: Protocol) -> list[str]:
     """Every code ``protocol`` uses that has no label here, as ``what: code``; sorted."""
     tables: dict[str, Mapping[str, object]] = {
@@ -773,6 +818,8 @@ def unlabelled(protocol: Protocol) -> list[str]:
     for what, code in _codes(protocol):
         if what == "value":
             fact, _, value = code.partition("=")
+            if _declared_judgement(protocol, fact, value):
+                continue
             if value not in VALUE_LABELS.get(fact, {}):
                 missing.add(f"{what}: {code}")
         elif code not in tables[what]:

@@ -29,6 +29,7 @@ a protocol sent to another process builds its plan there on first use.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -78,7 +79,9 @@ __all__ = [
     "Why",
     "allocator",
     "anchor_position",
+    "code_subsets",
     "fact_tuple",
+    "judgement_codes",
     "plan_for",
 ]
 
@@ -422,6 +425,51 @@ class RulePlan:
     kinds: tuple[str, ...] = ()
     other_roles: frozenset[str] = frozenset()
     alternatives: tuple[tuple[Alternative, CondPlan], ...] = ()
+    # The judgement codes the condition names, sorted, and every non-empty subset of
+    # them, smallest first then in order: empty unless the condition tests judgements.
+    judgements: tuple[str, ...] = ()
+    judgement_subsets: tuple[tuple[str, ...], ...] = ()
+
+
+def judgement_codes(cond: Cond | None) -> tuple[str, ...]:
+    """The judgement codes a condition names (under any operator), sorted."""
+    named: set[str] = set()
+    for atom in atoms(cond):
+        if isinstance(atom, Pred) and atom.fact is FactName.JUDGEMENTS:
+            value = atom.value
+            named |= {str(v) for v in value} if isinstance(value, frozenset) else {str(value)}
+    return tuple(sorted(named))
+
+
+def code_subsets(codes: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Every non-empty subset of ``codes`` (sorted), smallest first, then in order."""
+    return tuple(
+        combo for size in range(1, len(codes) + 1) for combo in itertools.combinations(codes, size)
+    )
+
+
+Awaited = tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]
+
+
+class AwaitedMemo:
+    """Which judgement rules wait on what, per fact tuple: remembered, bounded, thread-safe."""
+
+    __slots__ = ("_found", "_lock", "_size")
+
+    def __init__(self, size: int = 4096) -> None:
+        self._found: dict[FactTuple, Awaited] = {}
+        self._lock = Lock()
+        self._size = size
+
+    def get(self, key: FactTuple, compute: Callable[[], Awaited]) -> Awaited:
+        found = self._found.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                if len(self._found) >= self._size:
+                    self._found.clear()
+                self._found[key] = found
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +489,10 @@ class Plan:
     ungraded: tuple[tuple[CondPlan, int, str, str], ...] = ()
     # Issue 10: per category, the categories an episode of it is also in (id, condition, reason).
     also: Mapping[str, tuple[tuple[str, CondPlan, str], ...]] = field(default_factory=dict)
+    # Rules whose condition tests judgements: they may be pending on one not recorded.
+    judgement_rules: tuple[RulePlan, ...] = ()
+    # For those that do not count episodes: which wait on what, per fact tuple.
+    awaited: AwaitedMemo = field(default_factory=AwaitedMemo)
 
 
 class _Memo:
@@ -484,6 +536,7 @@ def _build(protocol: Protocol) -> Plan:
             )
             reason = f"no option of {allocation.id} applies"
         trigger = rule.trigger
+        codes = judgement_codes(rule.when)
         rules.append(
             RulePlan(
                 rule=rule,
@@ -507,6 +560,8 @@ def _build(protocol: Protocol) -> Plan:
                         trigger.alternatives if isinstance(trigger, FirstOf) else ()
                     )
                 ),
+                judgements=codes,
+                judgement_subsets=code_subsets(codes),
             )
         )
     floors = []
@@ -535,6 +590,7 @@ def _build(protocol: Protocol) -> Plan:
         static_rules=tuple(r for r in rules if not r.when.counts),
         counting_rules=tuple(r for r in rules if r.when.counts),
         applicable=_Memo(),
+        judgement_rules=tuple(r for r in rules if r.judgements),
         ungraded=_ungraded(protocol),
         also=_also(protocol),
     )

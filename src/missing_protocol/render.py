@@ -29,7 +29,7 @@ from .conditions import describe
 from .facts import FACTS, FactType
 from .office_hours import describe_office_hours
 from .versions import SINCE
-from .vocabulary import ACTION_KINDS, ROLES, Topic
+from .vocabulary import ACTION_KINDS, JUDGEMENTS, ROLES, Topic
 
 __all__ = [
     "describe_deadline",
@@ -153,6 +153,7 @@ def render_rule_language_tables() -> str:
     lines += _table(["kind", "meaning"], ((f"`{k}`", v) for k, v in ACTION_KINDS.items()))
     lines += ["", "## Canonical roles", ""]
     lines += _table(["role", "meaning"], ((f"`{k}`", v) for k, v in ROLES.items()))
+    lines += _judgements_section()
     lines += ["", "## Topics", ""]
     lines += [", ".join(f"`{t.value}`" for t in Topic)]
     return "\n".join(lines) + "\n"
@@ -293,6 +294,7 @@ def render_protocol(protocol: Protocol) -> str:
             )
             lines.append("")
     lines += _office_hours_lines(p)
+    lines += _own_judgements(p)
     lines += ["", "## Rules by topic", ""]
     for topic in Topic:
         rules = [r for r in p.rules if r.topic is topic]
@@ -439,6 +441,22 @@ def _ungraded_lines(p: Protocol) -> list[str]:
     return lines
 
 
+def _judgements_section() -> list[str]:
+    """The shared judgements and outcomes, who makes each and where it is recorded."""
+    lines = ["", "## Shared judgements and outcomes", ""]
+    lines += [
+        "Recorded on an episode (`judgements`, timeline schema version 3) and tested by "
+        "`{fact: judgements, has: CODE}`; a rule file may declare its own under "
+        "`extra_judgements`. See [the rule language](../rule-language.md#judgements-and-outcomes).",
+        "",
+    ]
+    lines += _table(
+        ["judgement", "who makes it, where it is recorded"],
+        ((f"`{k}`", v) for k, v in JUDGEMENTS.items()),
+    )
+    return lines
+
+
 def _also_lines(p: Protocol) -> list[str]:
     """The categories an episode of a category is also in (issue 10), as a table."""
     rows = [(c, a) for c in p.categories for a in c.also]
@@ -457,5 +475,17 @@ def _also_lines(p: Protocol) -> list[str]:
             )
             for c, a in rows
         ),
+    )
+    return lines
+
+
+def _own_judgements(protocol: Protocol) -> list[str]:
+    """The judgements a rule file declares beyond the shared vocabulary."""
+    own = [(k, v) for k, v in protocol.judgements.items() if k not in JUDGEMENTS]
+    if not own:
+        return []
+    lines = ["", "## The area's own judgements and outcomes", ""]
+    lines += _table(
+        ["judgement", "who makes it, where it is recorded"], ((f"`{k}`", v) for k, v in own)
     )
     return lines

@@ -6,7 +6,9 @@ deadline, status and reasons, and what will become required if nothing
 changes. :func:`to_json` and :func:`evaluation_json_schema` give the versioned
 JSON form (``RESULT_SCHEMA_VERSION``); field names and meanings are documented
 in ``docs/reference/results-schema.md``; version 2 added the day-precision fields
-(``docs/day-precision.md``).
+(``docs/day-precision.md``), version 3 issue 10's fields, among them ``pending``: actions
+waiting on a judgement or outcome not recorded (``docs/rule-language.md``, "Judgements
+and outcomes").
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = [
     "Evaluation",
     "FactChangeApplied",
     "FactUsed",
+    "PendingAction",
     "RequiredAction",
     "UpcomingAction",
     "evaluation_json_schema",
@@ -39,7 +42,8 @@ __all__ = [
 
 RESULT_SCHEMA_VERSION = 3  # 3: issue 10's language
 # 2: due_at_latest, undetermined_reason, uncertain_moments, readings
-# 3: met_after_minutes (without-delay deadlines), other_bound and other_due_at (dual deadlines)
+# 3: met_after_minutes (without-delay deadlines), other_bound and other_due_at (dual deadlines),
+#    changes applied, and pending (actions waiting on a judgement or outcome not recorded)
 
 
 class ActionStatus(StrEnum):
@@ -148,6 +152,27 @@ class FactChangeApplied:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingAction:
+    """An action that is required once a judgement or outcome not yet recorded is recorded.
+
+    Its rule's trigger has fired and its condition holds but for judgements the
+    timeline does not (yet) record: it becomes required when every judgement of
+    any one of ``awaiting`` is recorded (each alternative a smallest such set).
+    """
+
+    kind: str
+    rule_id: str
+    episode_id: str
+    obligation: str
+    responsible: str
+    recipient: str | None
+    triggered_at: dt.datetime
+    awaiting: tuple[tuple[str, ...], ...]
+    condition: str
+    citation: CitationOut
+
+
+@dataclass(frozen=True, slots=True)
 class EpisodeResult:
     episode_id: str
     age_at_start: int
@@ -184,6 +209,8 @@ class Evaluation:
     # Day-precision timelines: the moments known only to the day, and the readings used.
     uncertain_moments: tuple[str, ...] = ()
     readings: tuple[str, ...] = ()
+    # Actions waiting on a judgement or outcome not recorded (schema version 3).
+    pending: tuple[PendingAction, ...] = ()
 
     def action(self, action_id: str) -> RequiredAction:
         """The action with that id (raises ``KeyError``)."""
@@ -225,6 +252,7 @@ class CompactEvaluation:
     episodes: tuple[EpisodeResult, ...]
     rows: tuple[ActionRow, ...]
     upcoming: int  # how many actions become required later if nothing changes
+    pending: int = 0  # how many actions wait on a judgement or outcome not recorded
 
 
 @cache

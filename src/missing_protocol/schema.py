@@ -955,6 +955,12 @@ class RuleFile(_Model):
     protocol: ProtocolInfo
     extra_roles: dict[Identifier, str] = Field(default_factory=dict)
     extra_action_kinds: dict[Identifier, str] = Field(default_factory=dict)
+    extra_judgements: dict[Identifier, str] = Field(
+        default_factory=dict,
+        description="Judgements and outcomes beyond the shared vocabulary that this "
+        "protocol's duties depend on, each with who makes it and where it is recorded.",
+        json_schema_extra=since(2),
+    )
     risk: RiskSection
     allocations: list[Allocation] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)

@@ -70,8 +70,8 @@ from .facts import (
 )
 from .limits import DEFAULT_LIMITS
 from .schema import Outcome
-from .timeline import Child, Episode, FactChange, RecordedEvent, Timeline
-from .vocabulary import ACTION_KINDS, ROLES
+from .timeline import Child, Episode, FactChange, Judgement, RecordedEvent, Timeline
+from .vocabulary import ACTION_KINDS, JUDGEMENTS, ROLES
 
 __all__ = [
     "children",
@@ -243,13 +243,34 @@ def _child_facts(draw: st.DrawFn, date_of_birth: dt.date) -> Child:
     )
 
 
+_JUDGEMENT_COUNT = st.integers(0, 3)
+_JUDGEMENT_DELAY = st.one_of(st.none(), st.integers(0, 20 * 1440))
+_JUDGED_BY = st.one_of(st.none(), st.sampled_from(sorted(ROLES)))
+
+
+@st.composite
+def _judgements(
+    draw: st.DrawFn, codes: Sequence[str], started: dt.datetime
+) -> tuple[Judgement, ...]:
+    """Up to three judgements (distinct codes), undated or made up to 20 days after the start."""
+    chosen = draw(st.lists(st.sampled_from(codes), unique=True, max_size=draw(_JUDGEMENT_COUNT)))
+    made = []
+    for code in chosen:
+        delay = draw(_JUDGEMENT_DELAY)
+        at = None if delay is None else _after(started, dt.timedelta(minutes=delay))
+        made.append(Judgement(judgement=code, at=at, by=draw(_JUDGED_BY)))
+    return tuple(made)
+
+
 @st.composite
 def _episodes(
     draw: st.DrawFn,
     moments: st.SearchStrategy[dt.datetime],
     count: int,
     categories: st.SearchStrategy[str] | None,
+    *,
     also: st.SearchStrategy[frozenset[str]] | None = None,
+    judgement_codes: Sequence[str] = (),
 ) -> list[Episode]:
     episodes: list[Episode] = []
     moment = draw(moments)
@@ -258,8 +279,10 @@ def _episodes(
         last = number == count
         returned = None if last and draw(_BOOL) else _after(moment, absence)
         reported = draw(_REPORT_DELAY)
+        judged = draw(_judgements(judgement_codes, moment)) if judgement_codes else ()
         episodes.append(
             Episode(
+                **({"judgements": judged} if judged else {}),
                 id=f"E-{number}",
                 missing_from=draw(_MISSING_FROM),
                 category=draw(categories) if categories is not None else None,
@@ -444,7 +467,10 @@ def timelines(
     With ``protocol`` and ``with_categories``, episodes carry that protocol's
     categories (and, in timeline schema version 3, now and then categories they
     are also in); otherwise they carry none, so any protocol derives its own.
-    Shrinks towards one episode starting at ``start``, no events.
+    Episodes carry up to three judgements of the protocol's (or the shared)
+    vocabulary, undated or made after the start (the timeline is then schema
+    version 3). Shrinks towards one episode starting at ``start``, no events
+    and no judgements.
     """
     start, end = _check_range(start, end)
     if max_episodes < 1:
@@ -464,6 +490,7 @@ def timelines(
         else None
     )
     kinds_strategy = st.sampled_from(sorted(protocol.action_kinds if protocol else ACTION_KINDS))
+    judgement_codes = sorted(protocol.judgements if protocol else JUDGEMENTS)
     moments = episode_moments(start, end)  # built once: the clock-change list is long
     # whole years drawn evenly (hypothesis favours small integers), then a day within the year
     ages = st.tuples(_AGE_YEARS, _DAY_IN_YEAR).map(lambda pair: pair[0] * 365 + pair[1])
@@ -471,7 +498,9 @@ def timelines(
     @st.composite
     def build(draw: st.DrawFn) -> Timeline:
         count = draw(st.integers(1, max_episodes))
-        episodes = draw(_episodes(moments, count, categories, also))
+        episodes = draw(
+            _episodes(moments, count, categories, also=also, judgement_codes=judgement_codes)
+        )
         first_day = episodes[0].started_at.date()
         born = first_day - dt.timedelta(days=draw(ages))
         # no record holds a date before the earliest year (an old young adult near 1900)
@@ -490,7 +519,7 @@ def timelines(
             3
             if _records_version_3(child, episodes, events)
             or any(e.model_fields_set & _VERSION_3 for e in episodes)
-            or any(e.also_categories or e.changes for e in episodes)
+            or any(e.also_categories or e.changes or e.judgements for e in episodes)
             else 1
         )
         return Timeline(schema_version=version, child=child, episodes=episodes, events=events)

@@ -81,6 +81,7 @@ __all__ = [
     "Child",
     "Episode",
     "FactChange",
+    "Judgement",
     "Provenance",
     "RecordedEvent",
     "Timeline",
@@ -244,6 +245,37 @@ class FactChange(_Model):
         return self
 
 
+class Judgement(_Model):
+    """A judgement, decision or outcome recorded on an episode (schema version 3).
+
+    ``judgement`` is a code of the shared vocabulary or of the protocol's
+    ``extra_judgements``; ``at`` is when it was made (omit if not known: it then
+    counts from the start of the episode), ``by`` the role that made it.
+    """
+
+    judgement: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        max_length=64,
+        description="A judgement code, e.g. rhi_refused_by_child.",
+    )
+    at: LondonDateTime | None = Field(default=None, description="When it was made.")
+    by: str | None = Field(
+        default=None, pattern=r"^[a-z][a-z0-9_]*$", description="The role that made it."
+    )
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _with_a_time(cls, value: object) -> object:
+        """A judgement's moment moves when a duty arises: a date alone is not precise enough."""
+        if _day_only(value):
+            raise PydanticCustomError(
+                "day_only",
+                "a judgement's 'at' needs a time of day (it sets when a duty arises); give the "
+                "time, or leave 'at' out if it is not known",
+            )
+        return value
+
+
 class Episode(_Model):
     """One period of being missing or absent."""
 
@@ -349,6 +381,12 @@ class Episode(_Model):
             json_schema_extra=since(3),
         )
     )
+    judgements: tuple[Judgement, ...] = Field(
+        default=(),
+        description="Judgements and outcomes recorded on the episode (each code once); "
+        "a duty that depends on one does not arise until it is recorded.",
+        json_schema_extra=since(3),
+    )
 
     def bounds(self, name: str) -> tuple[dt.datetime, dt.datetime] | None:
         """The earliest and latest instant of ``started_at``, ``reported_at`` or ``returned_at``."""
@@ -370,14 +408,14 @@ class Episode(_Model):
         return sorted(values)
 
     @model_serializer(mode="wrap")
-    def _without_empty_also(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """Leave ``also_categories`` and ``changes`` out when empty, so that a version 1 or
-        2 timeline written out reads back at its own version."""
+    def _without_empty_lists(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave ``also_categories``, ``changes`` and ``judgements`` out when empty, so that a
+        version 1 or 2 timeline written out reads back at its own version."""
         data = handler(self)
-        if isinstance(data, dict) and not self.also_categories:
-            data.pop("also_categories", None)
-        if isinstance(data, dict) and not self.changes:
-            data.pop("changes", None)
+        if isinstance(data, dict):
+            for name in ("also_categories", "changes", "judgements"):
+                if not getattr(self, name):
+                    data.pop(name, None)
         return data
 
     @model_validator(mode="after")
@@ -394,6 +432,7 @@ class Episode(_Model):
                         (name,),
                     )
                 )
+        errors.extend(_judgement_problems(self.judgements))
         _raise_all("Episode", errors)
         return self
 
@@ -422,6 +461,26 @@ def _changes_in_episode(episode: Episode) -> list[InitErrorDetails]:
                     ("changes", index, "at"),
                 )
             )
+    return errors
+
+
+def _judgement_problems(judgements: tuple[Judgement, ...]) -> list[InitErrorDetails]:
+    """Each judgement code at most once in an episode."""
+    errors = []
+    first: dict[str, int] = {}
+    for index, item in enumerate(judgements):
+        if item.judgement in first:
+            errors.append(
+                _error(
+                    "duplicate_judgement",
+                    f"judgement {item.judgement} is recorded again (first at "
+                    f"judgements[{first[item.judgement]}]); record each judgement once, "
+                    "with the moment it was made",
+                    ("judgements", index, "judgement"),
+                )
+            )
+        else:
+            first[item.judgement] = index
     return errors
 
 

@@ -113,6 +113,18 @@ def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, int, int], ...]:
     return tuple(sorted(found, key=lambda item: item[1]))
 
 
+def _at_default(model: type[BaseModel], name: str, value: object) -> bool:
+    """Whether a field holds its default (``judgements: []``): that uses no newer construct.
+
+    So a model written out whole (``model_dump_json``) reads back under its own version.
+    """
+    field = model.model_fields.get(name)
+    if field is None or field.is_required():
+        return False
+    default = field.get_default(call_default_factory=True)
+    return bool(value == default)
+
+
 def newer_than(value: object, version: int, loc: Loc = ()) -> Iterator[TooNew]:
     """Every construct in ``value`` (fields set, models used) newer than ``version``.
 
@@ -132,8 +144,9 @@ def newer_than(value: object, version: int, loc: Loc = ()) -> Iterator[TooNew]:
         for name, shown, needs, inner in _fields(model):
             if name not in given or (needs <= version and inner <= version):
                 continue
-            if getattr(value, name) is None:
-                continue  # written out as null (as a model dump does): no construct is used
+            held = getattr(value, name)
+            if held is None or _at_default(model, name, held):
+                continue  # written out as null or at its default (as a model dump does)
             at = (*loc, shown)
             if needs > version:
                 yield TooNew(at, shown, needs)

@@ -3,7 +3,9 @@
 Areas use these names so that their protocols can be compared action by action.
 A rule file may add its own kinds and roles (``extra_action_kinds`` and
 ``extra_roles``), each with a description; the compiler rejects any name that
-is neither canonical nor declared.
+is neither canonical nor declared. Judgements and outcomes (``JUDGEMENTS``)
+are the decisions and findings on which the texts make duties depend; a rule
+file (schema version 2) may declare its own under ``extra_judgements``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
-__all__ = ["ACTION_KINDS", "ROLES", "Obligation", "Topic"]
+__all__ = ["ACTION_KINDS", "JUDGEMENTS", "ROLES", "Obligation", "Topic"]
 
 
 class Obligation(StrEnum):
@@ -98,5 +100,58 @@ ROLES: Final = MappingProxyType(
         "placing_authority": "The authority that looks after the child (responsible authority).",
         "host_authority": "The authority in whose area the child is placed.",
         "other_local_authorities": "Other local authorities.",
+    }
+)
+
+
+#: Judgements, decisions and outcomes that duties depend on ("if the interview is
+#: refused", "where parents refuse consent"): named inputs a timeline records on the
+#: episode (``judgements``), never guessed from other facts. Each says who makes the
+#: judgement and where it would be recorded.
+JUDGEMENTS: Final = MappingProxyType(
+    {
+        "rhi_refused_by_child": (
+            "The child refused the return home interview, or would not engage with it: "
+            "recorded by the worker who offered it, on the interview record."
+        ),
+        "rhi_consent_refused_by_parents": (
+            "The parents or carers refused consent to the return home interview: recorded "
+            "by the worker who sought it, on the interview record."
+        ),
+        "rhi_safeguarding_concerns": (
+            "The return home interview identified safeguarding concerns: the interviewer's "
+            "finding, recorded on the interview record."
+        ),
+        "rhi_exploitation_concerns": (
+            "Child exploitation was suspected or identified in the return home interview: "
+            "the interviewer's finding, recorded on the interview record."
+        ),
+        "early_help_would_benefit": (
+            "The worker who completed the return home interview considers that the child or "
+            "family would benefit from an early help assessment: recorded on the interview "
+            "record."
+        ),
+        "family_consents_to_early_help": (
+            "The family consented to a referral for early help: recorded by the worker who "
+            "asked, on the case record."
+        ),
+        "child_fraser_competent": (
+            "A practitioner has judged the child Fraser competent to agree to a service "
+            "without the parents: recorded on the case record."
+        ),
+        "unmet_needs_identified": (
+            "The missing child risk assessment shows the child has unmet needs: the "
+            "assessor's or manager's finding, recorded on the risk assessment."
+        ),
+        "no_immediate_safeguarding_concerns": (
+            "Whoever first assessed the report (the front door, the MASH or the safeguarding "
+            "hub) found no immediate safeguarding or child in need concerns: recorded on the "
+            "contact record."
+        ),
+        "informing_parents_inappropriate": (
+            "The social worker has judged that telling the parents (or others with parental "
+            "responsibility) is not possible, not reasonably practicable or inconsistent with "
+            "the child's welfare: recorded, with the reason, on the child's case record."
+        ),
     }
 )

@@ -78,7 +78,23 @@ def table(evaluation: Evaluation) -> str:
             f"{' to ' + u.recipient if u.recipient else ''}, episode {u.episode_id} [{u.rule_id}]"
             for u in evaluation.upcoming
         ]
+    lines += _pending_lines(evaluation)
     return "\n".join(lines) + "\n"
+
+
+def _pending_lines(evaluation: Evaluation) -> list[str]:
+    """Actions required once a judgement or outcome is recorded, with what each awaits."""
+    if not evaluation.pending:
+        return []
+    lines = ["", "Required once recorded:"]
+    lines += [
+        f"  {p.kind} ({p.obligation}) by {p.responsible}"
+        f"{' to ' + p.recipient if p.recipient else ''}, episode {p.episode_id}, if "
+        + " or ".join(" and ".join(group) for group in p.awaiting)
+        + f" [{p.rule_id}]"
+        for p in evaluation.pending
+    ]
+    return lines
 
 
 def cmd_evaluate(args: argparse.Namespace, stdin: TextIO | None) -> str:

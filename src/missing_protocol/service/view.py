@@ -202,6 +202,24 @@ def _upcoming_table(evaluation: Evaluation) -> str:
     )
 
 
+def _pending_table(evaluation: Evaluation) -> str:
+    """Actions required once a judgement or outcome is recorded (none: no table)."""
+    if not evaluation.pending:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(' or '.join(' and '.join(g) for g in p.awaiting))}</td>"
+        f"<td>{escape(p.kind)} ({escape(p.obligation)})</td><td>{escape(p.responsible)}</td>"
+        f"<td>{escape(p.recipient or '')}</td><td>{escape(p.episode_id)}</td>"
+        f"<td>{escape(p.rule_id)}: {escape(p.condition)}; {escape(p.citation.section)}</td></tr>"
+        for p in evaluation.pending
+    )
+    return _table(
+        f"Required once recorded ({len(evaluation.pending)})",
+        ("Judgement awaited", "Action", "Who", "To", "Episode", "Rule"),
+        rows,
+    )
+
+
 def _summary(evaluation: Evaluation) -> str:
     """``2 episodes; 9 required actions: 5 met, 1 met late, 1 due, 2 overdue; 1 upcoming``."""
     counts = Counter(a.status.value for a in evaluation.actions)
@@ -234,5 +252,5 @@ def render_view(protocol: Protocol, timeline: Timeline, evaluation: Evaluation) 
         f"<main><figure>{draw_timeline(timeline, evaluation, text)}"
         f"<figcaption>{_legend()}</figcaption></figure>"
         f"{_episodes_table(timeline, evaluation)}{_actions_table(protocol, evaluation)}"
-        f"{_upcoming_table(evaluation)}</main><script>{_SCRIPT}</script></body></html>\n"
+        f"{_upcoming_table(evaluation)}{_pending_table(evaluation)}</main><script>{_SCRIPT}</script></body></html>\n"
     )
