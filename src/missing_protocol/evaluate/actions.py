@@ -1,0 +1,370 @@
+"""The actions of each episode (required, upcoming and pending), and one evaluation run:
+the stage between classification and the result, with no explanation text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from missing_protocol.compiled import Protocol, Rule
+from missing_protocol.errors import Problem, TimelineError
+from missing_protocol.facts import FactName
+from missing_protocol.limits import Limits
+from missing_protocol.office_hours import in_office_hours, routing_reason
+from missing_protocol.plan import FACT_INDEX, FactTuple, History, Plan, RulePlan, plan_for
+from missing_protocol.results import ActionStatus
+from missing_protocol.timeline import Timeline, london_datetime
+
+from .classify import _classify
+from .deadlines import _due
+from .episodes import _Episode, _values_of, _with
+from .evidence import _assign, _Evidence, _evidence, _pool
+from .firings import _after_judgements, _fire, _Firing, _judged
+from .instants import _utc
+
+_MET, _MET_LATE, _DUE, _OVERDUE = (
+    ActionStatus.MET,
+    ActionStatus.MET_LATE,
+    ActionStatus.DUE,
+    ActionStatus.OVERDUE,
+)
+
+
+@dataclass(slots=True)
+class _Found:
+    """A required action, before (and without) its explanation."""
+
+    rule: RulePlan
+    ep: _Episode
+    recipient: str | None
+    responsible: str
+    responsible_reason: str
+    firing: _Firing
+    due: dt.datetime | None
+    due_u: dt.datetime | None
+    met: _Evidence | None
+    status: ActionStatus
+    id: str
+
+
+@dataclass(slots=True)
+class _Upcoming:
+    rule: RulePlan
+    ep: _Episode
+    recipient: str | None
+    responsible: str
+    firing: _Firing
+
+
+@dataclass(slots=True)
+class _Pending:
+    rule: RulePlan
+    ep: _Episode
+    recipient: str | None
+    responsible: str
+    firing: _Firing
+    awaiting: tuple[tuple[str, ...], ...]
+
+
+def _awaited(
+    rule: RulePlan, values: FactTuple, history: History, position: int
+) -> tuple[tuple[str, ...], ...]:
+    """The smallest sets of unrecorded judgements that would make the rule's condition hold."""
+    index = FACT_INDEX[FactName.JUDGEMENTS]
+    recorded = values[index]
+    assert isinstance(recorded, frozenset)
+    found: list[tuple[str, ...]] = []
+    for subset in rule.judgement_subsets:
+        if not recorded.isdisjoint(subset):
+            continue
+        if any(set(smaller) <= set(subset) for smaller in found):
+            continue
+        if rule.when.test(_with(values, index, recorded | frozenset(subset)), history, position):
+            found.append(subset)
+    return tuple(found)
+
+
+def _waiting(
+    plan: Plan, values: FactTuple, history: History, position: int
+) -> tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]:
+    """Judgement rules whose condition does not hold on ``values`` but would, and the
+    judgements awaited.
+
+    For rules that do not count episodes this depends only on the fact tuple, and is
+    remembered per tuple (as which rules apply is).
+    """
+
+    def find(rules: Sequence[RulePlan]) -> tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]:
+        found = []
+        for rule_plan in rules:
+            if rule_plan.when.test(values, history, position):
+                continue
+            awaiting = _awaited(rule_plan, values, history, position)
+            if awaiting:
+                found.append((rule_plan, awaiting))
+        return tuple(found)
+
+    static = plan.awaited.get(
+        values, lambda: find([r for r in plan.judgement_rules if not r.when.counts])
+    )
+    counting = [r for r in plan.judgement_rules if r.when.counts]
+    if not counting:
+        return static
+    return tuple(sorted(static + find(counting), key=lambda item: item[0].order))
+
+
+def _episode_pending(
+    plan: Plan,
+    ep: _Episode,
+    *,
+    history: History,
+    evidence: dict[tuple[int, str], list[_Evidence]],
+    as_of_u: dt.datetime,
+    pending: list[_Pending],
+    cap: int,
+) -> None:
+    """Rules fired for this episode that wait on a judgement or outcome not recorded.
+
+    Judged on the episode's facts as they stand at ``as_of`` (after its last change known).
+    """
+    latest = _values_of(ep, len(ep.segments))
+    for rule_plan, awaiting in _waiting(plan, latest, history, ep.position):
+        fired, _ = _fire(
+            rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
+        )
+        if not fired:
+            continue
+        fired = _after_judgements(rule_plan, ep, fired)
+        responsible, _ = _responsible(rule_plan, latest, history, ep.position)
+        for recipient in rule_plan.rule.recipients:
+            pending.append(_Pending(rule_plan, ep, recipient, responsible, fired[0], awaiting))
+
+
+def _responsible(
+    rule: RulePlan, values: FactTuple, history: History, position: int
+) -> tuple[str, str]:
+    if rule.rule.responsible is not None:
+        return rule.rule.responsible, "named by the rule"
+    for when, role, reason in rule.options:
+        if when.test(values, history, position):
+            return role, reason
+    return "unallocated", rule.unallocated_reason
+
+
+def _applicable(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
+    if ep.segments:
+        return _applicable_some_time(plan, ep, history)
+    values, position = ep.values, ep.position
+    static = plan.applicable.get(
+        values,
+        lambda: tuple(r for r in plan.static_rules if r.when.test(values, history, position)),
+    )
+    if not plan.counting_rules:
+        return static
+    return static + tuple(r for r in plan.counting_rules if r.when.test(values, history, position))
+
+
+def _applicable_some_time(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
+    """For an episode whose facts changed: the rules that apply on any of its sets of facts."""
+    found: dict[int, RulePlan] = {}
+    position = ep.position
+    for values in (ep.values, *(segment.values for segment in ep.segments)):
+        static = plan.applicable.get(
+            values,
+            lambda values=values: tuple(  # type: ignore[misc]
+                r for r in plan.static_rules if r.when.test(values, history, position)
+            ),
+        )
+        for rule in static:
+            found[rule.order] = rule
+        for rule in plan.counting_rules:
+            if rule.order not in found and rule.when.test(values, history, position):
+                found[rule.order] = rule
+    return [found[order] for order in sorted(found)]
+
+
+def _episode_actions(
+    plan: Plan,
+    ep: _Episode,
+    *,
+    history: History,
+    evidence: dict[tuple[int, str], list[_Evidence]],
+    child_id: str,
+    as_of_u: dt.datetime,
+    found: list[_Found],
+    upcoming: list[_Upcoming],
+    cap: int,
+) -> None:
+    prefix = f"{plan.protocol.id}:{child_id}:{ep.source.id}:"
+    for rule_plan in _applicable(plan, ep, history):
+        rule = rule_plan.rule
+        fired, next_firing = _fire(
+            rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
+        )
+        if ep.segments:
+            fired, next_firing = _judged(rule_plan, ep, history, fired, next_firing)
+        if not fired and next_firing is None:
+            continue
+        if rule_plan.judgements and fired:
+            fired = _after_judgements(rule_plan, ep, fired)
+        first = fired[0] if fired else next_firing
+        assert first is not None
+        responsible, reason = _responsible(
+            rule_plan, _values_of(ep, first.segment), history, ep.position
+        )
+        recipients = rule.recipients
+        if rule.out_of_hours is not None:
+            decides = first
+            responsible, reason, recipients = _routed(
+                plan.protocol, rule, decides.at, responsible, reason
+            )
+            if not recipients:
+                continue  # the duty arises only in office hours
+        pool = _pool(rule_plan, ep, evidence)
+        opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
+        closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
+        if fired:
+            closes.append(next_firing.at_u if next_firing is not None else None)
+        dues = [_due(rule_plan, ep, firing) for firing in fired]
+        no_evidence = [None] * len(fired)
+        for recipient in recipients:
+            candidates = [
+                item
+                for item in pool
+                if item[2] in rule.satisfied_by
+                and (recipient is None or item[3] == recipient)
+                and (item[4] is None or item[4] == responsible or item[4] in rule_plan.other_roles)
+                and (rule.methods is None or item[5] in rule.methods)
+            ]
+            done = _assign(candidates, opens, closes) if candidates else no_evidence
+            for firing, (due, due_u), met in zip(fired, dues, done, strict=True):
+                action_id = prefix + rule.id
+                if firing.occurrence is not None:
+                    action_id += f"#{firing.occurrence}"
+                if recipient is not None:
+                    action_id += f"@{recipient}"
+                if met is not None:
+                    status = _MET if due_u is None or met[0] <= due_u else _MET_LATE
+                else:
+                    status = _OVERDUE if due_u is not None and as_of_u > due_u else _DUE
+                found.append(
+                    _Found(
+                        rule_plan,
+                        ep,
+                        recipient,
+                        responsible,
+                        reason,
+                        firing,
+                        due,
+                        due_u,
+                        met,
+                        status,
+                        action_id,
+                    )
+                )
+            if next_firing is not None:
+                upcoming.append(_Upcoming(rule_plan, ep, recipient, responsible, next_firing))
+
+
+def _routed(
+    protocol: Protocol, rule: Rule, at: dt.datetime, responsible: str, reason: str
+) -> tuple[str, str, tuple[str | None, ...]]:
+    """Who does a rule with out-of-hours routing, why, and to whom, by when it fired."""
+    ooh, hours = rule.out_of_hours, protocol.office_hours
+    assert ooh is not None
+    assert hours is not None
+    in_hours = in_office_hours(hours, at)
+    why = routing_reason(hours, ooh, at, in_hours)
+    if in_hours and not ooh.in_hours_required:
+        return responsible, why, ()
+    if in_hours:
+        return responsible, f"{reason}; {why}", rule.recipients
+    if not ooh.required:
+        return responsible, why, ()
+    if ooh.responsible is not None:
+        responsible, reason = ooh.responsible, why
+    else:
+        reason = f"{reason}; {why}"
+    recipients = ooh.recipients if ooh.recipients is not None else rule.recipients
+    return responsible, reason, recipients
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    as_of: dt.datetime
+    views: list[_Episode]
+    history: History
+    found: list[_Found]
+    upcoming: list[_Upcoming]
+    evidence: dict[tuple[int, str], list[_Evidence]] = field(default_factory=dict)
+    pending: list[_Pending] = field(default_factory=list)
+
+
+def _check_span(timeline: Timeline, as_of_u: dt.datetime, limits: Limits) -> None:
+    """Refuse an evaluation that would span more time than the limit allows."""
+    first = min(range(len(timeline.episodes)), key=lambda i: _utc(timeline.episodes[i].started_at))
+    span = as_of_u - _utc(timeline.episodes[first].started_at)
+    if span > dt.timedelta(days=limits.evaluation_span_days):
+        raise TimelineError(
+            [
+                Problem(
+                    "limit.evaluation_span",
+                    f"evaluating {span.days} days after the first episode began is more than "
+                    f"the limit of {limits.evaluation_span_days} days; evaluate as at an "
+                    "earlier moment, or raise the limit evaluation_span_days",
+                    path=f"episodes[{first}].started_at",
+                )
+            ]
+        )
+
+
+def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Limits) -> _Run:
+    plan = plan_for(protocol)
+    if not limits.earliest_year <= as_of.year <= limits.latest_year:
+        raise TimelineError(
+            [
+                Problem(
+                    "limit.date_range",
+                    f"the moment evaluated is outside the years {limits.describe_date_range()} "
+                    "that any record holds: check the year, or raise the limits earliest_year "
+                    "or latest_year",
+                    path="as_of",
+                )
+            ]
+        )
+    as_of = london_datetime(as_of)
+    as_of_u = _utc(as_of)
+    _check_span(timeline, as_of_u, limits)
+    views, history = _classify(plan, timeline, as_of_u)
+    evidence = _evidence(timeline, views, as_of_u)
+    found: list[_Found] = []
+    upcoming: list[_Upcoming] = []
+    for ep in views:
+        _episode_actions(
+            plan,
+            ep,
+            history=history,
+            evidence=evidence,
+            child_id=timeline.child.id,
+            as_of_u=as_of_u,
+            found=found,
+            upcoming=upcoming,
+            cap=limits.occurrences_per_rule,
+        )
+    pending: list[_Pending] = []
+    if plan.judgement_rules:
+        for ep in views:
+            _episode_pending(
+                plan,
+                ep,
+                history=history,
+                evidence=evidence,
+                as_of_u=as_of_u,
+                pending=pending,
+                cap=limits.occurrences_per_rule,
+            )
+    found.sort(key=lambda f: (f.firing.at_u, f.rule.order, f.ep.source.id, f.id))
+    upcoming.sort(key=lambda u: (u.firing.at_u, u.rule.order, u.ep.source.id))
+    pending.sort(key=lambda p: (p.firing.at_u, p.rule.order, p.ep.source.id, p.recipient or ""))
+    return _Run(as_of, views, history, found, upcoming, evidence, pending)
