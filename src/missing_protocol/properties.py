@@ -44,7 +44,7 @@ from collections.abc import Callable
 from typing import Literal
 
 import yaml
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, Phase, given, reject, settings
 
 from .compiled import (
     CountEpisodes,
@@ -325,16 +325,20 @@ def check_law(
     *,
     profile: Literal["quick", "thorough"] = "quick",
     max_examples: int | None = None,
+    shrink: bool = True,
 ) -> PropertyFailedError | None:
     """Run one law over generated timelines; the shrunk failure, or ``None``.
 
     ``quick`` (40 examples, derandomised so CI is repeatable) or ``thorough``
-    (1000 random examples); ``max_examples`` overrides either.
+    (1000 random examples); ``max_examples`` overrides either. ``shrink=False``
+    gives the first failure as generated, unshrunk: much faster, for checking
+    that a law fails at all (shrinking is most of the time a failure costs).
     """
     law = LAWS[name]
 
     @settings(
         max_examples=max_examples or PROFILES[profile],
+        phases=tuple(Phase) if shrink else tuple(p for p in Phase if p is not Phase.shrink),
         deadline=None,
         database=None,
         derandomize=profile == "quick",
