@@ -20,13 +20,8 @@ from html import escape
 
 from missing_protocol.calendar import bank_holidays
 from missing_protocol.compiled import Protocol
-from missing_protocol.explain import format_moment
-from missing_protocol.results import (
-    EpisodeResult,
-    Evaluation,
-    FactChangeApplied,
-    RequiredAction,
-)
+from missing_protocol.explain import format_moment, police_risk_words
+from missing_protocol.results import Evaluation, RequiredAction
 from missing_protocol.timeline import Timeline
 
 from .view_svg import (
@@ -178,7 +173,7 @@ def _episodes_table(timeline: Timeline, evaluation: Evaluation) -> str:
     rows = []
     for result in evaluation.episodes:
         episode = timeline.episode(result.episode_id)
-        risk = _police_risk(result)
+        risk = police_risk_words(result)
         returned = "still missing" if result.missing_as_of else format_moment(result.returned_at)
         rows.append(
             f'<tr><th scope="row">{escape(result.episode_id)}</th>'
@@ -195,24 +190,13 @@ def _episodes_table(timeline: Timeline, evaluation: Evaluation) -> str:
     )
 
 
-def _police_risk(facts: EpisodeResult | FactChangeApplied) -> str:
-    """A police risk as the tables show it (at the start, or from a change): held or raised."""
-    shown = facts.police_risk or "not assessed"
-    if facts.police_risk_assumed_by:
-        shown += f" (not graded by the police: held by {facts.police_risk_assumed_by})"
-    if facts.risk_raised_by:
-        raised_from = facts.police_risk_recorded or "the level held"
-        shown += f" (raised from {raised_from} by {facts.risk_raised_by})"
-    return shown
-
-
 def _changes_table(evaluation: Evaluation) -> str:
     """Facts that changed during an episode, known at ``as_of`` (none: no table)."""
     rows = "".join(
         f'<tr class="change-row"><th scope="row">{escape(result.episode_id)}</th>'
         f"<td>{escape(format_moment(change.at))}</td><td>{escape(change.what)}</td>"
         f"<td>{escape(change.category)}</td>"
-        f"<td>{escape(_police_risk(change))}</td></tr>"
+        f"<td>{escape(police_risk_words(change))}</td></tr>"
         for result in evaluation.episodes
         for change in result.changes
     )
