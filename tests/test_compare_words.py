@@ -21,6 +21,7 @@ from missing_protocol.cli import main
 from missing_protocol.compare import (
     STANDARD_CHILDREN,
     compare,
+    diff_protocols,
     ladder,
     standard_ladders,
     summarise,
@@ -54,6 +55,7 @@ from missing_protocol.phrases import (
     trigger_words,
     unlabelled,
 )
+from missing_protocol.render import render_protocol
 
 BUNDLED = [load_protocol(i) for i in bundled_protocol_ids()]
 
@@ -303,3 +305,121 @@ def test_ladder_hours_are_elapsed_across_the_clock_change() -> None:
     alpha, beta = ladder([ALPHA, BETA], timeline).lanes
     assert [m.hours for m in alpha.markers if m.kind == "strategy_meeting"] == [24.0]
     assert [m.hours for m in beta.markers if m.kind == "strategy_meeting"] == [48.0]
+
+
+ROUTED_PROTOCOL = """\
+schema_version: 2
+protocol:
+  id: routed
+  title: Routed test protocol
+  authorities: [Test Borough]
+  version: "1"
+  source_document: test
+  source_text: camden.txt
+office_hours:
+  days: [monday, tuesday, wednesday, thursday, friday]
+  opens: "09:00"
+  closes: "17:00"
+  citation: {section: "4.5", quote: emergency situations arising out of office hours}
+risk:
+  police_risk_levels: [low, medium, high]
+  categories:
+    - id: missing
+      label: Missing
+      citation: {section: "6.1", quote: their whereabouts is completely unknown}
+rules:
+  - id: visit_by_worker
+    topic: safe_and_well
+    action: safe_and_well_check
+    obligation: must
+    responsible: allocated_social_worker
+    trigger: {on: returned}
+    deadline: {within: 24 hours}
+    out_of_hours: {responsible: edt}
+    citation: {section: "13.1", quote: a safe and well check}
+  - id: notify_worker
+    topic: notification
+    action: notify
+    obligation: must
+    responsible: carer
+    recipients: [parents, allocated_social_worker]
+    trigger: {on: noticed}
+    deadline: without_delay
+    out_of_hours: {recipients: [parents, edt]}
+    citation: {section: "8.3", quote: must notify the child's social worker (or EDT out of hours).}
+  - id: alert_day_service
+    topic: notification
+    action: notify
+    obligation: consider
+    responsible: allocated_social_worker
+    recipients: [edt]
+    trigger: {on: professional_aware}
+    deadline: unspecified
+    out_of_hours: {required: false}
+    citation: {section: "4.5", quote: when it is made aware during day service}
+"""
+
+
+def test_a_rule_routed_by_office_hours_shows_both_sides() -> None:
+    routed = compile_text(ROUTED_PROTOCOL, "routed.yaml")
+    entries = {
+        row.key: [(e.value, e.who, e.words.value, e.words.who) for e in row.cells[0].entries]
+        for section in compare([routed]).sections
+        for row in section.rows
+    }
+    assert entries["safe_and_well/safe_and_well_check"] == [
+        (
+            "when the child returns or is located",
+            "allocated_social_worker (in office hours) / edt (out of hours)",
+            "on return",
+            "the allocated social worker (in office hours) / the out-of-hours social work team "
+            "(out of hours)",
+        )
+    ]
+    notice = (
+        "when the child is noticed missing (last seen, if not recorded); to parents, "
+        "allocated_social_worker (in office hours) / parents, edt (out of hours)",
+        "carer",
+        "on the child being noticed missing; to the parents and the allocated social worker "
+        "(in office hours) / the parents and the out-of-hours social work team (out of hours)",
+        "the carer",
+    )
+    alert = (
+        "when a professional learns the child is missing (the report to the police, if not "
+        "recorded); in office hours only",
+        "allocated_social_worker",
+        "on a professional learning of it; in office hours only",
+        "the allocated social worker",
+    )
+    # the notice is in the row of each recipient, in hours and out of hours alike
+    assert entries["notification/notify/parents"] == [notice]
+    assert entries["notification/notify/allocated_social_worker"] == [notice]
+    assert entries["notification/notify/edt"] == [notice, alert]
+    page = render_protocol(routed)
+    assert "- **Who:** `allocated_social_worker` (in office hours) / `edt` (out of hours)" in page
+    assert (
+        "- **Who:** `carer`; **to:** `parents`, `allocated_social_worker` (in office hours) / "
+        "`parents`, `edt` (out of hours)"
+    ) in page
+    assert "- **Who:** `allocated_social_worker`; **to:** `edt`\n" in page
+    unrouted = compile_text(
+        ROUTED_PROTOCOL.replace("    out_of_hours: {responsible: edt}\n", "").replace(
+            "    out_of_hours: {recipients: [parents, edt]}\n", ""
+        ),
+        "routed.yaml",
+    )
+    changes = {
+        (c.item, f.field): (f.old, f.new)
+        for c in diff_protocols(unrouted, routed).rules
+        for f in c.changes
+    }
+    assert changes == {
+        ("rule visit_by_worker", "responsible"): (
+            "allocated_social_worker",
+            "allocated_social_worker (in office hours) / edt (out of hours)",
+        ),
+        ("rule notify_worker", "recipients"): (
+            "parents, allocated_social_worker",
+            "parents, allocated_social_worker (in office hours) / parents, edt (out of hours)",
+        ),
+    }

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from golden import all_cases
-from missing_protocol import ActionStatus, Timeline, TimelineError, evaluate, load_protocol
+from missing_protocol import (
+    ActionStatus,
+    Timeline,
+    TimelineError,
+    compile_text,
+    evaluate,
+    load_protocol,
+)
 from missing_protocol.calendar import LONDON
 from missing_protocol.loading import parse_timeline
 from missing_protocol.precision import evaluate_bounded, uncertain_moments
@@ -248,3 +255,153 @@ def test_uncertain_moments_in_words() -> None:
         "episode E-1 returned_at (known only to 2024-12-13)",
         "event return_home_interview for episode E-1 (known only to 2024-12-16)",
     )
+
+
+# --- changes of facts known only to the day ---------------------------------------------
+
+REGRADED = compile_text(
+    """\
+schema_version: 2
+protocol:
+  id: regraded
+  title: Re-grading test protocol
+  authorities: [Test Borough]
+  version: "1"
+  source_document: test
+  source_text: camden.txt
+risk:
+  police_risk_levels: [low, medium, high]
+  categories:
+    - id: missing
+      label: Missing
+      when: {fact: whereabouts_known, is: false}
+      citation: {section: "6.1", quote: their whereabouts is completely unknown}
+rules:
+  - id: notify_high
+    topic: notification
+    action: notify
+    obligation: must
+    responsible: police
+    recipients: [childrens_social_care]
+    when: {fact: police_risk, ge: high}
+    trigger: {on: reported}
+    deadline: {within: 2 hours}
+    citation: {section: "9", quote: responsible for notifying CSSW managers}
+  - id: meeting_high_24h
+    topic: strategy_meeting
+    action: strategy_meeting
+    obligation: must
+    responsible: childrens_social_care
+    when: {fact: police_risk, ge: high}
+    trigger: {missing_for: 24 hours}
+    deadline: {within: 1 day}
+    citation: {section: "7.4", quote: CSSW will convene a strategy meeting}
+""",
+    "regraded.yaml",
+)
+
+
+def regraded_text(change_at: str, *, started_at: str = "2024-12-11T21:00") -> str:
+    """Missing from 21:00 on 11 December, reported at 22:00, back at 10:00 on the 14th; the
+    police re-graded the risk from medium to high at ``change_at``; CSC told at noon on the
+    12th."""
+    return f"""\
+schema_version: 3
+child: {{id: C-1, date_of_birth: 2010-05-01, case_status: looked_after}}
+episodes:
+  - id: E-1
+    missing_from: care_placement
+    police_risk: medium
+    started_at: {started_at}
+    reported_at: 2024-12-11T22:00
+    returned_at: 2024-12-14T10:00
+    changes: [{{at: {change_at}, police_risk: high}}]
+events:
+  - {{action: notify, recipient: childrens_social_care, at: 2024-12-12T12:00, episode: E-1}}
+"""
+
+
+def regraded(change_at: str, *, started_at: str = "2024-12-11T21:00") -> Timeline:
+    return parse_timeline(regraded_text(change_at, started_at=started_at), "regraded.yaml")
+
+
+def test_a_change_known_only_to_the_day_is_read_at_its_earliest_and_latest() -> None:
+    timeline = regraded("2024-12-12")
+    change = timeline.episodes[0].changes[0]
+    assert (change.at, change.known_to_day) == (at("2024-12-12T00:00"), frozenset({"at"}))
+    assert timeline.day_only()
+    assert uncertain_moments(timeline) == ("episode E-1 changes[0].at (known only to 2024-12-12)",)
+    result = evaluate_bounded(REGRADED, timeline, at("2024-12-20T12:00"))
+    assert result.readings == READINGS
+    # high only after the report: the notice falls due at the change, at some time on the
+    # 12th; told at noon, it was late if the risk was raised before 10:00, and not yet done
+    # (the telling came first) if after noon
+    notice = result.action("regraded:C-1:E-1:notify_high@childrens_social_care")
+    assert (notice.triggered_at, notice.due_at, notice.due_at_latest) == (
+        at("2024-12-12T00:00"),
+        at("2024-12-12T02:00"),
+        at("2024-12-13T01:59:59"),
+    )
+    assert notice.status is ActionStatus.UNDETERMINED
+    assert notice.undetermined_reason == (
+        "the readings disagree: met_late in all earliest, longest absences, deadlines earliest, "
+        "work latest; overdue in all latest, shortest absences, deadlines latest, work earliest; "
+        "uncertain: episode E-1 changes[0].at (known only to 2024-12-12)"
+    )
+    # 24 hours after the start (21:00 on the 12th) the risk is high if it was raised by then;
+    # if raised later that evening, the meeting falls due at the change: overdue either way,
+    # by a deadline between 21:00 and 23:59:59 on the 13th
+    meeting = result.action("regraded:C-1:E-1:meeting_high_24h")
+    assert (meeting.status, meeting.due_at, meeting.due_at_latest) == (
+        ActionStatus.OVERDUE,
+        at("2024-12-13T21:00"),
+        at("2024-12-13T23:59:59"),
+    )
+    # evaluate reads the change at the day's first instant, as it reads every day-only moment
+    plain = evaluate(REGRADED, timeline, at("2024-12-20T12:00"))
+    assert {a.rule_id: (a.status, a.due_at) for a in plain.actions} == {
+        "notify_high": (ActionStatus.MET_LATE, at("2024-12-12T02:00")),
+        "meeting_high_24h": (ActionStatus.OVERDUE, at("2024-12-13T21:00")),
+    }
+
+
+def test_a_change_at_a_time_keeps_a_start_known_only_to_the_day_before_it() -> None:
+    # last seen some time on the 11th; the risk re-graded at 10:00 that day, so the child was
+    # missing by 10:00: the meeting (24 hours after the start) falls due between 00:00 and
+    # 10:00 on the 13th, never later
+    timeline = regraded("2024-12-11T10:00", started_at="2024-12-11")
+    result = evaluate_bounded(REGRADED, timeline, at("2024-12-20T12:00"))
+    meeting = result.action("regraded:C-1:E-1:meeting_high_24h")
+    assert (meeting.status, meeting.due_at, meeting.due_at_latest) == (
+        ActionStatus.OVERDUE,
+        at("2024-12-13T00:00"),
+        at("2024-12-13T10:00"),
+    )
+
+
+def test_a_change_on_the_day_of_the_start_or_return_is_within_the_episode() -> None:
+    same_day = regraded("2024-12-11")  # the start is at 21:00 that day: the change is after
+    assert same_day.episodes[0].changes[0].known_to_day == frozenset({"at"})
+    result = evaluate_bounded(REGRADED, same_day, at("2024-12-20T12:00"))
+    # whenever on the 11th it was (after 21:00), the risk is high by the report at 22:00 or
+    # soon after it: the notice is owed from 22:00 at the earliest
+    notice = result.action("regraded:C-1:E-1:notify_high@childrens_social_care")
+    assert (notice.triggered_at, notice.due_at, notice.due_at_latest) == (
+        at("2024-12-11T22:00"),
+        at("2024-12-12T00:00"),
+        at("2024-12-12T01:59:59"),
+    )
+    assert codes(regraded_text("2024-12-10")) == [
+        ("schema.time_order", "episodes[0].changes[0].at")
+    ]
+    assert codes(regraded_text("2024-12-15")) == [
+        ("schema.time_order", "episodes[0].changes[0].at")
+    ]
+    assert regraded("2024-12-14").episodes[0].changes[0].known_to_day == frozenset({"at"})
+
+
+def test_a_change_known_only_to_the_day_is_written_back_as_a_date() -> None:
+    timeline = regraded("2024-12-12")
+    data = timeline_to_jsonable(timeline)
+    assert data["episodes"][0]["changes"] == [{"at": "2024-12-12", "police_risk": "high"}]
+    assert Timeline.model_validate(data) == timeline

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import re
 import struct
 import zlib
 from collections import Counter
@@ -20,17 +21,20 @@ from missing_protocol.cli import main
 from missing_protocol.results import Evaluation
 from missing_protocol.service.app import create_app
 from missing_protocol.service.registry import parse_as_of
-from missing_protocol.service.view import render_view
-from missing_protocol.service.view_svg import COLOURS
+from missing_protocol.service.view import CONTENT_SECURITY_POLICY, render_view
+from missing_protocol.service.view_svg import CHANGE_COLOUR, COLOURS
 
 ROOT = Path(__file__).resolve().parent.parent
 TWO_EPISODES = ROOT / "tests" / "data" / "service" / "two_episodes.yaml"
 AS_OF = "2024-04-05T12:00"
 
 
-def two_episodes() -> tuple[str, Evaluation]:
+REGRADED = ROOT / "tests" / "data" / "service" / "regraded.yaml"
+
+
+def two_episodes(path: Path = TWO_EPISODES) -> tuple[str, Evaluation]:
     protocol = load_protocol("camden")
-    timeline = load_timeline(TWO_EPISODES)
+    timeline = load_timeline(path)
     evaluation = evaluate(protocol, timeline, parse_as_of(AS_OF))
     return render_view(protocol, timeline, evaluation), evaluation
 
@@ -143,6 +147,66 @@ def test_view_from_the_form_the_query_and_a_body() -> None:
         )
 
 
+def test_changes_of_facts_are_marked_on_their_bars_and_listed_in_a_table() -> None:
+    html, evaluation = two_episodes(REGRADED)
+    page = parse(html)
+    assert [len(result.changes) for result in evaluation.episodes] == [1, 1]
+    assert page.classes["change-marker"] == 2
+    assert page.classes["change-row"] == 2
+    assert (
+        '<g class="change-marker" data-change="1"><title>episode E-1 from Sat 30 Mar 2024 '
+        "14:00 GMT: police risk re-graded to high; from then category missing, police risk "
+        "high</title>"
+    ) in html
+    assert (
+        "<title>episode E-2 from Fri 05 Apr 2024 08:00 BST: police risk re-graded to medium; "
+        "from then category missing, police risk medium</title>"
+    ) in html
+    assert (
+        "<table><caption>Changes of facts during episodes (2)</caption><thead><tr>"
+        '<th scope="col">Episode</th><th scope="col">From</th><th scope="col">What changed</th>'
+        '<th scope="col">Category from then</th><th scope="col">Police risk from then</th>'
+        '</tr></thead><tbody><tr class="change-row"><th scope="row">E-1</th>'
+        "<td>Sat 30 Mar 2024 14:00 GMT</td><td>police risk re-graded to high</td>"
+        '<td>missing</td><td>high</td></tr><tr class="change-row"><th scope="row">E-2</th>'
+        "<td>Fri 05 Apr 2024 08:00 BST</td><td>police risk re-graded to medium</td>"
+        "<td>missing</td><td>medium</td></tr></tbody></table>"
+    ) in html
+    assert "2 episodes; 2 changes of facts; 41 required actions" in html
+    # the marker stands on E-1's bar at the change: 16.5 of the bar's 34.75 hours
+    bar = re.search(
+        r'data-episode="E-1"><title>[^<]*</title><rect x="([\d.]+)" y="[\d.]+" '
+        r'width="([\d.]+)"',
+        html,
+    )
+    mark = re.search(
+        r'<g class="change-marker" data-change="1"><title>episode E-1[^<]*'
+        r'</title><line x1="([\d.]+)"',
+        html,
+    )
+    assert bar is not None
+    assert mark is not None
+    left, width = float(bar[1]), float(bar[2])
+    assert abs(float(mark[1]) - (left + width * 16.5 / 34.75)) < 0.15
+    # the service's page is the same, under the same policy: nothing new is loaded or run
+    posted = TestClient(create_app()).post(
+        "/view",
+        data={
+            "timeline": REGRADED.read_text(encoding="utf-8"),
+            "protocol": "camden",
+            "as_of": AS_OF,
+        },
+    )
+    assert posted.text == html
+    assert posted.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert page.sources == []
+    # an episode without changes: no marker, no table, nothing said
+    plain = two_episodes()[0]
+    assert parse(plain).classes["change-marker"] == 0
+    assert "Changes of facts" not in plain
+    assert "changes of facts" not in plain
+
+
 def test_view_errors_are_problems() -> None:
     client = TestClient(create_app())
     no_protocol = client.get("/view", params={"timeline": "child: {}"})
@@ -208,7 +272,8 @@ def _rgb(colour: str) -> tuple[int, int, int]:
 
 
 def test_view_in_headless_chromium(tmp_path: Path) -> None:
-    html, evaluation = two_episodes()
+    # the two episodes with changes of facts: every mark the view draws, changes included
+    html, evaluation = two_episodes(REGRADED)
     page_file = tmp_path / "view.html"
     page_file.write_text(html, encoding="utf-8")
     dom = run_chromium(tmp_path, "--dump-dom", page_file.as_uri())
@@ -216,21 +281,23 @@ def test_view_in_headless_chromium(tmp_path: Path) -> None:
     assert rendered.classes["bar"] == len(evaluation.episodes)
     assert rendered.classes["action-marker"] == len(evaluation.actions)
     assert rendered.classes["upcoming-marker"] == len(evaluation.upcoming)
+    assert rendered.classes["change-marker"] == rendered.classes["change-row"] == 2
 
     shot = tmp_path / "view.png"
     run_chromium(
         tmp_path,
         "--force-color-profile=srgb",
         "--hide-scrollbars",
-        "--window-size=1100,700",
+        "--window-size=1100,1000",  # tall enough for both lanes
         f"--screenshot={shot}",
         page_file.as_uri(),
     )
     width, height, pixels = png_pixels(shot.read_bytes())
-    assert (width, height) == (1100, 700)
+    assert (width, height) == (1100, 1000)
     counts = Counter(pixels)
     assert len(counts) > 50  # text, bars, markers: not a blank page
     # the background leaves at least 2% of the window to text, bars and markers
     assert counts.most_common(1)[0][1] < 0.98 * len(pixels)
     for status in ("met", "met_late", "due", "overdue"):  # each status's marker is drawn
         assert counts[_rgb(COLOURS[status])] > 20, status
+    assert counts[_rgb(CHANGE_COLOUR)] > 20  # and the changes' marks on the bars

@@ -38,6 +38,7 @@ import datetime as dt
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 
 from . import compiled as c
@@ -754,7 +755,9 @@ def _single(
     return c.RecordedTrigger(recorded)
 
 
-def _trigger(trigger: s.Trigger) -> c.Trigger:
+def _trigger(
+    trigger: s.Trigger, alternative_source: Callable[[int], c.SourceRef] | None = None
+) -> c.Trigger:
     if isinstance(trigger, s.EventTrigger | s.ElapsedTrigger | s.RecordedTrigger):
         return _single(trigger)
     if isinstance(trigger, s.PhasedTrigger):
@@ -765,8 +768,12 @@ def _trigger(trigger: s.Trigger) -> c.Trigger:
     if isinstance(trigger, s.FirstOfTrigger):
         return c.FirstOf(
             tuple(
-                c.Alternative(_single(alternative.trigger), _optional(alternative.when))
-                for alternative in trigger.first_of
+                c.Alternative(
+                    _single(alternative.trigger),
+                    _optional(alternative.when),
+                    alternative_source(j) if alternative_source else None,
+                )
+                for j, alternative in enumerate(trigger.first_of)
             )
         )
     return c.RecurringTrigger(
@@ -845,7 +852,7 @@ def _build(ctx: _Context) -> c.Protocol:
                 allocation=allocation,
                 recipients=tuple(rule.recipients) if rule.recipients else (None,),
                 when=_optional(rule.when),
-                trigger=_trigger(rule.trigger),
+                trigger=_trigger(rule.trigger, partial(ref, "rules", i, "trigger", "first_of")),
                 deadline=deadline,
                 satisfied_by=frozenset(o.value for o in rule.satisfied_by),
                 work_from=_work_from(rule),

@@ -196,6 +196,8 @@ class Alternative:
 
     trigger: EventTrigger | ElapsedTrigger | RecordedTrigger
     when: Cond | None
+    # where the alternative was written (static checks point at it); not part of its meaning
+    source: SourceRef | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

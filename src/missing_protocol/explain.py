@@ -22,9 +22,9 @@ from .phrases import (
     trigger_words,
     value_label,
 )
-from .results import Evaluation, FactUsed, RequiredAction
+from .results import EpisodeResult, Evaluation, FactChangeApplied, FactUsed, RequiredAction
 
-__all__ = ["explain_action", "format_moment"]
+__all__ = ["explain_action", "format_moment", "police_risk_words"]
 
 
 def format_moment(moment: dt.datetime | None) -> str:
@@ -33,6 +33,18 @@ def format_moment(moment: dt.datetime | None) -> str:
         return "-"
     local = to_london(moment)
     return local.strftime("%a %d %b %Y %H:%M ") + (local.tzname() or "")
+
+
+def police_risk_words(facts: EpisodeResult | FactChangeApplied) -> str:
+    """An episode's police risk (at its start, or from a change), and how it was held or
+    raised: ``high (raised from low by exploitation_high)``."""
+    shown = facts.police_risk or "not assessed"
+    if facts.police_risk_assumed_by:
+        shown += f" (not graded by the police: held by {facts.police_risk_assumed_by})"
+    if facts.risk_raised_by:
+        raised_from = facts.police_risk_recorded or "the level held"
+        shown += f" (raised from {raised_from} by {facts.risk_raised_by})"
+    return shown
 
 
 def _minutes(total: int) -> str:

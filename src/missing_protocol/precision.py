@@ -21,9 +21,14 @@ readings* of those moments and merges the answers per action id:
   every other earliest, and the reverse, so that the episode on the boundary
   day is counted in one reading and not in the other.
 
+A change of an episode's facts given a date alone (timeline version 3) moves
+with the starts: earliest in *all earliest*, *longest absences* and *deadlines
+earliest, work latest*, latest in the other three.
+
 Every reading is a possible world: moments are kept inside their day and in
 order (a return is not before its start, an episode does not start before the
-one before it ended), so two episodes that touch on one day stay touching.
+one before it ended, a change is between its episode's start and return), so
+two episodes that touch on one day stay touching.
 
 An action present in every reading with one status keeps it, its deadline
 given as a window (``due_at`` the earliest, ``due_at_latest`` the latest). An
@@ -60,9 +65,9 @@ __all__ = ["evaluate_bounded", "uncertain_moments"]
 class _Slot:
     """One moment of the timeline: where it is, its feasible range, and whether day-only."""
 
-    where: str  # "episode" | "event"
+    where: str  # "episode" | "event" | "change" (index: the episode's)
     index: int
-    name: str  # started_at | reported_at | returned_at | at
+    name: str  # started_at | reported_at | returned_at | at | changes[n]
     lo: dt.datetime
     hi: dt.datetime
     day_only: bool
@@ -78,43 +83,81 @@ def _describe(timeline: Timeline, where: str, index: int, name: str) -> str:
         episode = timeline.episodes[index]
         moment = getattr(episode, name)
         return f"episode {episode.id} {name} (known only to {moment.date().isoformat()})"
+    if where == "change":
+        episode = timeline.episodes[index]
+        moment = episode.changes[_change_number(name)].at
+        return f"episode {episode.id} {name}.at (known only to {moment.date().isoformat()})"
     event = timeline.events[index]
     of = f" for episode {event.episode}" if event.episode else ""
     return f"event {event.action}{of} (known only to {event.at.date().isoformat()})"
 
 
+def _change_number(name: str) -> int:
+    """``changes[2]`` -> 2."""
+    return int(name.removeprefix("changes[").removesuffix("]"))
+
+
 def _slot(timeline: Timeline, where: str, index: int, name: str) -> _Slot:
-    model = timeline.episodes[index] if where == "episode" else timeline.events[index]
-    day_only = name in model.known_to_day
-    lo, hi = moment_bounds(getattr(model, name), day_only)
+    if where == "change":
+        change = timeline.episodes[index].changes[_change_number(name)]
+        day_only = "at" in change.known_to_day
+        lo, hi = moment_bounds(change.at, day_only)
+    else:
+        model = timeline.episodes[index] if where == "episode" else timeline.events[index]
+        day_only = name in model.known_to_day
+        lo, hi = moment_bounds(getattr(model, name), day_only)
     label = _describe(timeline, where, index, name) if day_only else ""
     return _Slot(where, index, name, lo, hi, day_only, label)
 
 
 def _slots(timeline: Timeline) -> list[list[_Slot]]:
-    """The episodes' starts and returns in time order (one chain), then reports, then events.
+    """The episodes' starts and returns in time order (one chain), then reports, then
+    changes, then events.
 
     Each slot's range is its day, narrowed so that any choice of ends can be kept
     in order: a forward pass raises ``lo`` to the previous ``lo``, a backward pass
-    lowers ``hi`` to the next ``hi`` (and a start's ``hi`` to its report's).
+    lowers ``hi`` to the next ``hi`` (and a start's ``hi`` to its report's and its
+    changes'; a return's ``lo`` to its changes'). A change stays between its
+    episode's start and return, and changes are not ordered among themselves.
     """
     chain: list[_Slot] = []
     reports: list[tuple[int, _Slot]] = []  # (position of the episode's start, report)
+    changes: list[tuple[int, int | None, _Slot]] = []  # (start's position, return's, change)
     for i in timeline.chronological():
         episode = timeline.episodes[i]
         if episode.reported_at is not None:
             reports.append((len(chain), _slot(timeline, "episode", i, "reported_at")))
+        start = len(chain)
         chain.append(_slot(timeline, "episode", i, "started_at"))
+        back = None
         if episode.returned_at is not None:
+            back = len(chain)
             chain.append(_slot(timeline, "episode", i, "returned_at"))
+        changes += [
+            (start, back, _slot(timeline, "change", i, f"changes[{n}]"))
+            for n in range(len(episode.changes))
+        ]
+    for _, back, change in changes:
+        if back is not None:  # the child was still away at the change
+            chain[back] = dataclasses.replace(chain[back], lo=max(chain[back].lo, change.lo))
     for k in range(1, len(chain)):
         chain[k] = dataclasses.replace(chain[k], lo=max(chain[k].lo, chain[k - 1].lo))
-    for start, report in reports:
-        chain[start] = dataclasses.replace(chain[start], hi=min(chain[start].hi, report.hi))
+    for start, later in [(s, r) for s, r in reports] + [(s, c) for s, _, c in changes]:
+        chain[start] = dataclasses.replace(chain[start], hi=min(chain[start].hi, later.hi))
     for k in range(len(chain) - 2, -1, -1):
         chain[k] = dataclasses.replace(chain[k], hi=min(chain[k].hi, chain[k + 1].hi))
     chains = [chain]
     chains += [[dataclasses.replace(r, lo=max(r.lo, chain[s].lo))] for s, r in reports]
+    chains += [
+        [
+            dataclasses.replace(
+                c,
+                lo=max(c.lo, chain[s].lo),
+                hi=c.hi if b is None else min(c.hi, chain[b].hi),
+            )
+        ]
+        for s, b, c in changes
+    ]
     chains += [[_slot(timeline, "event", i, "at")] for i in range(len(timeline.events))]
     return chains
 
@@ -137,8 +180,11 @@ def _read(timeline: Timeline, chains: list[list[_Slot]], late: _Choice) -> Timel
     for chain in chains[1:]:
         for slot in chain:
             value = (slot.hi if late(slot) else slot.lo) if slot.day_only else slot.lo
-            if slot.name == "reported_at":
+            if slot.name == "reported_at" or slot.where == "change":
                 value = max(value, values[("episode", slot.index, "started_at")])
+            back = values.get(("episode", slot.index, "returned_at"))
+            if slot.where == "change" and back is not None:
+                value = min(value, back)
             values[(slot.where, slot.index, slot.name)] = value
     episodes = [
         episode.model_copy(
@@ -153,6 +199,7 @@ def _read(timeline: Timeline, chains: list[list[_Slot]], late: _Choice) -> Timel
         else episode
         for i, episode in enumerate(timeline.episodes)
     ]
+    episodes = [_changes_read(episode, i, values) for i, episode in enumerate(episodes)]
     episodes = [_exact_after_start(episode) for episode in episodes]
     events = [
         event.model_copy(update={"at": values[("event", i, "at")], "known_to_day": frozenset()})
@@ -161,6 +208,21 @@ def _read(timeline: Timeline, chains: list[list[_Slot]], late: _Choice) -> Timel
         for i, event in enumerate(timeline.events)
     ]
     return timeline.model_copy(update={"episodes": episodes, "events": events})
+
+
+def _changes_read(
+    episode: Episode, index: int, values: dict[tuple[str, int, str], dt.datetime]
+) -> Episode:
+    """The episode with each change at its moment in the reading (exact ones kept in it)."""
+    if not episode.changes:
+        return episode
+    changes = tuple(
+        change.model_copy(
+            update={"at": values[("change", index, f"changes[{n}]")], "known_to_day": frozenset()}
+        )
+        for n, change in enumerate(episode.changes)
+    )
+    return episode.model_copy(update={"changes": changes})
 
 
 def _exact_after_start(episode: Episode) -> Episode:
@@ -223,10 +285,18 @@ def _on_boundaries(protocol: Protocol, timeline: Timeline) -> list[int]:
 def _readings(protocol: Protocol, timeline: Timeline) -> Iterator[tuple[str, _Choice]]:
     yield "all earliest", lambda _: False
     yield "all latest", lambda _: True
+    # a change of facts moves with the starts: as early as it can be when absences are
+    # longest and deadlines earliest, as late as it can be in the readings opposite
     yield "longest absences", lambda slot: slot.name in ("returned_at", "at")
-    yield "shortest absences", lambda slot: slot.name in ("started_at", "reported_at")
+    yield (
+        "shortest absences",
+        lambda slot: slot.name in ("started_at", "reported_at") or slot.where == "change",
+    )
     yield "deadlines earliest, work latest", lambda slot: slot.name in ("reported_at", "at")
-    yield "deadlines latest, work earliest", lambda slot: slot.name in ("started_at", "returned_at")
+    yield (
+        "deadlines latest, work earliest",
+        lambda slot: slot.name in ("started_at", "returned_at") or slot.where == "change",
+    )
     for i in _on_boundaries(protocol, timeline):
         name = timeline.episodes[i].id
         yield (
@@ -286,7 +356,7 @@ def _moments_by_concern(timeline: Timeline, chains: list[list[_Slot]]) -> dict[s
             if not slot.day_only:
                 continue
             found["*"].append(slot.label)
-            if slot.where == "episode":
+            if slot.where in ("episode", "change"):
                 key = timeline.episodes[slot.index].id
             else:
                 key = f"event:{timeline.events[slot.index].action}"

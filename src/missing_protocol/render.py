@@ -32,6 +32,7 @@ from .versions import SINCE
 from .vocabulary import ACTION_KINDS, JUDGEMENTS, ROLES, Topic
 
 __all__ = [
+    "by_office_hours",
     "describe_deadline",
     "describe_trigger",
     "render_ambiguities",
@@ -209,10 +210,24 @@ def _type_of(spec: Mapping[str, Any]) -> str:
     return str(spec.get("type", "any"))
 
 
+def by_office_hours(in_hours: str, out_of_hours: str) -> str:
+    """Both sides of a rule routed by office hours: ``X (in office hours) / Y (out of hours)``."""
+    return f"{in_hours} (in office hours) / {out_of_hours} (out of hours)"
+
+
 def _who(rule: Rule) -> str:
+    """Who does it, and whom it goes to; a rule routed out of hours gives both sides."""
     if rule.responsible is not None:
-        return f"`{rule.responsible}`"
-    return f"allocation [`{rule.allocation}`](#allocation-{rule.allocation})"
+        who = f"`{rule.responsible}`"
+    else:
+        who = f"allocation [`{rule.allocation}`](#allocation-{rule.allocation})"
+    routed = rule.out_of_hours
+    if routed is not None and routed.responsible is not None:
+        who = by_office_hours(who, f"`{routed.responsible}`")
+    recipients = ", ".join(f"`{r}`" for r in rule.recipients if r is not None)
+    if routed is not None and routed.recipients is not None:
+        recipients = by_office_hours(recipients, ", ".join(f"`{r}`" for r in routed.recipients))
+    return who + (f"; **to:** {recipients}" if recipients else "")
 
 
 def _quote(section: str, quote: str) -> str:
@@ -345,13 +360,11 @@ def _out_of_hours_lines(rule: Rule) -> list[str]:
 
 
 def _render_rule(rule: Rule) -> list[str]:
-    recipients = [r for r in rule.recipients if r is not None]
     lines = [
         f'<a id="rule-{rule.id}"></a>',
         f"#### `{rule.id}`: {rule.action.replace('_', ' ')} ({rule.obligation.value})",
         "",
-        f"- **Who:** {_who(rule)}"
-        + (f"; **to:** {', '.join(f'`{r}`' for r in recipients)}" if recipients else ""),
+        f"- **Who:** {_who(rule)}",
         f"- **When:** {describe_trigger(rule.trigger)}"
         + (f", if {describe(rule.when)}" if rule.when is not None else ""),
         f"- **Deadline:** {describe_deadline(rule.deadline)}",

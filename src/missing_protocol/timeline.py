@@ -152,6 +152,13 @@ def _mark_day_only(item: object, fields: tuple[str, ...]) -> object:
     return marked
 
 
+def _mark_changes(episode: object) -> object:
+    """A raw episode with its changes' date-only moments named in their ``known_to_day``."""
+    if not isinstance(episode, dict) or not isinstance(episode.get("changes"), list):
+        return episode
+    return episode | {"changes": [_mark_day_only(c, ("at",)) for c in episode["changes"]]}
+
+
 def _error(code: str, message: str, loc: tuple[str | int, ...]) -> InitErrorDetails:
     return InitErrorDetails(type=PydanticCustomError(code, message), loc=loc, input=None)
 
@@ -234,6 +241,11 @@ class FactChange(_Model):
         pattern=r"^[a-z][a-z0-9_]*$",
         description="The area's category from then on.",
     )
+    known_to_day: frozenset[Literal["at"]] = Field(
+        default=frozenset(),
+        description="'at' when it is known only to its London day (a date alone): "
+        "evaluate_bounded reads it at the day's earliest and latest.",
+    )
 
     @model_validator(mode="after")
     def _changes_something(self) -> FactChange:
@@ -242,6 +254,7 @@ class FactChange(_Model):
                 "empty_change",
                 "a change needs police_risk or category (or both): what changed at 'at'",
             )
+        _raise_all("FactChange", _first_instants(self, self.known_to_day))
         return self
 
 
@@ -443,8 +456,10 @@ def _changes_in_episode(episode: Episode) -> list[InitErrorDetails]:
     start = instant(episode.started_at)
     returned = episode.bounds("returned_at")
     for index, change in enumerate(episode.changes):
-        when = instant(change.at)
-        if when < start:
+        # a change known only to its day is out of the episode only if all of that day is
+        earliest, latest = moment_bounds(change.at, "at" in change.known_to_day)
+        when = instant(earliest)
+        if instant(latest) < start:
             errors.append(
                 _error(
                     "time_order",
@@ -582,15 +597,19 @@ class Timeline(_Model):
             return data
         marked = dict(data)
         if isinstance(data.get("episodes"), list):
-            marked["episodes"] = [_mark_day_only(e, _EPISODE_MOMENTS) for e in data["episodes"]]
+            marked["episodes"] = [
+                _mark_changes(_mark_day_only(e, _EPISODE_MOMENTS)) for e in data["episodes"]
+            ]
         if isinstance(data.get("events"), list):
             marked["events"] = [_mark_day_only(e, ("at",)) for e in data["events"]]
         return marked
 
     def day_only(self) -> bool:
         """Whether any moment of the timeline is known only to its day."""
-        return any(e.known_to_day for e in self.episodes) or any(
-            e.known_to_day for e in self.events
+        return (
+            any(e.known_to_day for e in self.episodes)
+            or any(e.known_to_day for e in self.events)
+            or any(c.known_to_day for e in self.episodes for c in e.changes)
         )
 
     @model_validator(mode="after")
@@ -708,4 +727,9 @@ def timeline_to_jsonable(timeline: Timeline) -> dict[str, Any]:
         item.pop("known_to_day", None)
         for name in model.known_to_day:
             item[name] = getattr(model, name).date().isoformat()
+        if isinstance(model, Episode):
+            for written, change in zip(item.get("changes", ()), model.changes, strict=True):
+                written.pop("known_to_day", None)
+                if change.known_to_day:
+                    written["at"] = change.at.date().isoformat()
     return data

@@ -11,11 +11,20 @@ line in the rule file, and a concrete example of facts where it shows.
 Errors (a protocol should have none):
 
 ``verify.unreachable_rule``
-    the rule's condition cannot hold for any child.
+    the rule's condition cannot hold for any child (for a ``first_of`` trigger:
+    not together with any alternative's condition).
+``verify.unreachable_alternative``
+    a ``first_of`` alternative's condition cannot hold together with its
+    rule's, so the alternative never fires; the finding points at the alternative.
 ``verify.allocation_gap``
     a rule applies to a child for whom no option of its allocation does.
 ``verify.quote_not_found``
     a citation's quote does not occur in the protocol text (:func:`check_citations`).
+
+A rule with a ``first_of`` trigger fires when its own condition holds and at
+least one alternative's does (an alternative without a condition always
+does): every check takes that as the rule's condition, and the overlap check
+compares each alternative with the rules on its own trigger.
 
 Warnings (a reader should look, and may accept them: a rule file lists the
 warnings it accepts under ``accepted_warnings``, each with its reason, and the
@@ -50,14 +59,17 @@ from .compiled import (
     CountEpisodes,
     DeadlineKind,
     ElapsedTrigger,
+    FirstOf,
     Moment,
     Pred,
     Protocol,
     Rule,
     SourceRef,
+    Trigger,
 )
 from .conditions import atoms, describe, test_value
 from .facts import FACTS, FactName, FactType, PoliceRisk
+from .render import describe_trigger
 
 __all__ = [
     "Finding",
@@ -90,7 +102,10 @@ class Finding:
     accepted: str | None = None  # why the rule file accepts this warning, if it does
 
     def __str__(self) -> str:
-        text = f"{self.source}: {self.severity.value}: {self.message} [{self.code}]"
+        where = str(self.source)
+        if self.source.line is not None and self.source.column is not None:
+            where += f":{self.source.column}"
+        text = f"{where}: {self.severity.value}: {self.message} [{self.code}]"
         if self.example:
             text += f"\n    for example: {self.example}"
         if self.accepted:
@@ -277,9 +292,67 @@ def _holds_but_not(wanted: Cond | None, others: Sequence[Cond | None]) -> Callab
     return lambda p: _holds(wanted, p) and not any(_holds(other, p) for other in others)
 
 
+def _together(first: Cond | None, second: Cond | None) -> Cond | None:
+    """Both conditions (``None`` always holds)."""
+    if first is None or second is None:
+        return second if first is None else first
+    return AllOf((first, second))
+
+
+def _applies(rule: Rule) -> Cond | None:
+    """When ``rule`` can fire: its condition, and for ``first_of`` one alternative's too."""
+    if not isinstance(rule.trigger, FirstOf):
+        return rule.when
+    conds = [alternative.when for alternative in rule.trigger.alternatives]
+    if any(cond is None for cond in conds):
+        return rule.when
+    either = [cond for cond in conds if cond is not None]
+    return _together(rule.when, either[0] if len(either) == 1 else AnyOf(tuple(either)))
+
+
+def _firings(rule: Rule) -> list[tuple[Trigger, Cond | None]]:
+    """Each trigger ``rule`` can fire on, with the condition it fires under there."""
+    if not isinstance(rule.trigger, FirstOf):
+        return [(rule.trigger, rule.when)]
+    return [(a.trigger, _together(rule.when, a.when)) for a in rule.trigger.alternatives]
+
+
+def _can_hold(cond: Cond | None, categories: Sequence[str]) -> bool:
+    return cond is None or _first([cond], categories, _holds_but_not(cond, [])) is not None
+
+
+def _both_hold(a: Cond | None, b: Cond | None, categories: Sequence[str]) -> Point | None:
+    """A point of the fact space where both conditions hold, if there is one."""
+    return _first([a, b], categories, lambda p: _holds(a, p) and _holds(b, p))
+
+
 def _both_apply(a: Rule, b: Rule, categories: Sequence[str]) -> Point | None:
-    """A point of the fact space where both rules' conditions hold, if there is one."""
-    return _first([a.when, b.when], categories, lambda p: _holds(a.when, p) and _holds(b.when, p))
+    """A point of the fact space where both rules can fire, if there is one."""
+    return _both_hold(_applies(a), _applies(b), categories)
+
+
+def _dead_alternatives(rule: Rule, categories: Sequence[str]) -> Iterator[Finding]:
+    """The alternatives of a ``first_of`` rule that can never fire with the rule's condition."""
+    if not isinstance(rule.trigger, FirstOf):
+        return
+    for number, alternative in enumerate(rule.trigger.alternatives, start=1):
+        if _can_hold(_together(rule.when, alternative.when), categories):
+            continue
+        assert alternative.when is not None  # no condition: it holds wherever the rule's does
+        message = (
+            f"rule {rule.id}: first_of alternative {number} "
+            f"({describe_trigger(alternative.trigger)}) can never fire: "
+            f"{describe(alternative.when)}"
+        )
+        if rule.when is not None:
+            message += f", and the rule's condition is {describe(rule.when)}"
+        yield Finding(
+            Severity.ERROR,
+            "verify.unreachable_alternative",
+            message,
+            alternative.source or rule.source,
+            about=frozenset({rule.id}),
+        )
 
 
 _T = TypeVar("_T")
@@ -302,40 +375,81 @@ def _pairs(items: Sequence[_T], key: Callable[[_T], Hashable]) -> Iterator[tuple
         yield items[first], items[second]
 
 
+def _rule_findings(protocol: Protocol, cats: Sequence[str]) -> Iterator[Finding]:
+    """Rules that can never apply, dead alternatives, and rules nobody is named for."""
+    for rule in protocol.rules:
+        applies = _applies(rule)
+        if not _can_hold(rule.when, cats):
+            assert rule.when is not None
+            yield Finding(
+                Severity.ERROR,
+                "verify.unreachable_rule",
+                f"rule {rule.id} can never apply: {describe(rule.when)}",
+                rule.source,
+                about=frozenset({rule.id}),
+            )
+            continue
+        yield from _dead_alternatives(rule, cats)
+        if not _can_hold(applies, cats):
+            assert applies is not None
+            yield Finding(
+                Severity.ERROR,
+                "verify.unreachable_rule",
+                f"rule {rule.id} can never apply: no first_of alternative can fire "
+                f"({describe(applies)})",
+                rule.source,
+                about=frozenset({rule.id}),
+            )
+        if rule.allocation is not None:
+            allocation = protocol.allocations[rule.allocation]
+            options = [o.when for o in allocation.options]
+            gap = _first([applies, *options], cats, _holds_but_not(applies, options))
+            if gap is not None:
+                yield Finding(
+                    Severity.ERROR,
+                    "verify.allocation_gap",
+                    f"rule {rule.id} applies but no option of allocation {allocation.id} does",
+                    rule.source,
+                    _show(gap),
+                    frozenset({rule.id, allocation.id}),
+                )
+
+
+def _overlaps(protocol: Protocol, cats: Sequence[str]) -> Iterator[Finding]:
+    """Pairs of rules (or a rule and a first_of alternative) asking one duty twice."""
+    firings = [(rule, *firing) for rule in protocol.rules for firing in _firings(rule)]
+    overlapping: set[tuple[str, str]] = set()
+    for (a, _, when_a), (b, _, when_b) in _pairs(
+        firings, lambda firing: (firing[0].action, firing[1])
+    ):
+        if a is b or (a.id, b.id) in overlapping:
+            continue  # a first_of rule's own alternatives; a pair already reported
+        if not set(a.recipients) & set(b.recipients):
+            continue
+        if (a.responsible, a.allocation) != (b.responsible, b.allocation):
+            continue  # different people: two duties, not two answers to one
+        if a.deadline == b.deadline:
+            continue
+        both = _both_hold(when_a, when_b, cats)
+        if both is not None:
+            overlapping.add((a.id, b.id))
+            yield Finding(
+                Severity.WARNING,
+                "verify.overlap",
+                f"rules {a.id} and {b.id} both require {a.action} of the same person on the "
+                "same trigger, with different deadlines",
+                b.source,
+                _show(both),
+                frozenset({a.id, b.id}),
+            )
+
+
 def verify_protocol(protocol: Protocol) -> list[Finding]:
     """Every static finding for ``protocol``, errors first, in rule-file order."""
     cats = [c.id for c in protocol.categories]
     findings: list[Finding] = []
 
-    for rule in protocol.rules:
-        if (
-            rule.when is not None
-            and _first([rule.when], cats, _holds_but_not(rule.when, [])) is None
-        ):
-            findings.append(
-                Finding(
-                    Severity.ERROR,
-                    "verify.unreachable_rule",
-                    f"rule {rule.id} can never apply: {describe(rule.when)}",
-                    rule.source,
-                    about=frozenset({rule.id}),
-                )
-            )
-        if rule.allocation is not None:
-            allocation = protocol.allocations[rule.allocation]
-            options = [o.when for o in allocation.options]
-            gap = _first([rule.when, *options], cats, _holds_but_not(rule.when, options))
-            if gap is not None:
-                findings.append(
-                    Finding(
-                        Severity.ERROR,
-                        "verify.allocation_gap",
-                        f"rule {rule.id} applies but no option of allocation {allocation.id} does",
-                        rule.source,
-                        _show(gap),
-                        frozenset({rule.id, allocation.id}),
-                    )
-                )
+    findings.extend(_rule_findings(protocol, cats))
 
     for allocation in protocol.allocations.values():
         conds = [o.when for o in allocation.options]
@@ -353,26 +467,7 @@ def verify_protocol(protocol: Protocol) -> list[Finding]:
                     )
                 )
 
-    for a, b in _pairs(protocol.rules, lambda rule: (rule.action, rule.trigger)):
-        if not set(a.recipients) & set(b.recipients):
-            continue
-        if (a.responsible, a.allocation) != (b.responsible, b.allocation):
-            continue  # different people: two duties, not two answers to one
-        if a.deadline == b.deadline:
-            continue
-        both = _both_apply(a, b, cats)
-        if both is not None:
-            findings.append(
-                Finding(
-                    Severity.WARNING,
-                    "verify.overlap",
-                    f"rules {a.id} and {b.id} both require {a.action} of the same person on the "
-                    "same trigger, with different deadlines",
-                    b.source,
-                    _show(both),
-                    frozenset({a.id, b.id}),
-                )
-            )
+    findings.extend(_overlaps(protocol, cats))
 
     timed = [(r, due) for r in protocol.rules if (due := _due_hours_from_start(r)) is not None]
     for (a, due_a), (b, due_b) in _pairs(timed, lambda pair: pair[0].action):

@@ -15,7 +15,10 @@ __all__ = ["cmd_evaluate", "cmd_explain", "register", "table"]
 
 def table(evaluation: Evaluation) -> str:
     """The evaluation as a plain-text table, with the episodes above and what comes next below."""
-    from missing_protocol.explain import format_moment  # noqa: PLC0415 - imported when a command needs it
+    from missing_protocol.explain import (  # noqa: PLC0415 - imported when a command needs it
+        format_moment,
+        police_risk_words,
+    )
 
     rows = [("STATUS", "DUE", "ACTION", "WHO", "TO", "EPISODE", "RULE")]
     for a in evaluation.actions:
@@ -41,12 +44,7 @@ def table(evaluation: Evaluation) -> str:
         f"child {evaluation.child_id}, as at {format_moment(evaluation.as_of)}",
     ]
     for episode in evaluation.episodes:
-        risk = episode.police_risk or "not assessed"
-        if episode.police_risk_assumed_by:
-            risk += f" (not graded by the police: held by {episode.police_risk_assumed_by})"
-        if episode.risk_raised_by:
-            raised_from = episode.police_risk_recorded or "the level held"
-            risk += f" (raised from {raised_from} by {episode.risk_raised_by})"
+        risk = police_risk_words(episode)
         state = (
             "still missing"
             if episode.missing_as_of

@@ -43,6 +43,7 @@ from .matrix import (
     MatrixSection,
     Words,
     compare,
+    describe_recipients,
     describe_who,
 )
 from .placement import (
@@ -110,6 +111,7 @@ __all__ = [
     "compare_scenario",
     "default_grid",
     "describe_due",
+    "describe_recipients",
     "describe_who",
     "diff_protocols",
     "evaluate_placement",

@@ -14,7 +14,7 @@ from missing_protocol.conditions import describe
 from missing_protocol.render import describe_deadline, describe_trigger
 
 from .common import ProtocolInfo, infos
-from .matrix import describe_who
+from .matrix import describe_recipients, describe_who
 
 __all__ = ["FieldChange", "ItemChange", "ProtocolDiff", "diff_protocols"]
 
@@ -61,7 +61,7 @@ def _rule_fields(protocol: Protocol, rule: Rule) -> dict[str, str]:
         "deadline": describe_deadline(rule.deadline),
         "responsible": describe_who(protocol, rule),
         "obligation": rule.obligation.value,
-        "recipients": ", ".join(r for r in rule.recipients if r is not None) or "-",
+        "recipients": describe_recipients(rule),
         "satisfied_by": ", ".join(sorted(rule.satisfied_by)),
         "citation": _cite(rule.citation),
         "see_also": " | ".join(_cite(c) for c in rule.see_also) or "-",

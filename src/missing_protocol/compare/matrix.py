@@ -29,7 +29,7 @@ from missing_protocol.phrases import (
     trigger_words,
     value_label,
 )
-from missing_protocol.render import describe_deadline, describe_trigger
+from missing_protocol.render import by_office_hours, describe_deadline, describe_trigger
 from missing_protocol.vocabulary import Topic
 
 from .common import CitationRef, ProtocolInfo, cite_ref, infos, kind_order, source_line
@@ -43,6 +43,7 @@ __all__ = [
     "MatrixSection",
     "Words",
     "compare",
+    "describe_recipients",
     "describe_who",
     "row_words",
     "who_words",
@@ -122,29 +123,72 @@ SECTION_TITLES: Mapping[str, str] = {
 
 
 def describe_who(protocol: Protocol, rule: Rule) -> str:
-    """Who does it, in codes: the role, or the allocation's options in order (first match wins)."""
+    """Who does it, in codes: the role, or the allocation's options in order (first match wins).
+
+    A rule whose ``out_of_hours`` names another role gives both:
+    ``allocated_social_worker (in office hours) / edt (out of hours)``.
+    """
     if rule.responsible is not None:
-        return rule.responsible
-    assert rule.allocation is not None
-    allocation = protocol.allocations[rule.allocation]
-    parts = [
-        f"{o.role} if {describe(o.when)}" if o.when is not None else f"otherwise {o.role}"
-        for o in allocation.options
-    ]
-    return f"{allocation.id}: " + "; ".join(parts)
+        who = rule.responsible
+    else:
+        assert rule.allocation is not None
+        allocation = protocol.allocations[rule.allocation]
+        parts = [
+            f"{o.role} if {describe(o.when)}" if o.when is not None else f"otherwise {o.role}"
+            for o in allocation.options
+        ]
+        who = f"{allocation.id}: " + "; ".join(parts)
+    routed = rule.out_of_hours
+    if routed is not None and routed.responsible is not None:
+        return by_office_hours(who, routed.responsible)
+    return who
 
 
 def who_words(protocol: Protocol, rule: Rule) -> str:
-    """Who does it, in words: ``the Children's Society if aged 12 or over; otherwise ...``."""
+    """Who does it, in words: ``the Children's Society if aged 12 or over; otherwise ...``.
+
+    Routed by office hours: ``the allocated social worker (in office hours) / the
+    out-of-hours social work team (out of hours)``.
+    """
     if rule.responsible is not None:
-        return role_label(rule.responsible)
-    assert rule.allocation is not None
-    return "; ".join(
-        f"{role_label(o.role)} if {condition_words(o.when, protocol)}"
-        if o.when is not None
-        else f"otherwise {role_label(o.role)}"
-        for o in protocol.allocations[rule.allocation].options
-    )
+        who = role_label(rule.responsible)
+    else:
+        assert rule.allocation is not None
+        who = "; ".join(
+            f"{role_label(o.role)} if {condition_words(o.when, protocol)}"
+            if o.when is not None
+            else f"otherwise {role_label(o.role)}"
+            for o in protocol.allocations[rule.allocation].options
+        )
+    routed = rule.out_of_hours
+    if routed is not None and routed.responsible is not None:
+        return by_office_hours(who, role_label(routed.responsible))
+    return who
+
+
+def describe_recipients(rule: Rule) -> str:
+    """Whom it goes to, in codes (``-`` for nobody); routed by office hours, both sides."""
+    recipients = ", ".join(r for r in rule.recipients if r is not None) or "-"
+    routed = rule.out_of_hours
+    if routed is not None and routed.recipients is not None:
+        return by_office_hours(recipients, ", ".join(routed.recipients))
+    return recipients
+
+
+def _hours_words(rule: Rule) -> tuple[str, str]:
+    """What office hours add to a rule's summary, in codes and in words (nothing if unrouted)."""
+    routed = rule.out_of_hours
+    if routed is None:
+        return "", ""
+    if not routed.required:
+        return "; in office hours only", "; in office hours only"
+    if not routed.in_hours_required:
+        return "; out of office hours only", "; out of office hours only"
+    if routed.recipients is None:
+        return "", ""  # another role does it: said in who
+    in_hours = " and ".join(role_label(r) for r in rule.recipients if r is not None)
+    out_of_hours = " and ".join(role_label(r) for r in routed.recipients)
+    return f"; to {describe_recipients(rule)}", f"; to {by_office_hours(in_hours, out_of_hours)}"
 
 
 def _rule_entry(protocol: Protocol, key: str, rule: Rule) -> Entry:
@@ -163,6 +207,8 @@ def _rule_entry(protocol: Protocol, key: str, rule: Rule) -> Entry:
     also = _alternatives_words(rule)
     if rule.alternative_actions:
         value += f"; or {', '.join(rule.alternative_actions)}"
+    hours = _hours_words(rule)
+    value += hours[0]
     return Entry(
         value=value,
         who=describe_who(protocol, rule),
@@ -174,7 +220,7 @@ def _rule_entry(protocol: Protocol, key: str, rule: Rule) -> Entry:
         words=Words(
             trigger,
             condition,
-            trigger + (f", if {condition}" if condition else "") + also[0],
+            trigger + (f", if {condition}" if condition else "") + also[0] + hours[1],
             who_words(protocol, rule) + also[1],
             deadline_words(rule.deadline, rule.trigger),
         ),
@@ -329,7 +375,10 @@ def _topic_rows(
         for rule in p.rules:
             if rule.topic is not topic:
                 continue
-            for recipient in rule.recipients:
+            routed = rule.out_of_hours.recipients if rule.out_of_hours is not None else None
+            # a recipient out of office hours only has its row too, so the areas line up
+            extra = [r for r in routed or () if r not in rule.recipients]
+            for recipient in (*rule.recipients, *extra):
                 key = f"{topic.value}/{rule.action}" + (f"/{recipient}" if recipient else "")
                 order = (3, *kind_order(rule.action), recipient or "")
                 label = f"{rule.action} → {recipient}" if recipient is not None else rule.action

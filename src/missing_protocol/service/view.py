@@ -20,11 +20,18 @@ from html import escape
 
 from missing_protocol.calendar import bank_holidays
 from missing_protocol.compiled import Protocol
-from missing_protocol.explain import format_moment
+from missing_protocol.explain import format_moment, police_risk_words
 from missing_protocol.results import Evaluation, RequiredAction
 from missing_protocol.timeline import Timeline
 
-from .view_svg import COLOURS, STATUS_LABELS, action_dom_id, draw_timeline, shape
+from .view_svg import (
+    COLOURS,
+    STATUS_LABELS,
+    action_dom_id,
+    change_mark,
+    draw_timeline,
+    shape,
+)
 
 __all__ = ["CONTENT_SECURITY_POLICY", "render_view"]
 
@@ -85,7 +92,10 @@ def _legend() -> str:
     return (
         f'<ul class="legend" aria-label="Key">{items}'
         "<li>bar: an episode, last seen to return (striped: still missing)</li>"
-        "<li>black tick: reported to the police</li><li>dashed line: now</li>"
+        "<li>black tick: reported to the police</li>"
+        '<li><svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true">'
+        f"{change_mark(9, 14)}</svg> a change of facts (police risk re-graded, "
+        "re-categorised)</li><li>dashed line: now</li>"
         "<li>a marker sits at the action's deadline, or where it arose if it has none</li></ul>"
     )
 
@@ -163,12 +173,7 @@ def _episodes_table(timeline: Timeline, evaluation: Evaluation) -> str:
     rows = []
     for result in evaluation.episodes:
         episode = timeline.episode(result.episode_id)
-        risk = result.police_risk or "not assessed"
-        if result.police_risk_assumed_by:
-            risk += f" (not graded by the police: held by {result.police_risk_assumed_by})"
-        if result.risk_raised_by:
-            raised_from = result.police_risk_recorded or "the level held"
-            risk += f" (raised from {raised_from} by {result.risk_raised_by})"
+        risk = police_risk_words(result)
         returned = "still missing" if result.missing_as_of else format_moment(result.returned_at)
         rows.append(
             f'<tr><th scope="row">{escape(result.episode_id)}</th>'
@@ -182,6 +187,26 @@ def _episodes_table(timeline: Timeline, evaluation: Evaluation) -> str:
         f"Episodes ({len(evaluation.episodes)})",
         ("Episode", "Category", "Police risk", "Age", "Last seen", "Reported", "Returned"),
         "".join(rows),
+    )
+
+
+def _changes_table(evaluation: Evaluation) -> str:
+    """Facts that changed during an episode, known at ``as_of`` (none: no table)."""
+    rows = "".join(
+        f'<tr class="change-row"><th scope="row">{escape(result.episode_id)}</th>'
+        f"<td>{escape(format_moment(change.at))}</td><td>{escape(change.what)}</td>"
+        f"<td>{escape(change.category)}</td>"
+        f"<td>{escape(police_risk_words(change))}</td></tr>"
+        for result in evaluation.episodes
+        for change in result.changes
+    )
+    if not rows:
+        return ""
+    count = sum(len(result.changes) for result in evaluation.episodes)
+    return _table(
+        f"Changes of facts during episodes ({count})",
+        ("Episode", "From", "What changed", "Category from then", "Police risk from then"),
+        rows,
     )
 
 
@@ -230,6 +255,9 @@ def _summary(evaluation: Evaluation) -> str:
     ]
     episodes = len(evaluation.episodes)
     text = f"{episodes} episode{'s' if episodes != 1 else ''}; "
+    changes = sum(len(result.changes) for result in evaluation.episodes)
+    if changes:
+        text += f"{changes} change{'s' if changes != 1 else ''} of facts; "
     text += (
         f"{len(evaluation.actions)} required action{'s' if len(evaluation.actions) != 1 else ''}"
     )
@@ -251,6 +279,7 @@ def render_view(protocol: Protocol, timeline: Timeline, evaluation: Evaluation) 
         f"{escape(format_moment(evaluation.as_of))}. {escape(text)}.</p></header>"
         f"<main><figure>{draw_timeline(timeline, evaluation, text)}"
         f"<figcaption>{_legend()}</figcaption></figure>"
-        f"{_episodes_table(timeline, evaluation)}{_actions_table(protocol, evaluation)}"
+        f"{_episodes_table(timeline, evaluation)}{_changes_table(evaluation)}"
+        f"{_actions_table(protocol, evaluation)}"
         f"{_upcoming_table(evaluation)}{_pending_table(evaluation)}</main><script>{_SCRIPT}</script></body></html>\n"
     )

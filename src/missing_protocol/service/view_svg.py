@@ -10,8 +10,11 @@ shape and colour both say its status, so the picture reads without colour:
 * due: a filled square;          * overdue: a filled triangle;
 * what becomes required if nothing changes: a hollow, dashed circle.
 
-A dashed vertical line marks ``as_of`` ("now"). Each action marker links to its
-explanation (``#action-N``) in the table below the picture. Needs no FastAPI.
+A purple downward triangle on an episode's bar marks each change of its facts
+known at ``as_of`` (the police risk re-graded, the episode re-categorised), with
+what changed as its label. A dashed vertical line marks ``as_of`` ("now"). Each
+action marker links to its explanation (``#action-N``) in the table below the
+picture. Needs no FastAPI.
 """
 
 from __future__ import annotations
@@ -24,10 +27,25 @@ from html import escape
 from missing_protocol.calendar import LONDON, to_london
 from missing_protocol.explain import format_moment
 from missing_protocol.moments import instant
-from missing_protocol.results import ActionStatus, Evaluation, RequiredAction, UpcomingAction
+from missing_protocol.results import (
+    ActionStatus,
+    Evaluation,
+    FactChangeApplied,
+    RequiredAction,
+    UpcomingAction,
+)
 from missing_protocol.timeline import Timeline
 
-__all__ = ["COLOURS", "STATUS_LABELS", "action_dom_id", "draw_timeline", "shape"]
+__all__ = [
+    "CHANGE_COLOUR",
+    "COLOURS",
+    "STATUS_LABELS",
+    "action_dom_id",
+    "change_label",
+    "change_mark",
+    "draw_timeline",
+    "shape",
+]
 
 WIDTH = 1000
 LEFT = 110  # room for the lane labels
@@ -52,6 +70,7 @@ STATUS_LABELS = {
     "upcoming": "upcoming if still missing",
 }
 _STEPS_HOURS = (1, 2, 3, 6, 12, 24, 48, 24 * 7, 24 * 14, 24 * 28)
+CHANGE_COLOUR = "#8250df"
 
 
 def action_dom_id(index: int) -> str:
@@ -82,6 +101,20 @@ def shape(status: str, x: float, y: float, r: float = 6.5) -> str:
     return (
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r - 1:.1f}" fill="#ffffff" '
         f'stroke="{colour}" stroke-width="2" stroke-dasharray="3 2"/>'
+    )
+
+
+def change_mark(x: float, top: float) -> str:
+    """A change of facts: a downward triangle whose tip rests on the bar's top at ``x``."""
+    points = f"{x - 6:.1f},{top - 10:.1f} {x + 6:.1f},{top - 10:.1f} {x:.1f},{top + 1:.1f}"
+    return f'<polygon points="{points}" fill="{CHANGE_COLOUR}" stroke="#ffffff" stroke-width="1"/>'
+
+
+def change_label(episode_id: str, change: FactChangeApplied) -> str:
+    """What a change marker says: ``episode E-1 from ...: police_risk re-graded to high; ...``."""
+    return (
+        f"episode {episode_id} from {format_moment(change.at)}: {change.what}; from then "
+        f"category {change.category}, police risk {change.police_risk or 'not assessed'}"
     )
 
 
@@ -216,6 +249,14 @@ def _lane(
             f"{escape(format_moment(episode.reported_at))}</title>"
             f'<line x1="{xr:.1f}" y1="{top - 4}" x2="{xr:.1f}" y2="{top + BAR + 4}" '
             f'stroke="#24292f" stroke-width="2.5"/></g>'
+        )
+    for number, change in enumerate(result.changes, start=1):
+        xc = scale.x(change.at)
+        out.append(
+            f'<g class="change-marker" data-change="{number}">'
+            f"<title>{escape(change_label(result.episode_id, change))}</title>"
+            f'<line x1="{xc:.1f}" y1="{top}" x2="{xc:.1f}" y2="{top + BAR}" '
+            f'stroke="{CHANGE_COLOUR}" stroke-width="2"/>{change_mark(xc, top)}</g>'
         )
     items: list[tuple[float, str, int]] = []  # x, kind, index
     for index, action in enumerate(evaluation.actions):

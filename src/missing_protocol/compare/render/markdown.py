@@ -29,6 +29,11 @@ LEGEND = (
     ("on …, still missing after …, if …", "what starts the duty, and for which children"),
     ("within …, immediately", "the deadline; “no time limit stated” means the text sets none"),
     ("by …", "who does it; where the text gives a choice, the first that fits"),
+    (
+        "… (in office hours) / … (out of hours)",
+        "who does it, or whom it goes to, by when the duty arises; a notice is listed under "
+        "each recipient, in hours and out of hours",
+    ),
     ("§ link", "the protocol section; it leads to the quoted passage and the rule file line"),
     ("not covered", "the protocol says nothing that was encoded on this item"),
     ("same in all", "every protocol covers the item in the same words (citations aside)"),

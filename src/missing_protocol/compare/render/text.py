@@ -6,7 +6,7 @@ from missing_protocol.compare.common import describe_due
 from missing_protocol.compare.diff import ProtocolDiff
 from missing_protocol.compare.placement import PlacementEvaluation
 from missing_protocol.compare.scenario import ScenarioAction, ScenarioComparison
-from missing_protocol.explain import format_moment
+from missing_protocol.explain import format_moment, police_risk_words
 
 __all__ = ["render_diff_text", "render_placement_text", "render_scenario_text"]
 
@@ -35,12 +35,7 @@ def render_scenario_text(comparison: ScenarioComparison) -> str:
             lines += [f"    {line}" for p in o.problems for line in p.splitlines()]
             continue
         for e in o.evaluation.episodes:
-            risk = e.police_risk or "not assessed"
-            if e.police_risk_assumed_by:
-                risk += f" (not graded by the police: held by {e.police_risk_assumed_by})"
-            if e.risk_raised_by:
-                raised_from = e.police_risk_recorded or "the level held"
-                risk += f" (raised from {raised_from} by {e.risk_raised_by})"
+            risk = police_risk_words(e)
             lines.append(f"  {o.protocol.ljust(width)}  {e.episode_id}: {e.category}, risk {risk}")
     differing = sum(1 for r in c.rows if r.differences)
     lines += ["", f"Actions ({len(c.rows)} aligned, {differing} differ):"]
