@@ -123,6 +123,12 @@ class _Episode:
                 return self.reported_at
             aware = self.source.professional_aware_at
             return aware if self.known(aware) else None
+        if which is Moment.POLICE_TOLD_OF_RETURN:
+            # Not recorded: the return (if known). Recorded for after as_of: not yet known.
+            told = self.source.police_told_of_return_at
+            if told is None:
+                return self.returned_at
+            return told if self.known(told) else None
         raise ValueError(which)
 
     def known(self, moment: dt.datetime) -> bool:
@@ -134,6 +140,8 @@ class _Episode:
             return " (noticed_at not recorded: the time last seen is used)"
         if which is Moment.PROFESSIONAL_AWARE and self.source.professional_aware_at is None:
             return " (professional_aware_at not recorded: the report to the police is used)"
+        if which is Moment.POLICE_TOLD_OF_RETURN and self.source.police_told_of_return_at is None:
+            return " (police_told_of_return_at not recorded: the return is used)"
         return ""
 
     def missing_at(self, moment: dt.datetime) -> bool:
@@ -680,6 +688,7 @@ def _firings(
             "returned": "returned or located",
             "noticed": "noticed missing",
             "professional_aware": "a professional learnt of it",
+            "police_told_of_return": "the police were told of the return",
         }[trigger.on.value] + ep.fell_back(trigger.on)
         return [_Firing(at, None, f"{label} at {_stamp(at)}")], None
     assert not isinstance(trigger.anchor, Recorded)

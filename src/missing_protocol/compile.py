@@ -545,6 +545,27 @@ def check_timing(ctx: _Context) -> Iterator[Problem]:
                 "({on: returned}); otherwise the deadline is unknown while the child is missing",
                 ("rules", i, "deadline", "from"),
             )
+        yield from _check_told_of_return_anchor(ctx, rule, i)
+
+
+_AFTER_RETURN = (s.Anchor.RETURNED, s.Anchor.POLICE_TOLD_OF_RETURN)
+
+
+def _check_told_of_return_anchor(ctx: _Context, rule: s.Rule, i: int) -> Iterator[Problem]:
+    """A deadline from 'police_told_of_return' needs a rule that fires on or after the return."""
+    trigger = rule.trigger
+    if (
+        isinstance(rule.deadline, s.Deadline)
+        and rule.deadline.from_ is s.Anchor.POLICE_TOLD_OF_RETURN
+        and not (isinstance(trigger, s.EventTrigger) and trigger.on in _AFTER_RETURN)
+    ):
+        yield ctx.problem(
+            "deadline_before_anchor",
+            "a deadline from 'police_told_of_return' needs a rule triggered on the return "
+            "({on: returned} or {on: police_told_of_return}); otherwise the deadline is "
+            "unknown while the child is missing",
+            ("rules", i, "deadline", "from"),
+        )
 
 
 def check_fact_versions(ctx: _Context) -> Iterator[Problem]:

@@ -66,6 +66,8 @@ class Moment(StrEnum):
     TRIGGERED = "triggered"
     NOTICED = "noticed"  # noticed_at; where not recorded, started (and the result says so)
     PROFESSIONAL_AWARE = "professional_aware"  # professional_aware_at; where not recorded, reported
+    # police_told_of_return_at; where not recorded, returned (and the result says so)
+    POLICE_TOLD_OF_RETURN = "police_told_of_return"
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,6 +114,7 @@ MOMENT_LABELS: Final = MappingProxyType(
         Moment.TRIGGERED.value: "the duty arising",
         Moment.NOTICED.value: "the child being noticed missing",
         Moment.PROFESSIONAL_AWARE.value: "a professional learning of it",
+        Moment.POLICE_TOLD_OF_RETURN.value: "the police being told of the return",
     }
 )
 

@@ -93,6 +93,8 @@ def describe_trigger(trigger: Trigger) -> str:
             "noticed": "when the child is noticed missing (last seen, if not recorded)",
             "professional_aware": "when a professional learns the child is missing "
             "(the report to the police, if not recorded)",
+            "police_told_of_return": "when the police are told of the return "
+            "(the return, if not recorded)",
         }[trigger.on.value]
     if isinstance(trigger, ElapsedTrigger):
         return f"if still missing {trigger.missing_for} after {trigger.anchor.value}"

@@ -412,16 +412,21 @@ class Anchor(StrEnum):
     # since version 2: when a professional first learnt of it (professional_aware_at; reported
     # if not recorded)
     PROFESSIONAL_AWARE = "professional_aware"
+    # since version 2: when the police were told of the return (police_told_of_return_at;
+    # returned if not recorded)
+    POLICE_TOLD_OF_RETURN = "police_told_of_return"
 
 
 since_values(2, Anchor.NOTICED, Anchor.PROFESSIONAL_AWARE)
+since_values(2, Anchor.POLICE_TOLD_OF_RETURN)
 
 
 class EventTrigger(_Model):
     """Fires when the episode reaches a moment: started, reported or returned.
 
-    Since version 2 also ``noticed`` (when the child was noticed missing) and
-    ``professional_aware`` (when a professional first learnt of it).
+    Since version 2 also ``noticed`` (when the child was noticed missing),
+    ``professional_aware`` (when a professional first learnt of it) and
+    ``police_told_of_return`` (when the police were told of the return).
     """
 
     on: Literal[
@@ -430,6 +435,7 @@ class EventTrigger(_Model):
         Anchor.RETURNED,
         Anchor.NOTICED,
         Anchor.PROFESSIONAL_AWARE,
+        Anchor.POLICE_TOLD_OF_RETURN,
     ]
 
 
@@ -628,7 +634,8 @@ Trigger = Annotated[
         _any_trigger_tag,
         custom_error_type="invalid_trigger",
         custom_error_message=(
-            "expected a trigger: {on: started|reported|returned|noticed|professional_aware}, "
+            "expected a trigger: {on: started|reported|returned|noticed|professional_aware|"
+            "police_told_of_return}, "
             "{on: {recorded: <kind>}}, {missing_for: '24 hours'}, {every: '7 days'}, "
             "{phases: [...]} or {first_of: [...]}"
         ),

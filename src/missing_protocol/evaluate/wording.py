@@ -40,6 +40,7 @@ _EVENT_LABELS = {
     Moment.RETURNED: "returned or located",
     Moment.NOTICED: "noticed missing",
     Moment.PROFESSIONAL_AWARE: "a professional learnt of it",
+    Moment.POLICE_TOLD_OF_RETURN: "the police were told of the return",
 }
 
 
@@ -175,6 +176,7 @@ _FALLBACK_NOTES = {
     Moment.NOTICED: " (noticed_at not recorded: the time last seen is used)",
     Moment.PROFESSIONAL_AWARE: " (professional_aware_at not recorded: the report to the "
     "police is used)",
+    Moment.POLICE_TOLD_OF_RETURN: " (police_told_of_return_at not recorded: the return is used)",
 }
 
 
