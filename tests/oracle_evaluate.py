@@ -34,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from missing_protocol.calendar import (
+    LONDON,
     UTC,
     Duration,
     Unit,
@@ -104,6 +105,8 @@ class _Episode:
     as_of: dt.datetime
     # Issue 10: from each change known at as_of on: its moment, the facts, who held the risk.
     segments: tuple[tuple[dt.datetime, Facts, str | None], ...] = ()
+    # The child's next review (the timeline's next_review_on).
+    next_review: dt.date | None = None
 
     def moment(self, which: Moment) -> dt.datetime | None:
         if which is Moment.STARTED:
@@ -313,6 +316,7 @@ def _classify(
                 result,
                 as_of,
                 changed[0],
+                timeline.child.next_review_on,
             )
         )
     if problems:
@@ -763,9 +767,49 @@ def _deadline(
     return due, trace
 
 
+def _review_deadline(
+    kind: DeadlineKind, ep: _Episode, triggered: dt.datetime
+) -> tuple[dt.datetime | None, DeadlineTrace]:
+    """Before the next review: its day's start, the review after the day the duty arose.
+    At the next review: its day's end, the review on or after that day."""
+    before = kind is DeadlineKind.BEFORE_NEXT_REVIEW
+    rule_text = "before the next review" if before else "at the next review"
+    day = to_london(triggered).date()
+    review = ep.next_review
+    if review is None:
+        why = "next_review_on not recorded"
+    elif before and review <= day:
+        why = (
+            f"next_review_on ({review.isoformat()}) is not after the day the duty arose, "
+            "so the next review's date is not recorded"
+        )
+    elif not before and review < day:
+        why = (
+            f"next_review_on ({review.isoformat()}) is before the day the duty arose, "
+            "so the next review's date is not recorded"
+        )
+    else:
+        if before:
+            due = dt.datetime(review.year, review.month, review.day, 0, 0, tzinfo=LONDON)
+            words = "the start (00:00)"
+        else:
+            due = dt.datetime(review.year, review.month, review.day, 23, 59, 59, tzinfo=LONDON)
+            words = "the end (23:59:59)"
+        return due, DeadlineTrace(
+            rule_text,
+            "next_review",
+            due,
+            f"{words} of the London day of the child's next review (next_review_on)",
+            (),
+        )
+    return None, DeadlineTrace(rule_text, "next_review", None, f"not yet computable: {why}", ())
+
+
 def _deadline_of(
     deadline: Deadline, ep: _Episode, triggered: dt.datetime, evidence: Sequence[_Evidence]
 ) -> tuple[dt.datetime | None, DeadlineTrace]:
+    if deadline.kind in (DeadlineKind.BEFORE_NEXT_REVIEW, DeadlineKind.AT_NEXT_REVIEW):
+        return _review_deadline(deadline.kind, ep, triggered)
     anchor_at = (
         triggered
         if deadline.anchor is Moment.TRIGGERED

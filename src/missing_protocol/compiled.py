@@ -219,6 +219,10 @@ class DeadlineKind(StrEnum):
     # "without delay", "as soon as practicable": no time set, never overdue, met when done;
     # the result gives how long after the anchor it was done
     WITHOUT_DELAY = "without_delay"
+    # the child's next review (next_review_on): due at the start of its London day, or at
+    # its end; no deadline while no review on or after the trigger is recorded
+    BEFORE_NEXT_REVIEW = "before_next_review"
+    AT_NEXT_REVIEW = "at_next_review"
 
 
 @dataclass(frozen=True, slots=True)

@@ -727,6 +727,10 @@ def deadline_words(deadline: Deadline, trigger: Trigger | None = None) -> str:
         return "no time limit stated"
     if deadline.kind is DeadlineKind.WITHOUT_DELAY:
         return "without delay (no fixed time)"
+    if deadline.kind is DeadlineKind.BEFORE_NEXT_REVIEW:
+        return "before the child's next review"
+    if deadline.kind is DeadlineKind.AT_NEXT_REVIEW:
+        return "at the child's next review"
     same = isinstance(trigger, EventTrigger) and trigger.on is deadline.anchor
     within = f"within {deadline.within}"
     if deadline.or_within is not None:

@@ -114,6 +114,10 @@ def describe_deadline(deadline: Deadline) -> str:
         return "no time limit stated"
     if deadline.kind is DeadlineKind.WITHOUT_DELAY:
         return "without delay (no fixed time: never overdue)"
+    if deadline.kind is DeadlineKind.BEFORE_NEXT_REVIEW:
+        return "before the child's next review (start of its day; none while not recorded)"
+    if deadline.kind is DeadlineKind.AT_NEXT_REVIEW:
+        return "at the child's next review (end of its day; none while not recorded)"
     anchor = "the trigger" if deadline.anchor.value == "triggered" else deadline.anchor.value
     if deadline.or_within is not None:
         return (

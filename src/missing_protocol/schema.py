@@ -684,9 +684,17 @@ class DeadlineWord(StrEnum):
     # sets no time, so none is invented: never overdue by a clock, met when done, and the
     # result says how long after the trigger it was done.
     WITHOUT_DELAY = "without_delay"
+    # "made available for the child's next review": due at the start (00:00, London) of the
+    # day of the child's next review (the timeline's next_review_on, after the day the duty
+    # arose); no deadline while that date is not recorded.
+    BEFORE_NEXT_REVIEW = "before_next_review"
+    # "addressed in / considered at the child's review": due at the end (23:59:59, London) of
+    # the day of the child's next review (next_review_on, on or after the day the duty arose).
+    AT_NEXT_REVIEW = "at_next_review"
 
 
 since_values(2, DeadlineWord.WITHOUT_DELAY)
+since_values(2, DeadlineWord.BEFORE_NEXT_REVIEW, DeadlineWord.AT_NEXT_REVIEW)
 
 
 class Weekday(StrEnum):
@@ -864,8 +872,8 @@ class Rule(_Model):
             _str_or_mapping("word", "within"),
             custom_error_type="invalid_deadline",
             custom_error_message=(
-                "expected 'immediately', 'without_delay', 'unspecified' or "
-                "{within: '72 hours', from: <anchor>}"
+                "expected 'immediately', 'without_delay', 'unspecified', 'before_next_review', "
+                "'at_next_review' or {within: '72 hours', from: <anchor>}"
             ),
         ),
     ] = Field(

@@ -338,6 +338,9 @@ def _who_noticed(draw: st.DrawFn, start: dt.datetime) -> dict[str, Any]:
     return {name: value for name, value in found.items() if value is not None}
 
 
+# The child's next review, in days from the first episode's start (a week before it to
+# some months after): on, before and after the days duties arise.
+_NEXT_REVIEW_AFTER = st.one_of(st.none(), st.integers(-7, 120))
 _TOLD_DELAY = st.one_of(st.none(), st.integers(0, 36 * 60))
 
 
@@ -529,6 +532,11 @@ def timelines(
         if before is not None:
             became = max(child.date_of_birth, first_day - dt.timedelta(days=before))
             child = child.model_copy(update={"looked_after_since": became})
+        review = draw(_NEXT_REVIEW_AFTER)
+        if review is not None:
+            child = child.model_copy(
+                update={"next_review_on": first_day + dt.timedelta(days=review)}
+            )
         events = draw(_events(episodes, kinds_strategy)) if with_events else []
         version = (
             3
@@ -549,7 +557,12 @@ def _records_version_3(
     return (
         any(
             getattr(child, name) is not None
-            for name in ("looked_after_since", "subject_to_restrictions", "social_work_area")
+            for name in (
+                "looked_after_since",
+                "subject_to_restrictions",
+                "social_work_area",
+                "next_review_on",
+            )
         )
         or any(
             getattr(episode, name) is not None

@@ -204,6 +204,13 @@ class Child(_Model):
         "this_area or other_area; omit if not known or not open.",
         json_schema_extra=since(3),
     )
+    next_review_on: PlainDate | None = Field(
+        default=None,
+        description="The day of the child's next statutory (looked after) review, as known; "
+        "omit if not known. Deadlines 'before_next_review' and 'at_next_review' are set from "
+        "it; a date before the day a duty arose is not that duty's next review.",
+        json_schema_extra=since(3),
+    )
 
     @field_serializer("flags")
     def _sorted_flags(self, flags: frozenset[ChildFlag]) -> list[str]:

@@ -176,6 +176,7 @@ def _classify(
                 fallbacks=fallbacks | told_fallback,
                 segments=segments,
                 judged_at=judged_at,
+                next_review=timeline.child.next_review_on,
             )
         )
     if problems:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from missing_protocol.calendar import Duration
+from missing_protocol.calendar import LONDON, UTC, Duration, to_london
 from missing_protocol.compiled import Deadline, DeadlineKind, Moment, PhasedTrigger, Recorded
 from missing_protocol.plan import RECORDED_ANCHOR, TRIGGERED, RulePlan
 
@@ -30,6 +30,8 @@ def _due(
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
     """When an occurrence is due (London and UTC), or ``None`` if no time is set or known."""
     deadline = _deadline_of(rule, firing)
+    if deadline.kind in _REVIEW_KINDS:
+        return _review_due(deadline.kind, ep.next_review, firing.at_u)
     anchor, anchor_u = _deadline_anchor(rule, ep, firing)
     if deadline.kind is DeadlineKind.IMMEDIATELY:
         return anchor, anchor_u
@@ -38,6 +40,37 @@ def _due(
     if deadline.or_within is not None:
         return _dual_due(anchor_u, deadline.within, deadline.or_within, deadline.use)[0]
     return _shifted(anchor_u, deadline.within)
+
+
+_REVIEW_KINDS = frozenset({DeadlineKind.BEFORE_NEXT_REVIEW, DeadlineKind.AT_NEXT_REVIEW})
+_DAY_START, _DAY_END = dt.time(0, 0), dt.time(23, 59, 59)
+
+
+def _next_review(
+    kind: DeadlineKind, review: dt.date | None, triggered_u: dt.datetime | None
+) -> dt.date | None:
+    """The child's next review as a duty arising at ``triggered_u`` sees it, if recorded.
+
+    ``before_next_review`` needs a review after the day the duty arose (before it
+    starts); ``at_next_review`` one on or after that day.
+    """
+    if review is None or triggered_u is None:
+        return None
+    day = to_london(triggered_u).date()
+    later = review > day if kind is DeadlineKind.BEFORE_NEXT_REVIEW else review >= day
+    return review if later else None
+
+
+def _review_due(
+    kind: DeadlineKind, review: dt.date | None, triggered_u: dt.datetime | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Due at the start (before) or the end (at) of the next review's London day."""
+    day = _next_review(kind, review, triggered_u)
+    if day is None:
+        return None, None
+    time = _DAY_START if kind is DeadlineKind.BEFORE_NEXT_REVIEW else _DAY_END
+    moment = dt.datetime.combine(day, time, tzinfo=LONDON)
+    return moment, moment.astimezone(UTC)
 
 
 def _dual_due(

@@ -41,6 +41,8 @@ class _Episode:
     segments: tuple[_Segment, ...] = ()
     # When each judgement known at as_of was made (London, UTC), for those that say.
     judged_at: dict[str, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)
+    # The child's next review (timeline next_review_on), for review deadlines.
+    next_review: dt.date | None = None
 
 
 @dataclass(slots=True)
