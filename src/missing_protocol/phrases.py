@@ -303,6 +303,7 @@ VALUE_LABELS: Final = MappingProxyType(
             ReportedBy.PROFESSIONAL.value: "reported by a professional",
             ReportedBy.POLICE.value: "found or reported by the police",
             ReportedBy.OTHER.value: "reported by someone else",
+            ReportedBy.HOME_OFFICE.value: "reported by the Home Office",
         },
         FactName.CONCERNS.value: {
             Concern.SIGNIFICANT_HARM.value: "risk of significant harm",

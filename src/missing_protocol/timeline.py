@@ -351,7 +351,7 @@ class Episode(_Model):
         default=None,
         description="Who reported the child missing to the police: parent_or_carer (a parent or "
         "the carer looking after the child), professional (another agency's worker), police, "
-        "other (anyone else).",
+        "other (anyone else), home_office (the Home Office).",
         json_schema_extra=since(3),
     )
     professional_aware_at: LondonDateTime | None = Field(
