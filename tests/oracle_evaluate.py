@@ -70,7 +70,7 @@ from missing_protocol.conditions import (
 )
 from missing_protocol.errors import Problem, TimelineError
 from missing_protocol.facts import FactName, PoliceRisk, police_risk_rank
-from missing_protocol.office_hours import routing_reason
+from missing_protocol.office_hours import describe_office_hours, routing_reason
 from missing_protocol.results import (
     RESULT_SCHEMA_VERSION,
     ActionStatus,
@@ -767,6 +767,29 @@ def _deadline(
     return due, trace
 
 
+def _office_opening_deadline(
+    deadline: Deadline, triggered: dt.datetime
+) -> tuple[dt.datetime, DeadlineTrace]:
+    """The first minute at or after the trigger that is in office hours, found by walking."""
+    hours = deadline.office_hours
+    assert hours is not None
+    at = triggered.astimezone(UTC)
+    if _in_office_hours(hours, at):
+        due, when = at, "triggered in office hours: due at once"
+    else:
+        due = at.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+        while not _in_office_hours(hours, due):
+            due += dt.timedelta(minutes=1)
+        when = "the next opening after the trigger"
+    return to_london(due), DeadlineTrace(
+        "as soon as day-time services resume",
+        "triggered",
+        triggered,
+        f"office hours {describe_office_hours(hours)}; {when}",
+        (),
+    )
+
+
 def _review_deadline(
     kind: DeadlineKind, ep: _Episode, triggered: dt.datetime
 ) -> tuple[dt.datetime | None, DeadlineTrace]:
@@ -810,6 +833,8 @@ def _deadline_of(
 ) -> tuple[dt.datetime | None, DeadlineTrace]:
     if deadline.kind in (DeadlineKind.BEFORE_NEXT_REVIEW, DeadlineKind.AT_NEXT_REVIEW):
         return _review_deadline(deadline.kind, ep, triggered)
+    if deadline.kind is DeadlineKind.NEXT_OFFICE_OPENING:
+        return _office_opening_deadline(deadline, triggered)
     anchor_at = (
         triggered
         if deadline.anchor is Moment.TRIGGERED

@@ -223,6 +223,9 @@ class DeadlineKind(StrEnum):
     # its end; no deadline while no review on or after the trigger is recorded
     BEFORE_NEXT_REVIEW = "before_next_review"
     AT_NEXT_REVIEW = "at_next_review"
+    # "as soon as day time services resume": the next opening of ``office_hours`` at or
+    # after the trigger (the trigger itself when in office hours)
+    NEXT_OFFICE_OPENING = "next_office_opening"
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +237,8 @@ class Deadline:
     # ("earlier" or "later"); the other is shown in the trace.
     or_within: Duration | None = None
     use: str | None = None
+    # NEXT_OFFICE_OPENING: the protocol's office hours, which the deadline is set by
+    office_hours: OfficeHours | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -732,6 +732,8 @@ def deadline_words(deadline: Deadline, trigger: Trigger | None = None) -> str:
         return "before the child's next review"
     if deadline.kind is DeadlineKind.AT_NEXT_REVIEW:
         return "at the child's next review"
+    if deadline.kind is DeadlineKind.NEXT_OFFICE_OPENING:
+        return "as soon as day-time services resume"
     same = isinstance(trigger, EventTrigger) and trigger.on is deadline.anchor
     within = f"within {deadline.within}"
     if deadline.or_within is not None:

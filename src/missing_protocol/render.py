@@ -118,6 +118,8 @@ def describe_deadline(deadline: Deadline) -> str:
         return "before the child's next review (start of its day; none while not recorded)"
     if deadline.kind is DeadlineKind.AT_NEXT_REVIEW:
         return "at the child's next review (end of its day; none while not recorded)"
+    if deadline.kind is DeadlineKind.NEXT_OFFICE_OPENING:
+        return "as soon as day-time services resume (the next opening of office hours)"
     anchor = "the trigger" if deadline.anchor.value == "triggered" else deadline.anchor.value
     if deadline.or_within is not None:
         return (

@@ -691,9 +691,13 @@ class DeadlineWord(StrEnum):
     # "addressed in / considered at the child's review": due at the end (23:59:59, London) of
     # the day of the child's next review (next_review_on, on or after the day the duty arose).
     AT_NEXT_REVIEW = "at_next_review"
+    # "as soon as day time services resume": due at the next opening of the protocol's
+    # office_hours at or after the trigger (at the trigger itself if it is in office hours).
+    NEXT_OFFICE_OPENING = "next_office_opening"
 
 
 since_values(2, DeadlineWord.WITHOUT_DELAY)
+since_values(2, DeadlineWord.NEXT_OFFICE_OPENING)
 since_values(2, DeadlineWord.BEFORE_NEXT_REVIEW, DeadlineWord.AT_NEXT_REVIEW)
 
 
@@ -873,7 +877,7 @@ class Rule(_Model):
             custom_error_type="invalid_deadline",
             custom_error_message=(
                 "expected 'immediately', 'without_delay', 'unspecified', 'before_next_review', "
-                "'at_next_review' or {within: '72 hours', from: <anchor>}"
+                "'at_next_review', 'next_office_opening' or {within: '72 hours', from: <anchor>}"
             ),
         ),
     ] = Field(

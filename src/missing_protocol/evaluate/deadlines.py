@@ -7,7 +7,9 @@ from functools import lru_cache
 
 from missing_protocol.calendar import LONDON, UTC, Duration, to_london
 from missing_protocol.compiled import Deadline, DeadlineKind, Moment, PhasedTrigger, Recorded
+from missing_protocol.office_hours import describe_office_hours, next_opening
 from missing_protocol.plan import RECORDED_ANCHOR, TRIGGERED, RulePlan
+from missing_protocol.results import DeadlineTrace
 
 from .episodes import _Episode
 from .firings import _Firing
@@ -32,6 +34,8 @@ def _due(
     deadline = _deadline_of(rule, firing)
     if deadline.kind in _REVIEW_KINDS:
         return _review_due(deadline.kind, ep.next_review, firing.at_u)
+    if deadline.kind is DeadlineKind.NEXT_OFFICE_OPENING:
+        return _office_opening_due(deadline, firing.at_u)
     anchor, anchor_u = _deadline_anchor(rule, ep, firing)
     if deadline.kind is DeadlineKind.IMMEDIATELY:
         return anchor, anchor_u
@@ -71,6 +75,34 @@ def _review_due(
     time = _DAY_START if kind is DeadlineKind.BEFORE_NEXT_REVIEW else _DAY_END
     moment = dt.datetime.combine(day, time, tzinfo=LONDON)
     return moment, moment.astimezone(UTC)
+
+
+def _office_opening_due(
+    deadline: Deadline, triggered_u: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """Due at the next opening of the office hours at or after the trigger."""
+    assert deadline.office_hours is not None
+    moment = next_opening(deadline.office_hours, triggered_u)
+    return moment, moment.astimezone(UTC)
+
+
+def _office_opening_trace(deadline: Deadline, firing: _Firing) -> DeadlineTrace:
+    """The trace of ``next_office_opening``: which hours, and whether the trigger was in them."""
+    hours = deadline.office_hours
+    assert hours is not None
+    due = _office_opening_due(deadline, firing.at_u)[0]
+    when = (
+        "triggered in office hours: due at once"
+        if due == to_london(firing.at_u)
+        else "the next opening after the trigger"
+    )
+    return DeadlineTrace(
+        "as soon as day-time services resume",
+        Moment.TRIGGERED.value,
+        firing.at,
+        f"office hours {describe_office_hours(hours)}; {when}",
+        (),
+    )
 
 
 def _dual_due(

@@ -29,7 +29,14 @@ from missing_protocol.results import (
 )
 
 from .actions import _Found, _Pending, _Run, _Upcoming
-from .deadlines import _REVIEW_KINDS, _deadline_anchor, _deadline_of, _dual_due, _review_due
+from .deadlines import (
+    _REVIEW_KINDS,
+    _deadline_anchor,
+    _deadline_of,
+    _dual_due,
+    _office_opening_trace,
+    _review_due,
+)
 from .episodes import _RISK_FACT, _Episode, _values_of
 from .firings import _Firing
 from .instants import _skipped, _stamp, _utc
@@ -228,6 +235,8 @@ def _trace_of(rule: RulePlan, ep: _Episode, firing: _Firing) -> DeadlineTrace:
     deadline = _deadline_of(rule, firing)
     if deadline.kind in _REVIEW_KINDS:
         return _review_trace(deadline.kind, ep, firing)
+    if deadline.kind is DeadlineKind.NEXT_OFFICE_OPENING:
+        return _office_opening_trace(deadline, firing)
     anchor_at = _deadline_anchor(rule, ep, firing)[0]
     anchor = deadline.anchor.value
     if deadline.kind is DeadlineKind.WITHOUT_DELAY:
