@@ -106,6 +106,20 @@ def describe_trigger(trigger: Trigger) -> str:
     return text
 
 
+# Deadlines set by a date or hours outside the episode (issue 10), described.
+_DEADLINES_DESCRIBED = {
+    DeadlineKind.BEFORE_NEXT_REVIEW: (
+        "before the child's next review (start of its day; none while not recorded)"
+    ),
+    DeadlineKind.AT_NEXT_REVIEW: (
+        "at the child's next review (end of its day; none while not recorded)"
+    ),
+    DeadlineKind.NEXT_OFFICE_OPENING: (
+        "as soon as day-time services resume (the next opening of office hours)"
+    ),
+}
+
+
 def describe_deadline(deadline: Deadline) -> str:
     """A rule's deadline in words."""
     if deadline.kind is DeadlineKind.IMMEDIATELY:
@@ -114,12 +128,8 @@ def describe_deadline(deadline: Deadline) -> str:
         return "no time limit stated"
     if deadline.kind is DeadlineKind.WITHOUT_DELAY:
         return "without delay (no fixed time: never overdue)"
-    if deadline.kind is DeadlineKind.BEFORE_NEXT_REVIEW:
-        return "before the child's next review (start of its day; none while not recorded)"
-    if deadline.kind is DeadlineKind.AT_NEXT_REVIEW:
-        return "at the child's next review (end of its day; none while not recorded)"
-    if deadline.kind is DeadlineKind.NEXT_OFFICE_OPENING:
-        return "as soon as day-time services resume (the next opening of office hours)"
+    if deadline.kind in _DEADLINES_DESCRIBED:
+        return _DEADLINES_DESCRIBED[deadline.kind]
     anchor = "the trigger" if deadline.anchor.value == "triggered" else deadline.anchor.value
     if deadline.or_within is not None:
         return (
