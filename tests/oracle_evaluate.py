@@ -34,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from missing_protocol.calendar import (
+    LONDON,
     UTC,
     Duration,
     Unit,
@@ -69,7 +70,7 @@ from missing_protocol.conditions import (
 )
 from missing_protocol.errors import Problem, TimelineError
 from missing_protocol.facts import FactName, PoliceRisk, police_risk_rank
-from missing_protocol.office_hours import routing_reason
+from missing_protocol.office_hours import describe_office_hours, routing_reason
 from missing_protocol.results import (
     RESULT_SCHEMA_VERSION,
     ActionStatus,
@@ -104,6 +105,8 @@ class _Episode:
     as_of: dt.datetime
     # Issue 10: from each change known at as_of on: its moment, the facts, who held the risk.
     segments: tuple[tuple[dt.datetime, Facts, str | None], ...] = ()
+    # The child's next review (the timeline's next_review_on).
+    next_review: dt.date | None = None
 
     def moment(self, which: Moment) -> dt.datetime | None:
         if which is Moment.STARTED:
@@ -123,6 +126,12 @@ class _Episode:
                 return self.reported_at
             aware = self.source.professional_aware_at
             return aware if self.known(aware) else None
+        if which is Moment.POLICE_TOLD_OF_RETURN:
+            # Not recorded: the return (if known). Recorded for after as_of: not yet known.
+            told = self.source.police_told_of_return_at
+            if told is None:
+                return self.returned_at
+            return told if self.known(told) else None
         raise ValueError(which)
 
     def known(self, moment: dt.datetime) -> bool:
@@ -134,6 +143,8 @@ class _Episode:
             return " (noticed_at not recorded: the time last seen is used)"
         if which is Moment.PROFESSIONAL_AWARE and self.source.professional_aware_at is None:
             return " (professional_aware_at not recorded: the report to the police is used)"
+        if which is Moment.POLICE_TOLD_OF_RETURN and self.source.police_told_of_return_at is None:
+            return " (police_told_of_return_at not recorded: the return is used)"
         return ""
 
     def missing_at(self, moment: dt.datetime) -> bool:
@@ -305,6 +316,7 @@ def _classify(
                 result,
                 as_of,
                 changed[0],
+                timeline.child.next_review_on,
             )
         )
     if problems:
@@ -680,6 +692,7 @@ def _firings(
             "returned": "returned or located",
             "noticed": "noticed missing",
             "professional_aware": "a professional learnt of it",
+            "police_told_of_return": "the police were told of the return",
         }[trigger.on.value] + ep.fell_back(trigger.on)
         return [_Firing(at, None, f"{label} at {_stamp(at)}")], None
     assert not isinstance(trigger.anchor, Recorded)
@@ -754,9 +767,74 @@ def _deadline(
     return due, trace
 
 
+def _office_opening_deadline(
+    deadline: Deadline, triggered: dt.datetime
+) -> tuple[dt.datetime, DeadlineTrace]:
+    """The first minute at or after the trigger that is in office hours, found by walking."""
+    hours = deadline.office_hours
+    assert hours is not None
+    at = triggered.astimezone(UTC)
+    if _in_office_hours(hours, at):
+        due, when = at, "triggered in office hours: due at once"
+    else:
+        due = at.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+        while not _in_office_hours(hours, due):
+            due += dt.timedelta(minutes=1)
+        when = "the next opening after the trigger"
+    return to_london(due), DeadlineTrace(
+        "as soon as day-time services resume",
+        "triggered",
+        triggered,
+        f"office hours {describe_office_hours(hours)}; {when}",
+        (),
+    )
+
+
+def _review_deadline(
+    kind: DeadlineKind, ep: _Episode, triggered: dt.datetime
+) -> tuple[dt.datetime | None, DeadlineTrace]:
+    """Before the next review: its day's start, the review after the day the duty arose.
+    At the next review: its day's end, the review on or after that day."""
+    before = kind is DeadlineKind.BEFORE_NEXT_REVIEW
+    rule_text = "before the next review" if before else "at the next review"
+    day = to_london(triggered).date()
+    review = ep.next_review
+    if review is None:
+        why = "next_review_on not recorded"
+    elif before and review <= day:
+        why = (
+            f"next_review_on ({review.isoformat()}) is not after the day the duty arose, "
+            "so the next review's date is not recorded"
+        )
+    elif not before and review < day:
+        why = (
+            f"next_review_on ({review.isoformat()}) is before the day the duty arose, "
+            "so the next review's date is not recorded"
+        )
+    else:
+        if before:
+            due = dt.datetime(review.year, review.month, review.day, 0, 0, tzinfo=LONDON)
+            words = "the start (00:00)"
+        else:
+            due = dt.datetime(review.year, review.month, review.day, 23, 59, 59, tzinfo=LONDON)
+            words = "the end (23:59:59)"
+        return due, DeadlineTrace(
+            rule_text,
+            "next_review",
+            due,
+            f"{words} of the London day of the child's next review (next_review_on)",
+            (),
+        )
+    return None, DeadlineTrace(rule_text, "next_review", None, f"not yet computable: {why}", ())
+
+
 def _deadline_of(
     deadline: Deadline, ep: _Episode, triggered: dt.datetime, evidence: Sequence[_Evidence]
 ) -> tuple[dt.datetime | None, DeadlineTrace]:
+    if deadline.kind in (DeadlineKind.BEFORE_NEXT_REVIEW, DeadlineKind.AT_NEXT_REVIEW):
+        return _review_deadline(deadline.kind, ep, triggered)
+    if deadline.kind is DeadlineKind.NEXT_OFFICE_OPENING:
+        return _office_opening_deadline(deadline, triggered)
     anchor_at = (
         triggered
         if deadline.anchor is Moment.TRIGGERED

@@ -546,6 +546,39 @@ def check_timing(ctx: _Context) -> Iterator[Problem]:
                 "({on: returned}); otherwise the deadline is unknown while the child is missing",
                 ("rules", i, "deadline", "from"),
             )
+        yield from _check_told_of_return_anchor(ctx, rule, i)
+        yield from _check_office_opening_deadline(ctx, rule, i)
+
+
+_AFTER_RETURN = (s.Anchor.RETURNED, s.Anchor.POLICE_TOLD_OF_RETURN)
+
+
+def _check_office_opening_deadline(ctx: _Context, rule: s.Rule, i: int) -> Iterator[Problem]:
+    """A deadline at the next opening of office hours needs the protocol's office hours."""
+    if rule.deadline == s.DeadlineWord.NEXT_OFFICE_OPENING and ctx.file.office_hours is None:
+        yield ctx.problem(
+            "no_office_hours",
+            "deadline next_office_opening needs the protocol's office hours: add a top-level "
+            "office_hours (days, opens, closes, citation)",
+            ("rules", i, "deadline"),
+        )
+
+
+def _check_told_of_return_anchor(ctx: _Context, rule: s.Rule, i: int) -> Iterator[Problem]:
+    """A deadline from 'police_told_of_return' needs a rule that fires on or after the return."""
+    trigger = rule.trigger
+    if (
+        isinstance(rule.deadline, s.Deadline)
+        and rule.deadline.from_ is s.Anchor.POLICE_TOLD_OF_RETURN
+        and not (isinstance(trigger, s.EventTrigger) and trigger.on in _AFTER_RETURN)
+    ):
+        yield ctx.problem(
+            "deadline_before_anchor",
+            "a deadline from 'police_told_of_return' needs a rule triggered on the return "
+            "({on: returned} or {on: police_told_of_return}); otherwise the deadline is "
+            "unknown while the child is missing",
+            ("rules", i, "deadline", "from"),
+        )
 
 
 def check_fact_versions(ctx: _Context) -> Iterator[Problem]:
@@ -808,6 +841,11 @@ def _office_hours(hours: s.OfficeHours | None, source: c.SourceRef) -> c.OfficeH
     )
 
 
+def _office_opening_deadline(hours: s.OfficeHours | None, source: c.SourceRef) -> c.Deadline:
+    """``next_office_opening``, carrying the office hours it is set by."""
+    return c.Deadline(c.DeadlineKind.NEXT_OFFICE_OPENING, office_hours=_office_hours(hours, source))
+
+
 def _out_of_hours(ooh: s.OutOfHours | None) -> c.OutOfHours | None:
     if ooh is None:
         return None
@@ -838,6 +876,8 @@ def _build(ctx: _Context) -> c.Protocol:
                 rule.deadline.or_within,
                 rule.deadline.use,
             )
+        elif rule.deadline == s.DeadlineWord.NEXT_OFFICE_OPENING:
+            deadline = _office_opening_deadline(f.office_hours, ref("office_hours"))
         else:
             deadline = c.Deadline(c.DeadlineKind(rule.deadline))
         responsible = rule.responsible if isinstance(rule.responsible, str) else None

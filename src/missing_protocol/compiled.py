@@ -66,6 +66,8 @@ class Moment(StrEnum):
     TRIGGERED = "triggered"
     NOTICED = "noticed"  # noticed_at; where not recorded, started (and the result says so)
     PROFESSIONAL_AWARE = "professional_aware"  # professional_aware_at; where not recorded, reported
+    # police_told_of_return_at; where not recorded, returned (and the result says so)
+    POLICE_TOLD_OF_RETURN = "police_told_of_return"
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +221,13 @@ class DeadlineKind(StrEnum):
     # "without delay", "as soon as practicable": no time set, never overdue, met when done;
     # the result gives how long after the anchor it was done
     WITHOUT_DELAY = "without_delay"
+    # the child's next review (next_review_on): due at the start of its London day, or at
+    # its end; no deadline while no review on or after the trigger is recorded
+    BEFORE_NEXT_REVIEW = "before_next_review"
+    AT_NEXT_REVIEW = "at_next_review"
+    # "as soon as day time services resume": the next opening of ``office_hours`` at or
+    # after the trigger (the trigger itself when in office hours)
+    NEXT_OFFICE_OPENING = "next_office_opening"
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +239,8 @@ class Deadline:
     # ("earlier" or "later"); the other is shown in the trace.
     or_within: Duration | None = None
     use: str | None = None
+    # NEXT_OFFICE_OPENING: the protocol's office hours, which the deadline is set by
+    office_hours: OfficeHours | None = None
 
 
 @dataclass(frozen=True, slots=True)

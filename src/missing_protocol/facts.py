@@ -214,6 +214,7 @@ class ReportedBy(StrEnum):
     # health, youth offending service (not the carer of a looked after child)
     POLICE = "police"  # the police themselves (for example a child found by officers)
     OTHER = "other"  # anyone else: a member of the public, a friend, the child
+    HOME_OFFICE = "home_office"  # the Home Office (a child subject to immigration restrictions)
 
 
 class FactType(StrEnum):

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .calendar import bank_holidays, to_london
+from .calendar import LONDON, bank_holidays, to_london
 from .compiled import OfficeHours, OutOfHours
 
-__all__ = ["describe_office_hours", "in_office_hours", "routing_reason"]
+__all__ = ["describe_office_hours", "in_office_hours", "next_opening", "routing_reason"]
 
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -29,6 +29,28 @@ def in_office_hours(hours: OfficeHours, moment: dt.datetime) -> bool:
     if hours.closed_on_bank_holidays and local.date() in bank_holidays(local.year):
         return False
     return hours.opens <= local.time() < hours.closes
+
+
+def next_opening(hours: OfficeHours, moment: dt.datetime) -> dt.datetime:
+    """The first moment at or after ``moment`` in ``hours`` (London time): ``moment``
+    itself when in office hours, otherwise the opening of the next open day (weekends,
+    closed days and, where closed, England's bank holidays skipped)."""
+    if in_office_hours(hours, moment):
+        return to_london(moment)
+    local = to_london(moment)
+    day = local.date() if local.time() < hours.opens else local.date() + dt.timedelta(days=1)
+    for _ in range(_SEARCH_DAYS):
+        open_day = day.weekday() in hours.days and not (
+            hours.closed_on_bank_holidays and day in bank_holidays(day.year)
+        )
+        if open_day:
+            return to_london(dt.datetime.combine(day, hours.opens, tzinfo=LONDON))
+        day += dt.timedelta(days=1)
+    raise ValueError("office hours open on no day")  # compile refuses empty days
+
+
+# Enough days to pass a weekend and any run of bank holidays, for any set of open weekdays.
+_SEARCH_DAYS = 31
 
 
 def _days(days: frozenset[int]) -> str:

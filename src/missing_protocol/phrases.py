@@ -114,6 +114,7 @@ MOMENT_LABELS: Final = MappingProxyType(
         Moment.TRIGGERED.value: "the duty arising",
         Moment.NOTICED.value: "the child being noticed missing",
         Moment.PROFESSIONAL_AWARE.value: "a professional learning of it",
+        Moment.POLICE_TOLD_OF_RETURN.value: "the police being told of the return",
     }
 )
 
@@ -302,6 +303,7 @@ VALUE_LABELS: Final = MappingProxyType(
             ReportedBy.PROFESSIONAL.value: "reported by a professional",
             ReportedBy.POLICE.value: "found or reported by the police",
             ReportedBy.OTHER.value: "reported by someone else",
+            ReportedBy.HOME_OFFICE.value: "reported by the Home Office",
         },
         FactName.CONCERNS.value: {
             Concern.SIGNIFICANT_HARM.value: "risk of significant harm",
@@ -445,6 +447,15 @@ KIND_LABELS: Final = MappingProxyType(
         "intervention_decision": "decide on an intervention",
         "safeguarding_procedures": "safeguarding procedures",
         "agree_contact_professional": "agree who keeps in contact",
+        # kinds of issue 10's last duties
+        "advise_reporter_on_review": "tell the reporter the case will go to review",
+        "consult_professional": "consult the child's professional",
+        "inform_media": "inform the media",
+        "missing_person_investigation": "investigate the missing report",
+        "where_to_take_child_decision": "decide where the child is taken",
+        "address_absences_in_review": "address the absences at the review",
+        "exploitation_outcome_at_review": "take the exploitation outcome to the review",
+        "place_child_elsewhere": "place the child elsewhere",
     }
 )
 
@@ -524,6 +535,7 @@ ROLE_LABELS: Final = MappingProxyType(
         "carer_without_parental_responsibility": "the carer without parental responsibility",
         "forced_marriage_unit": "the Forced Marriage Unit",
         "adult_social_care": "adult social care",
+        "school_or_youth_service": "the school or youth service",
     }
 )
 
@@ -714,6 +726,16 @@ def _duration(duration: Duration) -> str:
     return str(duration).removeprefix("1 ")
 
 
+# Deadlines set by a date or hours outside the episode (issue 10), in words.
+_DEADLINES_IN_WORDS: Final = MappingProxyType(
+    {
+        DeadlineKind.BEFORE_NEXT_REVIEW: "before the child's next review",
+        DeadlineKind.AT_NEXT_REVIEW: "at the child's next review",
+        DeadlineKind.NEXT_OFFICE_OPENING: "as soon as day-time services resume",
+    }
+)
+
+
 def deadline_words(deadline: Deadline, trigger: Trigger | None = None) -> str:
     """``immediately``, ``within 72 hours of return``, ``no time limit stated``.
 
@@ -726,6 +748,8 @@ def deadline_words(deadline: Deadline, trigger: Trigger | None = None) -> str:
         return "no time limit stated"
     if deadline.kind is DeadlineKind.WITHOUT_DELAY:
         return "without delay (no fixed time)"
+    if deadline.kind in _DEADLINES_IN_WORDS:
+        return _DEADLINES_IN_WORDS[deadline.kind]
     same = isinstance(trigger, EventTrigger) and trigger.on is deadline.anchor
     within = f"within {deadline.within}"
     if deadline.or_within is not None:

@@ -93,6 +93,7 @@ MOMENTS: dict[Moment, int] = {
     Moment.TRIGGERED: 3,
     Moment.NOTICED: 4,
     Moment.PROFESSIONAL_AWARE: 5,
+    Moment.POLICE_TOLD_OF_RETURN: 6,
 }
 TRIGGERED = MOMENTS[Moment.TRIGGERED]
 #: The position of an anchor that is a recorded event (schema 2): read from the events.

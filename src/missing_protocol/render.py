@@ -94,6 +94,8 @@ def describe_trigger(trigger: Trigger) -> str:
             "noticed": "when the child is noticed missing (last seen, if not recorded)",
             "professional_aware": "when a professional learns the child is missing "
             "(the report to the police, if not recorded)",
+            "police_told_of_return": "when the police are told of the return "
+            "(the return, if not recorded)",
         }[trigger.on.value]
     if isinstance(trigger, ElapsedTrigger):
         return f"if still missing {trigger.missing_for} after {trigger.anchor.value}"
@@ -105,6 +107,20 @@ def describe_trigger(trigger: Trigger) -> str:
     return text
 
 
+# Deadlines set by a date or hours outside the episode (issue 10), described.
+_DEADLINES_DESCRIBED = {
+    DeadlineKind.BEFORE_NEXT_REVIEW: (
+        "before the child's next review (start of its day; none while not recorded)"
+    ),
+    DeadlineKind.AT_NEXT_REVIEW: (
+        "at the child's next review (end of its day; none while not recorded)"
+    ),
+    DeadlineKind.NEXT_OFFICE_OPENING: (
+        "as soon as day-time services resume (the next opening of office hours)"
+    ),
+}
+
+
 def describe_deadline(deadline: Deadline) -> str:
     """A rule's deadline in words."""
     if deadline.kind is DeadlineKind.IMMEDIATELY:
@@ -113,6 +129,8 @@ def describe_deadline(deadline: Deadline) -> str:
         return "no time limit stated"
     if deadline.kind is DeadlineKind.WITHOUT_DELAY:
         return "without delay (no fixed time: never overdue)"
+    if deadline.kind in _DEADLINES_DESCRIBED:
+        return _DEADLINES_DESCRIBED[deadline.kind]
     anchor = "the trigger" if deadline.anchor.value == "triggered" else deadline.anchor.value
     if deadline.or_within is not None:
         return (

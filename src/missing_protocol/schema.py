@@ -412,16 +412,21 @@ class Anchor(StrEnum):
     # since version 2: when a professional first learnt of it (professional_aware_at; reported
     # if not recorded)
     PROFESSIONAL_AWARE = "professional_aware"
+    # since version 2: when the police were told of the return (police_told_of_return_at;
+    # returned if not recorded)
+    POLICE_TOLD_OF_RETURN = "police_told_of_return"
 
 
 since_values(2, Anchor.NOTICED, Anchor.PROFESSIONAL_AWARE)
+since_values(2, Anchor.POLICE_TOLD_OF_RETURN)
 
 
 class EventTrigger(_Model):
     """Fires when the episode reaches a moment: started, reported or returned.
 
-    Since version 2 also ``noticed`` (when the child was noticed missing) and
-    ``professional_aware`` (when a professional first learnt of it).
+    Since version 2 also ``noticed`` (when the child was noticed missing),
+    ``professional_aware`` (when a professional first learnt of it) and
+    ``police_told_of_return`` (when the police were told of the return).
     """
 
     on: Literal[
@@ -430,6 +435,7 @@ class EventTrigger(_Model):
         Anchor.RETURNED,
         Anchor.NOTICED,
         Anchor.PROFESSIONAL_AWARE,
+        Anchor.POLICE_TOLD_OF_RETURN,
     ]
 
 
@@ -628,7 +634,8 @@ Trigger = Annotated[
         _any_trigger_tag,
         custom_error_type="invalid_trigger",
         custom_error_message=(
-            "expected a trigger: {on: started|reported|returned|noticed|professional_aware}, "
+            "expected a trigger: {on: started|reported|returned|noticed|professional_aware|"
+            "police_told_of_return}, "
             "{on: {recorded: <kind>}}, {missing_for: '24 hours'}, {every: '7 days'}, "
             "{phases: [...]} or {first_of: [...]}"
         ),
@@ -677,9 +684,21 @@ class DeadlineWord(StrEnum):
     # sets no time, so none is invented: never overdue by a clock, met when done, and the
     # result says how long after the trigger it was done.
     WITHOUT_DELAY = "without_delay"
+    # "made available for the child's next review": due at the start (00:00, London) of the
+    # day of the child's next review (the timeline's next_review_on, after the day the duty
+    # arose); no deadline while that date is not recorded.
+    BEFORE_NEXT_REVIEW = "before_next_review"
+    # "addressed in / considered at the child's review": due at the end (23:59:59, London) of
+    # the day of the child's next review (next_review_on, on or after the day the duty arose).
+    AT_NEXT_REVIEW = "at_next_review"
+    # "as soon as day time services resume": due at the next opening of the protocol's
+    # office_hours at or after the trigger (at the trigger itself if it is in office hours).
+    NEXT_OFFICE_OPENING = "next_office_opening"
 
 
 since_values(2, DeadlineWord.WITHOUT_DELAY)
+since_values(2, DeadlineWord.NEXT_OFFICE_OPENING)
+since_values(2, DeadlineWord.BEFORE_NEXT_REVIEW, DeadlineWord.AT_NEXT_REVIEW)
 
 
 class Weekday(StrEnum):
@@ -857,8 +876,8 @@ class Rule(_Model):
             _str_or_mapping("word", "within"),
             custom_error_type="invalid_deadline",
             custom_error_message=(
-                "expected 'immediately', 'without_delay', 'unspecified' or "
-                "{within: '72 hours', from: <anchor>}"
+                "expected 'immediately', 'without_delay', 'unspecified', 'before_next_review', "
+                "'at_next_review', 'next_office_opening' or {within: '72 hours', from: <anchor>}"
             ),
         ),
     ] = Field(

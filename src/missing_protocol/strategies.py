@@ -307,6 +307,7 @@ def _episodes(
                 in_care_of=draw(_IN_CARE_OF),
                 feared_removal_from_uk=draw(_REMOVAL),
                 **draw(_who_noticed(moment)),
+                **draw(_police_told(returned)),
                 **_also_field(draw(also) if also is not None else frozenset()),
                 **_changes_field(draw(_fact_changes(moment, returned, categories))),
             )
@@ -335,6 +336,21 @@ def _who_noticed(draw: st.DrawFn, start: dt.datetime) -> dict[str, Any]:
         ),
     }
     return {name: value for name, value in found.items() if value is not None}
+
+
+# The child's next review, in days from the first episode's start (a week before it to
+# some months after): on, before and after the days duties arise.
+_NEXT_REVIEW_AFTER = st.one_of(st.none(), st.integers(-7, 120))
+_TOLD_DELAY = st.one_of(st.none(), st.integers(0, 36 * 60))
+
+
+@st.composite
+def _police_told(draw: st.DrawFn, returned: dt.datetime | None) -> dict[str, Any]:
+    """Timeline version 3's police_told_of_return_at: optional, at or after the return."""
+    delay = None if returned is None else draw(_TOLD_DELAY)
+    if returned is None or delay is None:
+        return {}
+    return {"police_told_of_return_at": _after(returned, dt.timedelta(minutes=delay))}
 
 
 _CHANGE_COUNT = st.integers(0, 2)
@@ -450,7 +466,9 @@ def recorded_events(
     return _events(list(episodes), st.sampled_from(sorted(kinds or ACTION_KINDS)))
 
 
-_VERSION_3 = frozenset({"noticed_at", "reported_by", "professional_aware_at"})
+_VERSION_3 = frozenset(
+    {"noticed_at", "reported_by", "professional_aware_at", "police_told_of_return_at"}
+)
 
 
 def timelines(
@@ -514,6 +532,11 @@ def timelines(
         if before is not None:
             became = max(child.date_of_birth, first_day - dt.timedelta(days=before))
             child = child.model_copy(update={"looked_after_since": became})
+        review = draw(_NEXT_REVIEW_AFTER)
+        if review is not None:
+            child = child.model_copy(
+                update={"next_review_on": first_day + dt.timedelta(days=review)}
+            )
         events = draw(_events(episodes, kinds_strategy)) if with_events else []
         version = (
             3
@@ -534,7 +557,12 @@ def _records_version_3(
     return (
         any(
             getattr(child, name) is not None
-            for name in ("looked_after_since", "subject_to_restrictions", "social_work_area")
+            for name in (
+                "looked_after_since",
+                "subject_to_restrictions",
+                "social_work_area",
+                "next_review_on",
+            )
         )
         or any(
             getattr(episode, name) is not None

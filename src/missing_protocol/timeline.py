@@ -211,6 +211,13 @@ class Child(_Model):
         "this_area or other_area; omit if not known or not open.",
         json_schema_extra=since(3),
     )
+    next_review_on: PlainDate | None = Field(
+        default=None,
+        description="The day of the child's next statutory (looked after) review, as known; "
+        "omit if not known. Deadlines 'before_next_review' and 'at_next_review' are set from "
+        "it; a date before the day a duty arose is not that duty's next review.",
+        json_schema_extra=since(3),
+    )
 
     @field_serializer("flags")
     def _sorted_flags(self, flags: frozenset[ChildFlag]) -> list[str]:
@@ -357,7 +364,7 @@ class Episode(_Model):
         default=None,
         description="Who reported the child missing to the police: parent_or_carer (a parent or "
         "the carer looking after the child), professional (another agency's worker), police, "
-        "other (anyone else).",
+        "other (anyone else), home_office (the Home Office).",
         json_schema_extra=since(3),
     )
     professional_aware_at: LondonDateTime | None = Field(
@@ -367,8 +374,17 @@ class Episode(_Model):
         "reported_at where it is not given.",
         json_schema_extra=since(3),
     )
+    police_told_of_return_at: LondonDateTime | None = Field(
+        default=None,
+        description="When the police were told the child had returned or been located (not "
+        "before returned_at). Rules on 'police_told_of_return' use returned_at where it is "
+        "not given.",
+        json_schema_extra=since(3),
+    )
 
-    @field_validator("noticed_at", "professional_aware_at", mode="before")
+    @field_validator(
+        "noticed_at", "professional_aware_at", "police_told_of_return_at", mode="before"
+    )
     @classmethod
     def _to_the_minute(cls, value: object, info: ValidationInfo) -> object:
         if _day_only(value):
@@ -446,8 +462,36 @@ class Episode(_Model):
                     )
                 )
         errors.extend(_judgement_problems(self.judgements))
+        errors.extend(_police_told_after_return(self))
         _raise_all("Episode", errors)
         return self
+
+
+def _police_told_after_return(episode: Episode) -> list[InitErrorDetails]:
+    """``police_told_of_return_at`` needs the return, and is not before it."""
+    told = episode.police_told_of_return_at
+    if told is None:
+        return []
+    returned = episode.bounds("returned_at")
+    if returned is None:
+        return [
+            _error(
+                "time_order",
+                "police_told_of_return_at is given but returned_at is not: give the return "
+                "(returned_at), or leave police_told_of_return_at out",
+                ("police_told_of_return_at",),
+            )
+        ]
+    if instant(told) < instant(returned[0]):
+        return [
+            _error(
+                "time_order",
+                "police_told_of_return_at is before returned_at: the police cannot be told "
+                "of a return before it happens; check both",
+                ("police_told_of_return_at",),
+            )
+        ]
+    return []
 
 
 def _changes_in_episode(episode: Episode) -> list[InitErrorDetails]:

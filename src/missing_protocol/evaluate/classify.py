@@ -21,6 +21,7 @@ from .episodes import (
     _Episode,
     _facts,
     _noticed_and_aware,
+    _police_told,
     _risk_name,
     _Segment,
     _tail,
@@ -153,6 +154,7 @@ def _classify(
         noticed, aware, fallbacks = _noticed_and_aware(
             episode, (episode.started_at, started_u), (reported_at, reported_u), as_of_u
         )
+        told, told_fallback = _police_told(episode, (returned_at, returned_u), as_of_u)
         views.append(
             _Episode(
                 episode,
@@ -165,14 +167,16 @@ def _classify(
                     (None, None),  # plan.TRIGGERED: not a moment of the episode
                     noticed,
                     aware,
+                    told,
                 ),
                 started_u,
                 returned_u,
                 values,
                 result,
-                fallbacks=fallbacks,
+                fallbacks=fallbacks | told_fallback,
                 segments=segments,
                 judged_at=judged_at,
+                next_review=timeline.child.next_review_on,
             )
         )
     if problems:

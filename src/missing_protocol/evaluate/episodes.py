@@ -27,7 +27,8 @@ class _Episode:
     source: Episode
     index: int  # position in the timeline's list, for problem paths
     position: int  # position in start order, among the episodes known at as_of
-    moments: tuple[_At, ...]  # started, reported, returned, -, noticed, aware (plan.MOMENTS)
+    # started, reported, returned, -, noticed, aware, police told of return (plan.MOMENTS)
+    moments: tuple[_At, ...]
     started_u: dt.datetime
     returned_u: dt.datetime | None
     values: FactTuple
@@ -40,6 +41,8 @@ class _Episode:
     segments: tuple[_Segment, ...] = ()
     # When each judgement known at as_of was made (London, UTC), for those that say.
     judged_at: dict[str, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)
+    # The child's next review (timeline next_review_on), for review deadlines.
+    next_review: dt.date | None = None
 
 
 @dataclass(slots=True)
@@ -151,6 +154,18 @@ def _noticed_and_aware(
     else:
         aware = _known(episode.professional_aware_at, as_of_u)
     return noticed, aware, frozenset(fallbacks)
+
+
+def _police_told(
+    episode: Episode, returned: _At, as_of_u: dt.datetime
+) -> tuple[_At, frozenset[Moment]]:
+    """The moment ``police_told_of_return`` as known at as_of, and whether it fell back.
+
+    Recorded for after as_of: not yet known. Not recorded: the return (as known).
+    """
+    if episode.police_told_of_return_at is None:
+        return returned, frozenset({Moment.POLICE_TOLD_OF_RETURN})
+    return _known(episode.police_told_of_return_at, as_of_u), frozenset()
 
 
 _FACT_ORDER = (

@@ -29,7 +29,14 @@ from missing_protocol.results import (
 )
 
 from .actions import _Found, _Pending, _Run, _Upcoming
-from .deadlines import _deadline_anchor, _deadline_of, _dual_due
+from .deadlines import (
+    _REVIEW_KINDS,
+    _deadline_anchor,
+    _deadline_of,
+    _dual_due,
+    _office_opening_trace,
+    _review_due,
+)
 from .episodes import _RISK_FACT, _Episode, _values_of
 from .firings import _Firing
 from .instants import _skipped, _stamp, _utc
@@ -40,6 +47,7 @@ _EVENT_LABELS = {
     Moment.RETURNED: "returned or located",
     Moment.NOTICED: "noticed missing",
     Moment.PROFESSIONAL_AWARE: "a professional learnt of it",
+    Moment.POLICE_TOLD_OF_RETURN: "the police were told of the return",
 }
 
 
@@ -175,6 +183,7 @@ _FALLBACK_NOTES = {
     Moment.NOTICED: " (noticed_at not recorded: the time last seen is used)",
     Moment.PROFESSIONAL_AWARE: " (professional_aware_at not recorded: the report to the "
     "police is used)",
+    Moment.POLICE_TOLD_OF_RETURN: " (police_told_of_return_at not recorded: the return is used)",
 }
 
 
@@ -197,8 +206,37 @@ def _trace(rule: RulePlan, ep: _Episode, firing: _Firing) -> DeadlineTrace:
     return dataclasses.replace(trace, arithmetic=trace.arithmetic + note) if note else trace
 
 
+def _review_trace(kind: DeadlineKind, ep: _Episode, firing: _Firing) -> DeadlineTrace:
+    """A deadline at the child's next review: which review, and which end of its day."""
+    before = kind is DeadlineKind.BEFORE_NEXT_REVIEW
+    due = _review_due(kind, ep.next_review, firing.at_u)[0]
+    rule_text = "before the next review" if before else "at the next review"
+    if due is None:
+        known = ep.next_review
+        why = (
+            "next_review_on not recorded"
+            if known is None
+            else f"next_review_on ({known.isoformat()}) is "
+            + ("not after" if before else "before")
+            + " the day the duty arose, so the next review's date is not recorded"
+        )
+        return DeadlineTrace(rule_text, "next_review", None, f"not yet computable: {why}", ())
+    end = "the start (00:00)" if before else "the end (23:59:59)"
+    return DeadlineTrace(
+        rule_text,
+        "next_review",
+        due,
+        f"{end} of the London day of the child's next review (next_review_on)",
+        (),
+    )
+
+
 def _trace_of(rule: RulePlan, ep: _Episode, firing: _Firing) -> DeadlineTrace:
     deadline = _deadline_of(rule, firing)
+    if deadline.kind in _REVIEW_KINDS:
+        return _review_trace(deadline.kind, ep, firing)
+    if deadline.kind is DeadlineKind.NEXT_OFFICE_OPENING:
+        return _office_opening_trace(deadline, firing)
     anchor_at = _deadline_anchor(rule, ep, firing)[0]
     anchor = deadline.anchor.value
     if deadline.kind is DeadlineKind.WITHOUT_DELAY:
