@@ -1,56 +1,20 @@
-"""The phrasebook: every code of the rule language in the words a practitioner would write.
-
-Rule files and results speak in codes (``case_status``, ``looked_after``,
-``allocated_social_worker``, ``return_home_interview``). People reading a
-comparison should not have to: this module gives a label for every fact and
-fact value, role, action kind, topic, obligation and moment, and says
-conditions, triggers and deadlines in words built from those labels
-("looked after or a care leaver", "still missing after 48 hours", "within 3
-working days of return").
-
-The Markdown and HTML comparisons and ``explain`` use these words; CSV and
-JSON keep the codes. :func:`unlabelled` lists the codes of a protocol that
-have no label here, and a test keeps it empty for every bundled rule file.
-A code with no label is shown with its underscores as spaces, never hidden.
-"""
+"""A label for every code: topics, obligations, moments, facts and their values, judgements,
+action kinds and roles, in the words a practitioner would write."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from missing_protocol.calendar import Duration
-from missing_protocol.compiled import (
-    AllOf,
-    Anchor,
-    AnyOf,
-    Cond,
-    CountEpisodes,
-    Deadline,
-    DeadlineKind,
-    ElapsedTrigger,
-    EventTrigger,
-    FirstOf,
-    Moment,
-    PhasedTrigger,
-    Pred,
-    Protocol,
-    Recorded,
-    RecordedTrigger,
-    RecurringTrigger,
-    Trigger,
-)
-from missing_protocol.conditions import atoms
+from missing_protocol.compiled import Moment, Protocol
 from missing_protocol.facts import (
-    FACTS,
     AwayIncident,
     CareHolder,
     CaseStatus,
     ChildFlag,
     Concern,
     FactName,
-    FactType,
     FoundBy,
     LegalStatus,
     MissingFrom,
@@ -61,25 +25,6 @@ from missing_protocol.facts import (
     SocialWorkArea,
 )
 from missing_protocol.vocabulary import Obligation, Topic
-
-__all__ = [
-    "FACT_LABELS",
-    "JUDGEMENT_LABELS",
-    "KIND_LABELS",
-    "MOMENT_LABELS",
-    "OBLIGATION_LABELS",
-    "ROLE_LABELS",
-    "TOPIC_LABELS",
-    "VALUE_LABELS",
-    "anchor_label",
-    "condition_words",
-    "deadline_words",
-    "kind_label",
-    "role_label",
-    "trigger_words",
-    "unlabelled",
-    "value_label",
-]
 
 TOPIC_LABELS: Final = MappingProxyType(
     {
@@ -98,6 +43,7 @@ TOPIC_LABELS: Final = MappingProxyType(
     }
 )
 
+
 OBLIGATION_LABELS: Final = MappingProxyType(
     {
         Obligation.MUST.value: "must",
@@ -105,6 +51,7 @@ OBLIGATION_LABELS: Final = MappingProxyType(
         Obligation.CONSIDER.value: "consider",
     }
 )
+
 
 MOMENT_LABELS: Final = MappingProxyType(
     {
@@ -117,6 +64,7 @@ MOMENT_LABELS: Final = MappingProxyType(
         Moment.POLICE_TOLD_OF_RETURN.value: "the police being told of the return",
     }
 )
+
 
 FACT_LABELS: Final = MappingProxyType(
     {
@@ -156,6 +104,7 @@ FACT_LABELS: Final = MappingProxyType(
     }
 )
 
+
 _BOOLEANS: Mapping[FactName, tuple[str, str]] = {
     FactName.KNOWN_TO_SOCIAL_CARE: (
         "known to children's social care",
@@ -181,6 +130,7 @@ _BOOLEANS: Mapping[FactName, tuple[str, str]] = {
         "not reported by the parent or carer before a professional knew",
     ),
 }
+
 
 _RECORDED_VALUE_LABELS: Mapping[str, Mapping[str, str]] = {
     FactName.LEGAL_STATUS.value: {
@@ -237,6 +187,7 @@ _RECORDED_VALUE_LABELS: Mapping[str, Mapping[str, str]] = {
     },
 }
 
+
 #: Shared judgements as clauses ("recorded that ..."); a protocol's own are read by code.
 JUDGEMENT_LABELS: Final = MappingProxyType(
     {
@@ -254,6 +205,7 @@ JUDGEMENT_LABELS: Final = MappingProxyType(
         "informing_parents_inappropriate": "telling the parents is not appropriate",
     }
 )
+
 
 VALUE_LABELS: Final = MappingProxyType(
     {
@@ -323,6 +275,7 @@ VALUE_LABELS: Final = MappingProxyType(
         **_RECORDED_VALUE_LABELS,
     }
 )
+
 
 KIND_LABELS: Final = MappingProxyType(
     {
@@ -459,6 +412,7 @@ KIND_LABELS: Final = MappingProxyType(
     }
 )
 
+
 ROLE_LABELS: Final = MappingProxyType(
     {
         # the shared vocabulary
@@ -561,291 +515,3 @@ def value_label(fact: str, value: str, protocol: Protocol | None = None) -> str:
             if category.id == value:
                 return f"‘{category.label}’"
     return VALUE_LABELS.get(fact, {}).get(value, _fallback(value))
-
-
-def _either(words: list[str], join: str = "or") -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + f" {join} " + words[-1]
-
-
-def _none_of(words: list[str]) -> str:
-    if len(words) == 1:
-        return f"not {words[0]}"
-    if len(words) == 2:
-        return f"neither {words[0]} nor {words[1]}"
-    return "none of: " + ", ".join(words)
-
-
-_RISKS = tuple(PoliceRisk)
-_PREFIXES = {
-    FactName.CATEGORY: ("classed as", "not classed as"),
-    FactName.CATEGORIES: ("classed (among others) as", "not classed as"),
-    FactName.POLICE_RISK: ("police risk", "police risk not"),
-    FactName.JUDGEMENTS: ("recorded that", "not recorded that"),
-}
-_AGE = {"lt": "under {}", "le": "aged {} or under", "gt": "over {}", "ge": "aged {} or over"}
-_RISK = {
-    "lt": "police risk below {}",
-    "le": "police risk {} or lower",
-    "gt": "police risk above {}",
-    "ge": "police risk {} or higher",
-}
-
-
-def _pred_words(pred: Pred, protocol: Protocol | None) -> str:
-    fact = pred.fact
-
-    def label(v: object) -> str:
-        if fact is FactName.POLICE_RISK and isinstance(v, int):
-            v = _RISKS[v].value
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        return value_label(fact.value, str(v), protocol)
-
-    if fact is FactName.AGE:
-        return _AGE.get(pred.op, "aged {}").format(pred.value)
-    if fact is FactName.POLICE_RISK and pred.op in _RISK:
-        return _RISK[pred.op].format(label(pred.value))
-    domain = FACTS[fact].domain or ()
-
-    def order(v: object) -> tuple[int, str]:
-        return (domain.index(str(v)), "") if str(v) in domain else (len(domain), str(v))
-
-    values = sorted(pred.value, key=order) if isinstance(pred.value, frozenset) else [pred.value]
-    words = [label(v) for v in values]
-    negated = pred.op in ("not_in", "has_none")
-    prefix = _PREFIXES.get(fact)
-    if prefix is not None:
-        return f"{prefix[negated]} {_either(words)}"
-    return _none_of(words) if negated else _either(words)
-
-
-def _count_words(cond: CountEpisodes, protocol: Protocol | None) -> str:
-    what = "episodes"
-    if cond.categories is not None:
-        names = [value_label("category", c, protocol) for c in sorted(cond.categories)]
-        what = _either(names) + " episodes"
-    window = f" in {cond.within}" if cond.within else " in all"
-    if cond.calendar_month:
-        window = " in the same calendar month"
-    if cond.missing_from is not None:
-        places = [value_label("missing_from", p) for p in sorted(cond.missing_from)]
-        what += " missing from " + _either(places)
-    bound = f"at least {cond.at_least}" if cond.at_least is not None else f"exactly {cond.exactly}"
-    return f"{bound} {what}{window}, this one included"
-
-
-def condition_words(cond: Cond, protocol: Protocol | None = None) -> str:
-    """A condition in words: ``looked after or a care leaver and whereabouts unknown``."""
-    if isinstance(cond, Pred):
-        return _pred_words(cond, protocol)
-    if isinstance(cond, CountEpisodes):
-        return _count_words(cond, protocol)
-    if isinstance(cond, AllOf | AnyOf):
-        join = " and " if isinstance(cond, AllOf) else " or "
-        parts = []
-        for item in cond.items:
-            text = condition_words(item, protocol)
-            nested = isinstance(item, AllOf | AnyOf) and len(item.items) > 1
-            parts.append(f"({text})" if nested else text)
-        return join.join(parts)
-    return f"not ({condition_words(cond.item, protocol)})"
-
-
-def anchor_label(anchor: Anchor) -> str:
-    """``going missing``; a recorded event: ``the first strategy meeting recorded``."""
-    if isinstance(anchor, Moment):
-        return MOMENT_LABELS[anchor.value]
-    text = f"the first {kind_label(anchor.kind)} recorded"
-    if anchor.recipient is not None:
-        what = "notice" if anchor.kind == "notify" else kind_label(anchor.kind)
-        text = f"the first {what} to {role_label(anchor.recipient)} recorded"
-    if anchor.outcomes != _DEFAULT_OUTCOMES:
-        text += " as " + _either(sorted(anchor.outcomes))
-    return text
-
-
-_DEFAULT_OUTCOMES = frozenset({"done", "offered", "completed", "declined"})
-
-
-def _after(anchor: Anchor) -> str:
-    return "" if anchor is Moment.STARTED else f" of {anchor_label(anchor)}"
-
-
-def _schema2_trigger_words(trigger: RecordedTrigger | PhasedTrigger | FirstOf) -> str:
-    if isinstance(trigger, RecordedTrigger):
-        return f"on {anchor_label(trigger.on)}"
-    if isinstance(trigger, PhasedTrigger):
-        parts = []
-        for index, phase in enumerate(trigger.phases):
-            start = (
-                f"from {phase.first}{_after(trigger.anchor)}"
-                if index == 0
-                else f"from {phase.first} after the last of those"
-            )
-            text = f"every {_duration(phase.every)} while missing, {start}"
-            if index > 0:
-                text = "then " + text
-            if phase.until is not None:
-                text += f", until {phase.until}"
-            parts.append(text)
-        return "; ".join(parts)
-    words = []
-    for alternative in trigger.alternatives:
-        text = trigger_words(alternative.trigger)
-        if alternative.when is not None:
-            text += f" where {condition_words(alternative.when)}"
-        words.append(text)
-    return "at the first of: " + "; or ".join(words)
-
-
-def trigger_words(trigger: Trigger) -> str:
-    """``on going missing``, ``still missing after 48 hours``, ``every 7 days while missing``."""
-    if isinstance(trigger, RecordedTrigger | PhasedTrigger | FirstOf):
-        return _schema2_trigger_words(trigger)
-    if isinstance(trigger, EventTrigger):
-        return f"on {MOMENT_LABELS[trigger.on.value]}"
-    if isinstance(trigger, ElapsedTrigger):
-        if trigger.anchor is Moment.STARTED:
-            return f"still missing after {trigger.missing_for}"
-        return f"still missing {trigger.missing_for} after {MOMENT_LABELS[trigger.anchor.value]}"
-    assert isinstance(trigger, RecurringTrigger)
-    start = (
-        f"from {anchor_label(trigger.anchor)}"
-        if trigger.first.amount == 0
-        else f"from {trigger.first}{_after(trigger.anchor)}"
-    )
-    text = f"every {_duration(trigger.every)} while missing, {start}"
-    if trigger.until is not None:
-        text += f", until {trigger.until}"
-    return text
-
-
-def _duration(duration: Duration) -> str:
-    return str(duration).removeprefix("1 ")
-
-
-# Deadlines set by a date or hours outside the episode (issue 10), in words.
-_DEADLINES_IN_WORDS: Final = MappingProxyType(
-    {
-        DeadlineKind.BEFORE_NEXT_REVIEW: "before the child's next review",
-        DeadlineKind.AT_NEXT_REVIEW: "at the child's next review",
-        DeadlineKind.NEXT_OFFICE_OPENING: "as soon as day-time services resume",
-    }
-)
-
-
-def deadline_words(deadline: Deadline, trigger: Trigger | None = None) -> str:
-    """``immediately``, ``within 72 hours of return``, ``no time limit stated``.
-
-    Counted from the moment that triggers the duty (``trigger``, when given,
-    is an event at that moment), it is just ``within 72 hours``.
-    """
-    if deadline.kind is DeadlineKind.IMMEDIATELY:
-        return "immediately"
-    if deadline.kind is DeadlineKind.UNSPECIFIED:
-        return "no time limit stated"
-    if deadline.kind is DeadlineKind.WITHOUT_DELAY:
-        return "without delay (no fixed time)"
-    if deadline.kind in _DEADLINES_IN_WORDS:
-        return _DEADLINES_IN_WORDS[deadline.kind]
-    same = isinstance(trigger, EventTrigger) and trigger.on is deadline.anchor
-    within = f"within {deadline.within}"
-    if deadline.or_within is not None:
-        within += f" or {deadline.or_within}, whichever is {deadline.use}"
-    if deadline.anchor is Moment.TRIGGERED or same:
-        return within
-    return f"{within} of {anchor_label(deadline.anchor)}"
-
-
-def _codes(protocol: Protocol) -> Iterator[tuple[str, str]]:
-    for rule in protocol.rules:
-        yield "topic", rule.topic.value
-        yield "obligation", rule.obligation.value
-        yield "kind", rule.action
-        if rule.responsible is not None:
-            yield "role", rule.responsible
-        yield from (("role", r) for r in rule.recipients if r is not None)
-        yield from (("kind", k) for k in rule.alternative_actions)
-        yield from (("role", r) for r in rule.alternative_responsible)
-        for recorded in _recorded_anchors(rule.trigger, rule.deadline):
-            yield "kind", recorded.kind
-            if recorded.recipient is not None:
-                yield "role", recorded.recipient
-    for allocation in protocol.allocations.values():
-        yield from (("role", o.role) for o in allocation.options)
-    conditions = [r.when for r in protocol.rules] + [c.when for c in protocol.categories]
-    conditions += [f.when for f in protocol.floors]
-    conditions += [u.when for u in protocol.ungraded]
-    conditions += [o.when for a in protocol.allocations.values() for o in a.options]
-    conditions += [
-        a.when
-        for r in protocol.rules
-        if isinstance(r.trigger, FirstOf)
-        for a in r.trigger.alternatives
-    ]
-    for cond in conditions:
-        for atom in atoms(cond):
-            if not isinstance(atom, Pred):
-                continue
-            yield "fact", atom.fact.value
-            spec = FACTS[atom.fact]
-            if spec.type in (
-                FactType.NUMBER,
-                FactType.CATEGORY,
-                FactType.ORDERED,
-                FactType.CATEGORY_SET,
-            ):
-                continue
-            values = atom.value if isinstance(atom.value, frozenset) else {atom.value}
-            for v in values:
-                text = ("true" if v else "false") if isinstance(v, bool) else str(v)
-                yield "value", f"{atom.fact.value}={text}"
-    yield from (("value", f"police_risk={r.value}") for r in protocol.police_risk_levels)
-
-
-def _recorded_anchors(trigger: Trigger, deadline: Deadline) -> Iterator[Recorded]:
-    """The recorded events a trigger or deadline counts from (schema 2)."""
-    if isinstance(trigger, RecordedTrigger):
-        yield trigger.on
-    elif isinstance(trigger, RecurringTrigger | PhasedTrigger):
-        if isinstance(trigger.anchor, Recorded):
-            yield trigger.anchor
-    elif isinstance(trigger, FirstOf):
-        for alternative in trigger.alternatives:
-            if isinstance(alternative.trigger, RecordedTrigger):
-                yield alternative.trigger.on
-    if isinstance(deadline.anchor, Recorded):
-        yield deadline.anchor
-
-
-def _declared_judgement(protocol: Protocol, fact: str, value: str) -> bool:
-    """A protocol's own judgement: described in its extra_judgements, read by its code."""
-    return (
-        fact == FactName.JUDGEMENTS.value
-        and value in protocol.judgements
-        and value not in JUDGEMENT_LABELS
-    )
-
-
-def unlabelled(protocol: Protocol) -> list[str]:
-    """Every code ``protocol`` uses that has no label here, as ``what: code``; sorted."""
-    tables: dict[str, Mapping[str, object]] = {
-        "topic": TOPIC_LABELS,
-        "obligation": OBLIGATION_LABELS,
-        "kind": KIND_LABELS,
-        "role": ROLE_LABELS,
-        "fact": FACT_LABELS,
-    }
-    missing = set()
-    for what, code in _codes(protocol):
-        if what == "value":
-            fact, _, value = code.partition("=")
-            if _declared_judgement(protocol, fact, value):
-                continue
-            if value not in VALUE_LABELS.get(fact, {}):
-                missing.add(f"{what}: {code}")
-        elif code not in tables[what]:
-            missing.add(f"{what}: {code}")
-    return sorted(missing)
