@@ -43,6 +43,7 @@ from .compiled import (
     Anchor,
     Cond,
     CountEpisodes,
+    DeadlineKind,
     ElapsedTrigger,
     EventTrigger,
     FirstOf,
@@ -429,6 +430,10 @@ class RulePlan:
     # them, smallest first then in order: empty unless the condition tests judgements.
     judgements: tuple[str, ...] = ()
     judgement_subsets: tuple[tuple[str, ...], ...] = ()
+    # Shapes evaluation takes a short cut for: an event trigger that fires at one of the
+    # episode's moments, no recorded event needed; a deadline that sets no time.
+    plain_event: bool = False
+    no_deadline: bool = False
 
 
 def judgement_codes(cond: Cond | None) -> tuple[str, ...]:
@@ -518,6 +523,10 @@ class _Memo:
         return found
 
 
+# Deadlines that set no time: never due, whatever the anchor (a phase may set its own).
+_NO_TIME = frozenset({DeadlineKind.UNSPECIFIED, DeadlineKind.WITHOUT_DELAY})
+
+
 def _build(protocol: Protocol) -> Plan:
     rules = []
     for order, rule in enumerate(protocol.rules):
@@ -562,6 +571,11 @@ def _build(protocol: Protocol) -> Plan:
                 ),
                 judgements=codes,
                 judgement_subsets=code_subsets(codes),
+                plain_event=isinstance(trigger, EventTrigger)
+                and not isinstance(rule.deadline.anchor, Recorded),
+                no_deadline=rule.deadline.kind in _NO_TIME
+                and rule.deadline.within is None
+                and not isinstance(trigger, PhasedTrigger),
             )
         )
     floors = []

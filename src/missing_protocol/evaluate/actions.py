@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from missing_protocol.compiled import Protocol, Rule
 from missing_protocol.errors import Problem, TimelineError
@@ -31,9 +32,15 @@ _MET, _MET_LATE, _DUE, _OVERDUE = (
 )
 
 
-@dataclass(slots=True)
-class _Found:
-    """A required action, before (and without) its explanation."""
+_NO_DUE: tuple[None, None] = (None, None)
+
+# Builds a named tuple from its fields in order, without the class's Python-level __new__.
+_make = tuple.__new__
+
+
+class _Found(NamedTuple):
+    """A required action, before (and without) its explanation (a tuple: one is made for
+    every action, and a tuple is made fastest)."""
 
     rule: RulePlan
     ep: _Episode
@@ -199,9 +206,16 @@ def _episode_actions(
     prefix = f"{plan.protocol.id}:{child_id}:{ep.source.id}:"
     for rule_plan in _applicable(plan, ep, history):
         rule = rule_plan.rule
-        fired, next_firing = _fire(
-            rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
-        )
+        if rule_plan.plain_event:  # as _fire does it, without its dispatch
+            at, at_u = ep.moments[rule_plan.anchor]
+            fired, next_firing = (
+                ([] if at is None or at_u is None else [_Firing(at, at_u, None)]),
+                None,
+            )
+        else:
+            fired, next_firing = _fire(
+                rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
+            )
         if ep.segments:
             fired, next_firing = _judged(rule_plan, ep, history, fired, next_firing)
         if not fired and next_firing is None:
@@ -222,49 +236,78 @@ def _episode_actions(
             if not recipients:
                 continue  # the duty arises only in office hours
         pool = _pool(rule_plan, ep, evidence)
-        opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
-        closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
-        if fired:
-            closes.append(next_firing.at_u if next_firing is not None else None)
-        dues = [_due(rule_plan, ep, firing) for firing in fired]
-        no_evidence = [None] * len(fired)
+        if pool:
+            opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
+            closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
+            if fired:
+                closes.append(next_firing.at_u if next_firing is not None else None)
+        dues: list[tuple[dt.datetime | None, dt.datetime | None]] = (
+            [_NO_DUE] * len(fired)
+            if rule_plan.no_deadline
+            else [_due(rule_plan, ep, firing) for firing in fired]
+        )
+        no_evidence: list[_Evidence | None] = [None] * len(fired)
+        base_id = prefix + rule.id
         for recipient in recipients:
-            candidates = [
-                item
-                for item in pool
-                if item[2] in rule.satisfied_by
-                and (recipient is None or item[3] == recipient)
-                and (item[4] is None or item[4] == responsible or item[4] in rule_plan.other_roles)
-                and (rule.methods is None or item[5] in rule.methods)
-            ]
-            done = _assign(candidates, opens, closes) if candidates else no_evidence
+            done = (
+                _served(
+                    rule_plan, pool, opens, closes, recipient=recipient, responsible=responsible
+                )
+                if pool
+                else None
+            ) or no_evidence
+            to = "" if recipient is None else f"@{recipient}"
             for firing, (due, due_u), met in zip(fired, dues, done, strict=True):
-                action_id = prefix + rule.id
-                if firing.occurrence is not None:
-                    action_id += f"#{firing.occurrence}"
-                if recipient is not None:
-                    action_id += f"@{recipient}"
+                if firing.occurrence is None:
+                    action_id = base_id + to
+                else:
+                    action_id = f"{base_id}#{firing.occurrence}{to}"
                 if met is not None:
                     status = _MET if due_u is None or met[0] <= due_u else _MET_LATE
                 else:
                     status = _OVERDUE if due_u is not None and as_of_u > due_u else _DUE
                 found.append(
-                    _Found(
-                        rule_plan,
-                        ep,
-                        recipient,
-                        responsible,
-                        reason,
-                        firing,
-                        due,
-                        due_u,
-                        met,
-                        status,
-                        action_id,
+                    _make(
+                        _Found,
+                        (
+                            rule_plan,
+                            ep,
+                            recipient,
+                            responsible,
+                            reason,
+                            firing,
+                            due,
+                            due_u,
+                            met,
+                            status,
+                            action_id,
+                        ),
                     )
                 )
             if next_firing is not None:
                 upcoming.append(_Upcoming(rule_plan, ep, recipient, responsible, next_firing))
+
+
+def _served(
+    rule_plan: RulePlan,
+    pool: Sequence[_Evidence],
+    opens: Sequence[dt.datetime],
+    closes: Sequence[dt.datetime | None],
+    *,
+    recipient: str | None,
+    responsible: str,
+) -> list[_Evidence | None] | None:
+    """Which recorded event met each occurrence for one recipient; ``None`` if none could."""
+    rule = rule_plan.rule
+    candidates = [
+        item
+        for item in pool
+        if item[2] in rule.satisfied_by
+        and (recipient is None or item[3] == recipient)
+        and (item[4] is None or item[4] == responsible or item[4] in rule_plan.other_roles)
+        and (rule.methods is None or item[5] in rule.methods)
+    ]
+    return _assign(candidates, opens, closes) if candidates else None
 
 
 def _routed(
