@@ -13,7 +13,15 @@ from missing_protocol.errors import Problem, TimelineError
 from missing_protocol.facts import FactName
 from missing_protocol.limits import Limits
 from missing_protocol.office_hours import in_office_hours, routing_reason
-from missing_protocol.plan import FACT_INDEX, FactTuple, History, Plan, RulePlan, plan_for
+from missing_protocol.plan import (
+    FACT_INDEX,
+    Applicable,
+    FactTuple,
+    History,
+    Plan,
+    RulePlan,
+    plan_for,
+)
 from missing_protocol.results import ActionStatus
 from missing_protocol.timeline import Timeline, london_datetime
 
@@ -107,6 +115,9 @@ def _waiting(
         for rule_plan in rules:
             if rule_plan.when.test(values, history, position):
                 continue
+            gate = rule_plan.judgement_gate
+            if gate is not None and not gate(values, history, position):
+                continue  # fails whatever judgements are recorded
             awaiting = _awaited(rule_plan, values, history, position)
             if awaiting:
                 found.append((rule_plan, awaiting))
@@ -159,17 +170,34 @@ def _responsible(
     return "unallocated", rule.unallocated_reason
 
 
+def _rules_for(plan: Plan, values: FactTuple) -> Applicable:
+    """The static rules that apply on ``values``, and the counting rules that may (their
+    parts that do not count hold): what depends on the fact tuple alone, remembered."""
+
+    def compute() -> Applicable:
+        return (
+            tuple(r for r in plan.static_rules if r.when.test(values, _NO_HISTORY, -1)),
+            tuple(
+                r
+                for r in plan.counting_rules
+                if r.count_gate is None or r.count_gate(values, _NO_HISTORY, -1)
+            ),
+        )
+
+    return plan.applicable.get(values, compute)
+
+
+_NO_HISTORY = History()
+
+
 def _applicable(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
     if ep.segments:
         return _applicable_some_time(plan, ep, history)
     values, position = ep.values, ep.position
-    static = plan.applicable.get(
-        values,
-        lambda: tuple(r for r in plan.static_rules if r.when.test(values, history, position)),
-    )
-    if not plan.counting_rules:
+    static, counting = _rules_for(plan, values)
+    if not counting:
         return static
-    return static + tuple(r for r in plan.counting_rules if r.when.test(values, history, position))
+    return static + tuple(r for r in counting if r.when.test(values, history, position))
 
 
 def _applicable_some_time(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
@@ -177,15 +205,10 @@ def _applicable_some_time(plan: Plan, ep: _Episode, history: History) -> Sequenc
     found: dict[int, RulePlan] = {}
     position = ep.position
     for values in (ep.values, *(segment.values for segment in ep.segments)):
-        static = plan.applicable.get(
-            values,
-            lambda values=values: tuple(  # type: ignore[misc]
-                r for r in plan.static_rules if r.when.test(values, history, position)
-            ),
-        )
+        static, counting = _rules_for(plan, values)
         for rule in static:
             found[rule.order] = rule
-        for rule in plan.counting_rules:
+        for rule in counting:
             if rule.order not in found and rule.when.test(values, history, position):
                 found[rule.order] = rule
     return [found[order] for order in sorted(found)]
