@@ -33,7 +33,7 @@ import itertools
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from threading import Lock
 
 from .calendar import LONDON, UTC, Duration, shift_back
@@ -344,7 +344,8 @@ def _count_holds(cond: CountEpisodes, number: int) -> bool:
     return number >= cond.at_least if cond.at_least is not None else number == cond.exactly
 
 
-# A key per distinct count (equal counts share one), for History.counted.
+# A key per distinct count, for History.counted: counts of the same episodes share one,
+# whatever number they then compare with ("exactly 3" and "at least 3" count alike).
 _COUNT_KEYS: dict[CountEpisodes, int] = {}
 
 
@@ -353,7 +354,7 @@ def compile_test(cond: Cond) -> Test:
     if isinstance(cond, Pred):
         return _pred_test(cond)
     if isinstance(cond, CountEpisodes):
-        key = _COUNT_KEYS.setdefault(cond, len(_COUNT_KEYS))
+        key = _COUNT_KEYS.setdefault(replace(cond, at_least=None, exactly=None), len(_COUNT_KEYS))
         return lambda _v, h, p: _count_holds(cond, h.counted(key, cond, p))
     if isinstance(cond, NotOf):
         inner = compile_test(cond.item)

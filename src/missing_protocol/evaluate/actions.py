@@ -41,6 +41,7 @@ _MET, _MET_LATE, _DUE, _OVERDUE = (
 
 
 _NO_DUE: tuple[None, None] = (None, None)
+_NAMED = "named by the rule"
 
 # Builds a named tuple from its fields in order, without the class's Python-level __new__.
 _make = tuple.__new__
@@ -163,7 +164,7 @@ def _responsible(
     rule: RulePlan, values: FactTuple, history: History, position: int
 ) -> tuple[str, str]:
     if rule.rule.responsible is not None:
-        return rule.rule.responsible, "named by the rule"
+        return rule.rule.responsible, _NAMED
     for when, role, reason in rule.options:
         if when.test(values, history, position):
             return role, reason
@@ -227,14 +228,19 @@ def _episode_actions(
     cap: int,
 ) -> None:
     prefix = f"{plan.protocol.id}:{child_id}:{ep.source.id}:"
+    # An event trigger's one occurrence at each of the episode's moments, as _fire makes it,
+    # made once and shared by the rules it fires (only _judged changes a firing, and only
+    # for an episode whose facts changed, which shares none).
+    shared = (
+        None
+        if ep.segments
+        else [None if at is None or u is None else _Firing(at, u, None) for at, u in ep.moments]
+    )
     for rule_plan in _applicable(plan, ep, history):
         rule = rule_plan.rule
-        if rule_plan.plain_event:  # as _fire does it, without its dispatch
-            at, at_u = ep.moments[rule_plan.anchor]
-            fired, next_firing = (
-                ([] if at is None or at_u is None else [_Firing(at, at_u, None)]),
-                None,
-            )
+        if rule_plan.plain_event and shared is not None:
+            firing = shared[rule_plan.anchor]
+            fired, next_firing = ([] if firing is None else [firing]), None
         else:
             fired, next_firing = _fire(
                 rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
@@ -247,8 +253,10 @@ def _episode_actions(
             fired = _after_judgements(rule_plan, ep, fired)
         first = fired[0] if fired else next_firing
         assert first is not None
-        responsible, reason = _responsible(
-            rule_plan, _values_of(ep, first.segment), history, ep.position
+        responsible, reason = (
+            (rule.responsible, _NAMED)
+            if rule.responsible is not None
+            else _responsible(rule_plan, _values_of(ep, first.segment), history, ep.position)
         )
         recipients = rule.recipients
         if rule.out_of_hours is not None:
@@ -258,7 +266,11 @@ def _episode_actions(
             )
             if not recipients:
                 continue  # the duty arises only in office hours
-        pool = _pool(rule_plan, ep, evidence)
+        pool = (
+            evidence.get((ep.position, rule_plan.action), ())
+            if len(rule_plan.kinds) == 1
+            else _pool(rule_plan, ep, evidence)
+        )
         if pool:
             opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
             closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
