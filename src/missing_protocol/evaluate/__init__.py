@@ -139,7 +139,7 @@ def evaluate_compact(
 def _compact(
     protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Limits
 ) -> CompactEvaluation:
-    run = _run(protocol, timeline, as_of, limits)
+    run = _run(protocol, timeline, as_of, limits, explain=False)
     make = tuple.__new__  # ActionRow's fields in order, without its Python-level __new__
     rows = tuple(
         make(

@@ -142,10 +142,12 @@ def _episode_pending(
     as_of_u: dt.datetime,
     pending: list[_Pending],
     cap: int,
+    explain: bool = True,
 ) -> None:
     """Rules fired for this episode that wait on a judgement or outcome not recorded.
 
     Judged on the episode's facts as they stand at ``as_of`` (after its last change known).
+    Without ``explain`` only how many there are is kept: not when nor by whom.
     """
     latest = _values_of(ep, len(ep.segments))
     for rule_plan, awaiting in _waiting(plan, latest, history, ep.position):
@@ -154,8 +156,10 @@ def _episode_pending(
         )
         if not fired:
             continue
-        fired = _after_judgements(rule_plan, ep, fired)
-        responsible, _ = _responsible(rule_plan, latest, history, ep.position)
+        responsible = ""
+        if explain:
+            fired = _after_judgements(rule_plan, ep, fired)
+            responsible, _ = _responsible(rule_plan, latest, history, ep.position)
         for recipient in rule_plan.rule.recipients:
             pending.append(_Pending(rule_plan, ep, recipient, responsible, fired[0], awaiting))
 
@@ -226,6 +230,7 @@ def _episode_actions(
     found: list[_Found],
     upcoming: list[_Upcoming],
     cap: int,
+    explain: bool,
 ) -> None:
     prefix = f"{plan.protocol.id}:{child_id}:{ep.source.id}:"
     # An event trigger's one occurrence at each of the episode's moments, as _fire makes it,
@@ -262,7 +267,7 @@ def _episode_actions(
         if rule.out_of_hours is not None:
             decides = first
             responsible, reason, recipients = _routed(
-                plan.protocol, rule, decides.at, responsible, reason
+                plan.protocol, rule, decides.at, responsible, reason, explain=explain
             )
             if not recipients:
                 continue  # the duty arises only in office hours
@@ -346,24 +351,35 @@ def _served(
 
 
 def _routed(
-    protocol: Protocol, rule: Rule, at: dt.datetime, responsible: str, reason: str
+    protocol: Protocol,
+    rule: Rule,
+    at: dt.datetime,
+    responsible: str,
+    reason: str,
+    *,
+    explain: bool = True,
 ) -> tuple[str, str, tuple[str | None, ...]]:
-    """Who does a rule with out-of-hours routing, why, and to whom, by when it fired."""
+    """Who does a rule with out-of-hours routing, why, and to whom, by when it fired.
+
+    Without ``explain`` the reason is left empty (no one reads it), as it costs more
+    than the rest.
+    """
     ooh, hours = rule.out_of_hours, protocol.office_hours
     assert ooh is not None
     assert hours is not None
     in_hours = in_office_hours(hours, at)
-    why = routing_reason(hours, ooh, at, in_hours)
+    why = routing_reason(hours, ooh, at, in_hours) if explain else ""
+    both = f"{reason}; {why}" if explain else ""
     if in_hours and not ooh.in_hours_required:
         return responsible, why, ()
     if in_hours:
-        return responsible, f"{reason}; {why}", rule.recipients
+        return responsible, both, rule.recipients
     if not ooh.required:
         return responsible, why, ()
     if ooh.responsible is not None:
         responsible, reason = ooh.responsible, why
     else:
-        reason = f"{reason}; {why}"
+        reason = both
     recipients = ooh.recipients if ooh.recipients is not None else rule.recipients
     return responsible, reason, recipients
 
@@ -397,7 +413,19 @@ def _check_span(timeline: Timeline, as_of_u: dt.datetime, limits: Limits) -> Non
         )
 
 
-def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Limits) -> _Run:
+def _run(
+    protocol: Protocol,
+    timeline: Timeline,
+    as_of: dt.datetime,
+    limits: Limits,
+    *,
+    explain: bool = True,
+) -> _Run:
+    """One evaluation's episodes, actions, upcoming and pending, before their wording.
+
+    Without ``explain`` (:func:`evaluate_compact`) the reasons only the explanation reads
+    are not made.
+    """
     plan = plan_for(protocol)
     if not limits.earliest_year <= as_of.year <= limits.latest_year:
         raise TimelineError(
@@ -429,6 +457,7 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Lim
             found=found,
             upcoming=upcoming,
             cap=limits.occurrences_per_rule,
+            explain=explain,
         )
     pending: list[_Pending] = []
     if plan.judgement_rules:
@@ -441,8 +470,10 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Lim
                 as_of_u=as_of_u,
                 pending=pending,
                 cap=limits.occurrences_per_rule,
+                explain=explain,
             )
     found.sort(key=lambda f: (f.firing.at_u, f.rule.order, f.ep.source.id, f.id))
-    upcoming.sort(key=lambda u: (u.firing.at_u, u.rule.order, u.ep.source.id))
-    pending.sort(key=lambda p: (p.firing.at_u, p.rule.order, p.ep.source.id, p.recipient or ""))
+    if explain:  # else only how many are upcoming and pending is read
+        upcoming.sort(key=lambda u: (u.firing.at_u, u.rule.order, u.ep.source.id))
+        pending.sort(key=lambda p: (p.firing.at_u, p.rule.order, p.ep.source.id, p.recipient or ""))
     return _Run(as_of, views, history, found, upcoming, evidence, pending)
