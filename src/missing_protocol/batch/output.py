@@ -15,6 +15,8 @@ import csv
 import datetime as dt
 import gzip
 import io
+import itertools
+import operator
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -90,6 +92,7 @@ class _Values(dict[Any, str]):
 
 
 _STATUS_TEXT = _Values()
+_KIND, _STATUS = operator.attrgetter("kind"), operator.attrgetter("status")
 
 
 def _actions(
@@ -211,9 +214,14 @@ def render_chunk(fmt: Format, results: list[BatchResult]) -> Rendered:
             errors.append(format_failure(result))
             continue
         records.setdefault(result.record, False)
-        protocol = evaluation.protocol_id
-        for action in _actions(evaluation):
-            counts[(protocol, action.kind, _STATUS_TEXT[action.status])] += 1
+        actions = _actions(evaluation)
+        counts.update(  # (protocol, kind, status) per action, counted in C
+            zip(
+                itertools.repeat(evaluation.protocol_id),
+                map(_KIND, actions),
+                map(_STATUS_TEXT.__getitem__, map(_STATUS, actions)),
+            )
+        )
         if fmt == "actions-csv":
             _write_rows(text, writer, action_rows(result.record, evaluation))
         elif fmt == "jsonl":
