@@ -31,7 +31,7 @@ from missing_protocol.batch import (
 )
 from missing_protocol.calendar import LONDON
 from missing_protocol.cli import main
-from missing_protocol.results import Evaluation
+from missing_protocol.results import ActionRow, ActionStatus, CompactEvaluation, Evaluation
 from missing_protocol.timeline import Timeline
 
 ROOT = Path(__file__).parent.parent
@@ -258,6 +258,24 @@ def test_csv_rows_are_written_as_the_csv_writer_writes_them(record: str) -> None
         assert not isinstance(result.result, Failure)
         writer.writerows(action_rows(result.record, result.result))
     assert render_chunk("actions-csv", results).text == text.getvalue()
+
+
+def test_csv_times_are_utc_instants_through_the_october_change() -> None:
+    # 01:12 London time happens twice on 27 October 2024: BST (00:12Z), then GMT (01:12Z)
+    first = dt.datetime(2024, 10, 27, 1, 12, tzinfo=LONDON)
+    second = first.replace(fold=1)
+    assert first == second  # equal as datetimes: the CSV must still tell them apart
+    rows = [
+        ActionRow(f"p:C-1:E-1:r#{n}", "E-1", "r", "notify", "must", "police", None,
+                  moment, None, n, ActionStatus.DUE, None)
+        for n, moment in enumerate((first, second, first), 1)
+    ]  # fmt: skip
+    evaluation = CompactEvaluation("p", "1", "C-1", first, (), tuple(rows), 0)
+    assert [(r[8], r[13]) for r in action_rows("1", evaluation)] == [
+        ("2024-10-27T00:12:00Z", "#1"),
+        ("2024-10-27T01:12:00Z", "#2"),
+        ("2024-10-27T00:12:00Z", "#3"),
+    ]
 
 
 def test_command_jsonl_is_one_compact_evaluation_per_line_per_protocol(sample: Path) -> None:

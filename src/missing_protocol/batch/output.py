@@ -65,20 +65,22 @@ CSV_COLUMNS = (
 
 
 # Instants as the CSV writes them (UTC, "2024-06-05T03:58:00Z"), remembered: a caseload's
-# actions share few distinct instants, and equal instants are written alike whatever their
-# time zone. Cleared when it grows large.
-_INSTANTS: dict[dt.datetime, str] = {}
+# actions share few distinct instants. Keyed by the moment and its fold: two London times
+# that share a time zone compare by their wall-clock readings, so the two 01:30s of the
+# October change are equal datetimes, told apart only by the fold. Cleared when large.
+_INSTANTS: dict[tuple[dt.datetime, int], str] = {}
 _INSTANTS_KEPT = 1 << 16
 
 
 def _moment(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""
-    text = _INSTANTS.get(moment)
+    key = (moment, moment.fold)
+    text = _INSTANTS.get(key)
     if text is None:
         if len(_INSTANTS) >= _INSTANTS_KEPT:
             _INSTANTS.clear()
-        text = _INSTANTS[moment] = moment.astimezone(dt.UTC).isoformat()[:-6] + "Z"
+        text = _INSTANTS[key] = moment.astimezone(dt.UTC).isoformat()[:-6] + "Z"
     return text
 
 
