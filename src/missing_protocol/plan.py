@@ -360,43 +360,30 @@ def compile_test(cond: Cond) -> Test:
         inner = compile_test(cond.item)
         return lambda v, h, p: not inner(v, h, p)
     parts = tuple(compile_test(item) for item in cond.items)
-    if isinstance(cond, AllOf):
-        return _all_of(parts)
-    return _any_of(parts)
+    return _joined(parts, every=isinstance(cond, AllOf))
 
 
-def _all_of(parts: tuple[Test, ...]) -> Test:
+def _joined(parts: tuple[Test, ...], *, every: bool) -> Test:
+    """All (``every``) or any of ``parts``: two or three spelt out, more in a loop (each
+    faster than all() or any() over a generator, and this runs per rule per episode)."""
     if len(parts) == 2:
         a, b = parts
-        return lambda v, h, p: a(v, h, p) and b(v, h, p)
-    if len(parts) == 3:
-        a, b, c = parts
-        return lambda v, h, p: a(v, h, p) and b(v, h, p) and c(v, h, p)
-
-    def every(v: FactTuple, h: History, p: int) -> bool:
-        for part in parts:  # noqa: SIM110 - a loop is faster than all() over a generator
-            if not part(v, h, p):
-                return False
-        return True
-
-    return every
-
-
-def _any_of(parts: tuple[Test, ...]) -> Test:
-    if len(parts) == 2:
-        a, b = parts
+        if every:
+            return lambda v, h, p: a(v, h, p) and b(v, h, p)
         return lambda v, h, p: a(v, h, p) or b(v, h, p)
     if len(parts) == 3:
         a, b, c = parts
+        if every:
+            return lambda v, h, p: a(v, h, p) and b(v, h, p) and c(v, h, p)
         return lambda v, h, p: a(v, h, p) or b(v, h, p) or c(v, h, p)
 
-    def some(v: FactTuple, h: History, p: int) -> bool:
-        for part in parts:  # noqa: SIM110 - a loop is faster than any() over a generator
-            if part(v, h, p):
-                return True
-        return False
+    def joined(v: FactTuple, h: History, p: int) -> bool:
+        for part in parts:
+            if bool(part(v, h, p)) is not every:
+                return not every  # one part decides: false for all of, true for any of
+        return every
 
-    return some
+    return joined
 
 
 def compile_why(cond: Cond) -> Why:
