@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import gzip
 import io
@@ -13,22 +14,24 @@ from pathlib import Path
 
 import pytest
 
-from missing_protocol import evaluate, load_protocol, load_timeline, to_jsonable
+from missing_protocol import evaluate, evaluate_compact, load_protocol, load_timeline, to_jsonable
 from missing_protocol.batch import (
     CSV_COLUMNS,
     BatchResult,
     Failure,
     Record,
+    action_rows,
     atomic_file,
     evaluate_many,
     parse_record,
     read_directory,
     read_jsonl,
     read_lines,
+    render_chunk,
 )
 from missing_protocol.calendar import LONDON
 from missing_protocol.cli import main
-from missing_protocol.results import Evaluation
+from missing_protocol.results import ActionRow, ActionStatus, CompactEvaluation, Evaluation
 from missing_protocol.timeline import Timeline
 
 ROOT = Path(__file__).parent.parent
@@ -217,19 +220,58 @@ def test_command_actions_csv_on_a_directory(tmp_path: Path) -> None:
         "record", "child_id", "protocol", "episode_id", "kind", "obligation", "responsible",
         "recipient", "triggered_at", "due_at", "status", "met_at", "rule_id", "action_id",
     )  # fmt: skip
+    # times as UTC instants; the action's stable id last
     assert (
         "camden_looked_after_child.yaml,C-1001,camden,E-1,return_home_interview,must,"
-        "childrens_society,,2024-03-31T09:15:00+01:00,2024-04-03T09:15:00+01:00,met_late,"
-        "2024-04-03T11:00:00+01:00,return_interview_72h,camden:C-1001:E-1:return_interview_72h"
+        "childrens_society,,2024-03-31T08:15:00Z,2024-04-03T08:15:00Z,met_late,"
+        "2024-04-03T10:00:00Z,return_interview_72h,camden:C-1001:E-1:return_interview_72h"
     ) in lines
     assert (
         "camden_looked_after_child.yaml,C-1001,camden,E-1,report_to_police,must,carer,,"
-        "2024-03-29T21:30:00+00:00,,met,2024-03-29T23:10:00+00:00,"
-        "report_missing_from_placement,camden:C-1001:E-1:report_missing_from_placement"
+        "2024-03-29T21:30:00Z,,met,2024-03-29T23:10:00Z,report_missing_from_placement,"
+        "camden:C-1001:E-1:report_missing_from_placement"
     ) in lines
     as_of = dt.datetime.fromisoformat(EXAMPLE_AS_OF).replace(tzinfo=LONDON)
     expected = evaluate(load_protocol("camden"), load_timeline(EXAMPLE), as_of)
-    assert [line.split(",")[-1] for line in lines[1:]] == [a.id for a in expected.actions]
+    rows = [line.split(",") for line in lines[1:]]
+    assert [r[13] for r in rows] == [a.id for a in expected.actions]
+    assert [dt.datetime.fromisoformat(r[8]) for r in rows] == [
+        a.triggered_at for a in expected.actions
+    ]
+
+
+@pytest.mark.parametrize("record", ["7", "a,b.json", 'say "hi".json', "line\nbreak.json"])
+def test_csv_rows_are_written_as_the_csv_writer_writes_them(record: str) -> None:
+    timeline = load_timeline(EXAMPLE)
+    as_of = dt.datetime.fromisoformat(EXAMPLE_AS_OF).replace(tzinfo=LONDON)
+    results = [
+        BatchResult(record, p.id, evaluate_compact(load_protocol(p.id), timeline, as_of))
+        for p in (load_protocol("camden"), load_protocol("brent"))
+    ]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    for result in results:
+        assert not isinstance(result.result, Failure)
+        writer.writerows(action_rows(result.record, result.result))
+    assert render_chunk("actions-csv", results).text == text.getvalue()
+
+
+def test_csv_times_are_utc_instants_through_the_october_change() -> None:
+    # 01:12 London time happens twice on 27 October 2024: BST (00:12Z), then GMT (01:12Z)
+    first = dt.datetime(2024, 10, 27, 1, 12, tzinfo=LONDON)
+    second = first.replace(fold=1)
+    assert first == second  # equal as datetimes: the CSV must still tell them apart
+    rows = [
+        ActionRow(f"p:C-1:E-1:r#{n}", "E-1", "r", "notify", "must", "police", None,
+                  moment, None, n, ActionStatus.DUE, None)
+        for n, moment in enumerate((first, second, first), 1)
+    ]  # fmt: skip
+    evaluation = CompactEvaluation("p", "1", "C-1", first, (), tuple(rows), 0)
+    assert [(r[8], r[13]) for r in action_rows("1", evaluation)] == [
+        ("2024-10-27T00:12:00Z", "p:C-1:E-1:r#1"),
+        ("2024-10-27T01:12:00Z", "p:C-1:E-1:r#2"),
+        ("2024-10-27T00:12:00Z", "p:C-1:E-1:r#3"),
+    ]
 
 
 def test_command_jsonl_is_one_compact_evaluation_per_line_per_protocol(sample: Path) -> None:

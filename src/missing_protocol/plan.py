@@ -33,7 +33,7 @@ import itertools
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from threading import Lock
 
 from .calendar import LONDON, UTC, Duration, shift_back
@@ -43,6 +43,7 @@ from .compiled import (
     Anchor,
     Cond,
     CountEpisodes,
+    DeadlineKind,
     ElapsedTrigger,
     EventTrigger,
     FirstOf,
@@ -72,6 +73,7 @@ __all__ = [
     "RECORDED_ANCHOR",
     "RECURRING",
     "TRIGGERED",
+    "Applicable",
     "History",
     "Plan",
     "RulePlan",
@@ -141,6 +143,7 @@ class History:
         "_also",
         "_by_category",
         "_by_place",
+        "_counted",
         "_members",
         "_since",
         "starts",
@@ -158,6 +161,8 @@ class History:
         # and, per set of categories counted, the episodes in any of them (built on demand).
         self._also: dict[int, frozenset[str]] = {}
         self._members: dict[frozenset[str], tuple[list[dt.datetime], list[int]]] = {}
+        # Counts answered, by (the count's key, position): many rules count alike.
+        self._counted: dict[tuple[int, int], int] = {}
 
     def add(
         self,
@@ -241,6 +246,17 @@ class History:
         if since is None:
             since = self._since[key] = shift_back(self.starts_london[upto], within).astimezone(UTC)
         return since
+
+    def counted(self, key: int, cond: CountEpisodes, upto: int) -> int:
+        """:meth:`count`, remembered by ``key`` (the same for equal counts) and position.
+
+        A count up to a position reads only the episodes at or before it, which do
+        not change once added, so the answer stands for the rest of the evaluation.
+        """
+        found = self._counted.get((key, upto))
+        if found is None:
+            found = self._counted[key, upto] = self.count(cond, upto)
+        return found
 
     def count(self, cond: CountEpisodes, upto: int) -> int:
         """Episodes at positions ``<= upto`` that start in ``cond``'s window and categories.
@@ -329,25 +345,46 @@ def _count_holds(cond: CountEpisodes, number: int) -> bool:
     return number >= cond.at_least if cond.at_least is not None else number == cond.exactly
 
 
+# A key per distinct count, for History.counted: counts of the same episodes share one,
+# whatever number they then compare with ("exactly 3" and "at least 3" count alike).
+_COUNT_KEYS: dict[CountEpisodes, int] = {}
+
+
 def compile_test(cond: Cond) -> Test:
     """``cond`` as a closure: does it hold for this fact tuple and history position?"""
     if isinstance(cond, Pred):
         return _pred_test(cond)
     if isinstance(cond, CountEpisodes):
-        return lambda _v, h, p: _count_holds(cond, h.count(cond, p))
+        key = _COUNT_KEYS.setdefault(replace(cond, at_least=None, exactly=None), len(_COUNT_KEYS))
+        return lambda _v, h, p: _count_holds(cond, h.counted(key, cond, p))
     if isinstance(cond, NotOf):
         inner = compile_test(cond.item)
         return lambda v, h, p: not inner(v, h, p)
     parts = tuple(compile_test(item) for item in cond.items)
-    if isinstance(cond, AllOf):
-        if len(parts) == 2:
-            a, b = parts
-            return lambda v, h, p: a(v, h, p) and b(v, h, p)
-        return lambda v, h, p: all(part(v, h, p) for part in parts)
+    return _joined(parts, every=isinstance(cond, AllOf))
+
+
+def _joined(parts: tuple[Test, ...], *, every: bool) -> Test:
+    """All (``every``) or any of ``parts``: two or three spelt out, more in a loop (each
+    faster than all() or any() over a generator, and this runs per rule per episode)."""
     if len(parts) == 2:
         a, b = parts
+        if every:
+            return lambda v, h, p: a(v, h, p) and b(v, h, p)
         return lambda v, h, p: a(v, h, p) or b(v, h, p)
-    return lambda v, h, p: any(part(v, h, p) for part in parts)
+    if len(parts) == 3:
+        a, b, c = parts
+        if every:
+            return lambda v, h, p: a(v, h, p) and b(v, h, p) and c(v, h, p)
+        return lambda v, h, p: a(v, h, p) or b(v, h, p) or c(v, h, p)
+
+    def joined(v: FactTuple, h: History, p: int) -> bool:
+        for part in parts:
+            if bool(part(v, h, p)) is not every:
+                return not every  # one part decides: false for all of, true for any of
+        return every
+
+    return joined
 
 
 def compile_why(cond: Cond) -> Why:
@@ -430,6 +467,16 @@ class RulePlan:
     # them, smallest first then in order: empty unless the condition tests judgements.
     judgements: tuple[str, ...] = ()
     judgement_subsets: tuple[tuple[str, ...], ...] = ()
+    # Shapes evaluation takes a short cut for: an event trigger that fires at one of the
+    # episode's moments, no recorded event needed; a deadline that sets no time.
+    plain_event: bool = False
+    no_deadline: bool = False
+    # For a judgement rule whose condition is all of several parts: those parts that do not
+    # test judgements. Where they fail, no judgement recorded could make the rule apply.
+    judgement_gate: Test | None = None
+    # For a rule that counts episodes, whose condition is all of several parts: those that
+    # do not count, remembered per fact tuple like the rules that never count.
+    count_gate: Test | None = None
 
 
 def judgement_codes(cond: Cond | None) -> tuple[str, ...]:
@@ -440,6 +487,27 @@ def judgement_codes(cond: Cond | None) -> tuple[str, ...]:
             value = atom.value
             named |= {str(v) for v in value} if isinstance(value, frozenset) else {str(value)}
     return tuple(sorted(named))
+
+
+def _gate(cond: Cond | None, leave_out: Callable[[Cond], bool]) -> Test | None:
+    """The parts of an all-of condition with no atom to ``leave_out``, compiled, if any.
+
+    Where they fail, the condition fails whatever the atoms left out say.
+    """
+    if not isinstance(cond, AllOf):
+        return None
+    parts = tuple(item for item in cond.items if not any(map(leave_out, atoms(item))))
+    if not parts:
+        return None
+    return compile_test(parts[0] if len(parts) == 1 else AllOf(parts))
+
+
+def _tests_judgements(atom: Cond) -> bool:
+    return isinstance(atom, Pred) and atom.fact is FactName.JUDGEMENTS
+
+
+def _counts(atom: Cond) -> bool:
+    return isinstance(atom, CountEpisodes)
 
 
 def code_subsets(codes: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
@@ -496,19 +564,22 @@ class Plan:
     awaited: AwaitedMemo = field(default_factory=AwaitedMemo)
 
 
+# For a fact tuple: the rules that never count episodes and apply, and the rules that count
+# episodes and may apply (those whose parts that do not count hold).
+Applicable = tuple[tuple[RulePlan, ...], tuple[RulePlan, ...]]
+
+
 class _Memo:
-    """Which static rules apply to a fact tuple: remembered, bounded, thread-safe."""
+    """Which rules apply (or may) to a fact tuple: remembered, bounded, thread-safe."""
 
     __slots__ = ("_found", "_lock", "_size")
 
     def __init__(self, size: int = 4096) -> None:
-        self._found: dict[FactTuple, tuple[RulePlan, ...]] = {}
+        self._found: dict[FactTuple, Applicable] = {}
         self._lock = Lock()
         self._size = size
 
-    def get(
-        self, key: FactTuple, compute: Callable[[], tuple[RulePlan, ...]]
-    ) -> tuple[RulePlan, ...]:
+    def get(self, key: FactTuple, compute: Callable[[], Applicable]) -> Applicable:
         found = self._found.get(key)
         if found is None:
             found = compute()
@@ -517,6 +588,10 @@ class _Memo:
                     self._found.clear()
                 self._found[key] = found
         return found
+
+
+# Deadlines that set no time: never due, whatever the anchor (a phase may set its own).
+_NO_TIME = frozenset({DeadlineKind.UNSPECIFIED, DeadlineKind.WITHOUT_DELAY})
 
 
 def _build(protocol: Protocol) -> Plan:
@@ -563,6 +638,13 @@ def _build(protocol: Protocol) -> Plan:
                 ),
                 judgements=codes,
                 judgement_subsets=code_subsets(codes),
+                plain_event=isinstance(trigger, EventTrigger)
+                and not isinstance(rule.deadline.anchor, Recorded),
+                no_deadline=rule.deadline.kind in _NO_TIME
+                and rule.deadline.within is None
+                and not isinstance(trigger, PhasedTrigger),
+                judgement_gate=_gate(rule.when, _tests_judgements) if codes else None,
+                count_gate=_gate(rule.when, _counts),
             )
         )
     floors = []

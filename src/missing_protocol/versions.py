@@ -118,11 +118,21 @@ def _at_default(model: type[BaseModel], name: str, value: object) -> bool:
 
     So a model written out whole (``model_dump_json``) reads back under its own version.
     """
+    found = _default(model, name)
+    return found is not None and bool(value == found[0])
+
+
+@cache
+def _default(model: type[BaseModel], name: str) -> tuple[object] | None:
+    """A field's default (made once: only compared with, never handed out), or ``None``.
+
+    Asking pydantic for a default made by a factory inspects the factory's
+    signature every time, which cost more than the rest of a timeline's validation.
+    """
     field = model.model_fields.get(name)
     if field is None or field.is_required():
-        return False
-    default = field.get_default(call_default_factory=True)
-    return bool(value == default)
+        return None
+    return (field.get_default(call_default_factory=True),)
 
 
 def newer_than(value: object, version: int, loc: Loc = ()) -> Iterator[TooNew]:

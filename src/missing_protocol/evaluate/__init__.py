@@ -139,21 +139,25 @@ def evaluate_compact(
 def _compact(
     protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Limits
 ) -> CompactEvaluation:
-    run = _run(protocol, timeline, as_of, limits)
+    run = _run(protocol, timeline, as_of, limits, explain=False)
+    make = tuple.__new__  # ActionRow's fields in order, without its Python-level __new__
     rows = tuple(
-        ActionRow(
-            item.id,
-            item.ep.source.id,
-            item.rule.rule.id,
-            item.rule.action,
-            item.rule.obligation,
-            item.responsible,
-            item.recipient,
-            item.firing.at,
-            item.due,
-            item.firing.occurrence,
-            item.status,
-            item.met[1] if item.met else None,
+        make(
+            ActionRow,
+            (
+                item.id,
+                item.ep.source.id,
+                item.rule.rule.id,
+                item.rule.action,
+                item.rule.obligation,
+                item.responsible,
+                item.recipient,
+                item.firing.at,
+                item.due,
+                item.firing.occurrence,
+                item.status,
+                item.met[1] if item.met else None,
+            ),
         )
         for item in run.found
     )

@@ -6,13 +6,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from missing_protocol.compiled import Protocol, Rule
 from missing_protocol.errors import Problem, TimelineError
 from missing_protocol.facts import FactName
 from missing_protocol.limits import Limits
 from missing_protocol.office_hours import in_office_hours, routing_reason
-from missing_protocol.plan import FACT_INDEX, FactTuple, History, Plan, RulePlan, plan_for
+from missing_protocol.plan import (
+    FACT_INDEX,
+    Applicable,
+    FactTuple,
+    History,
+    Plan,
+    RulePlan,
+    plan_for,
+)
 from missing_protocol.results import ActionStatus
 from missing_protocol.timeline import Timeline, london_datetime
 
@@ -31,9 +40,16 @@ _MET, _MET_LATE, _DUE, _OVERDUE = (
 )
 
 
-@dataclass(slots=True)
-class _Found:
-    """A required action, before (and without) its explanation."""
+_NO_DUE: tuple[None, None] = (None, None)
+_NAMED = "named by the rule"
+
+# Builds a named tuple from its fields in order, without the class's Python-level __new__.
+_make = tuple.__new__
+
+
+class _Found(NamedTuple):
+    """A required action, before (and without) its explanation (a tuple: one is made for
+    every action, and a tuple is made fastest)."""
 
     rule: RulePlan
     ep: _Episode
@@ -100,6 +116,9 @@ def _waiting(
         for rule_plan in rules:
             if rule_plan.when.test(values, history, position):
                 continue
+            gate = rule_plan.judgement_gate
+            if gate is not None and not gate(values, history, position):
+                continue  # fails whatever judgements are recorded
             awaiting = _awaited(rule_plan, values, history, position)
             if awaiting:
                 found.append((rule_plan, awaiting))
@@ -123,10 +142,12 @@ def _episode_pending(
     as_of_u: dt.datetime,
     pending: list[_Pending],
     cap: int,
+    explain: bool = True,
 ) -> None:
     """Rules fired for this episode that wait on a judgement or outcome not recorded.
 
     Judged on the episode's facts as they stand at ``as_of`` (after its last change known).
+    Without ``explain`` only how many there are is kept: not when nor by whom.
     """
     latest = _values_of(ep, len(ep.segments))
     for rule_plan, awaiting in _waiting(plan, latest, history, ep.position):
@@ -135,8 +156,10 @@ def _episode_pending(
         )
         if not fired:
             continue
-        fired = _after_judgements(rule_plan, ep, fired)
-        responsible, _ = _responsible(rule_plan, latest, history, ep.position)
+        responsible = ""
+        if explain:
+            fired = _after_judgements(rule_plan, ep, fired)
+            responsible, _ = _responsible(rule_plan, latest, history, ep.position)
         for recipient in rule_plan.rule.recipients:
             pending.append(_Pending(rule_plan, ep, recipient, responsible, fired[0], awaiting))
 
@@ -145,24 +168,41 @@ def _responsible(
     rule: RulePlan, values: FactTuple, history: History, position: int
 ) -> tuple[str, str]:
     if rule.rule.responsible is not None:
-        return rule.rule.responsible, "named by the rule"
+        return rule.rule.responsible, _NAMED
     for when, role, reason in rule.options:
         if when.test(values, history, position):
             return role, reason
     return "unallocated", rule.unallocated_reason
 
 
+def _rules_for(plan: Plan, values: FactTuple) -> Applicable:
+    """The static rules that apply on ``values``, and the counting rules that may (their
+    parts that do not count hold): what depends on the fact tuple alone, remembered."""
+
+    def compute() -> Applicable:
+        return (
+            tuple(r for r in plan.static_rules if r.when.test(values, _NO_HISTORY, -1)),
+            tuple(
+                r
+                for r in plan.counting_rules
+                if r.count_gate is None or r.count_gate(values, _NO_HISTORY, -1)
+            ),
+        )
+
+    return plan.applicable.get(values, compute)
+
+
+_NO_HISTORY = History()
+
+
 def _applicable(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
     if ep.segments:
         return _applicable_some_time(plan, ep, history)
     values, position = ep.values, ep.position
-    static = plan.applicable.get(
-        values,
-        lambda: tuple(r for r in plan.static_rules if r.when.test(values, history, position)),
-    )
-    if not plan.counting_rules:
+    static, counting = _rules_for(plan, values)
+    if not counting:
         return static
-    return static + tuple(r for r in plan.counting_rules if r.when.test(values, history, position))
+    return static + tuple(r for r in counting if r.when.test(values, history, position))
 
 
 def _applicable_some_time(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
@@ -170,15 +210,10 @@ def _applicable_some_time(plan: Plan, ep: _Episode, history: History) -> Sequenc
     found: dict[int, RulePlan] = {}
     position = ep.position
     for values in (ep.values, *(segment.values for segment in ep.segments)):
-        static = plan.applicable.get(
-            values,
-            lambda values=values: tuple(  # type: ignore[misc]
-                r for r in plan.static_rules if r.when.test(values, history, position)
-            ),
-        )
+        static, counting = _rules_for(plan, values)
         for rule in static:
             found[rule.order] = rule
-        for rule in plan.counting_rules:
+        for rule in counting:
             if rule.order not in found and rule.when.test(values, history, position):
                 found[rule.order] = rule
     return [found[order] for order in sorted(found)]
@@ -195,13 +230,26 @@ def _episode_actions(
     found: list[_Found],
     upcoming: list[_Upcoming],
     cap: int,
+    explain: bool,
 ) -> None:
     prefix = f"{plan.protocol.id}:{child_id}:{ep.source.id}:"
+    # An event trigger's one occurrence at each of the episode's moments, as _fire makes it,
+    # made once and shared by the rules it fires (only _judged changes a firing, and only
+    # for an episode whose facts changed, which shares none).
+    shared = (
+        None
+        if ep.segments
+        else [None if at is None or u is None else _Firing(at, u, None) for at, u in ep.moments]
+    )
     for rule_plan in _applicable(plan, ep, history):
         rule = rule_plan.rule
-        fired, next_firing = _fire(
-            rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
-        )
+        if rule_plan.plain_event and shared is not None:
+            firing = shared[rule_plan.anchor]
+            fired, next_firing = ([] if firing is None else [firing]), None
+        else:
+            fired, next_firing = _fire(
+                rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
+            )
         if ep.segments:
             fired, next_firing = _judged(rule_plan, ep, history, fired, next_firing)
         if not fired and next_firing is None:
@@ -210,82 +258,128 @@ def _episode_actions(
             fired = _after_judgements(rule_plan, ep, fired)
         first = fired[0] if fired else next_firing
         assert first is not None
-        responsible, reason = _responsible(
-            rule_plan, _values_of(ep, first.segment), history, ep.position
+        responsible, reason = (
+            (rule.responsible, _NAMED)
+            if rule.responsible is not None
+            else _responsible(rule_plan, _values_of(ep, first.segment), history, ep.position)
         )
         recipients = rule.recipients
         if rule.out_of_hours is not None:
             decides = first
             responsible, reason, recipients = _routed(
-                plan.protocol, rule, decides.at, responsible, reason
+                plan.protocol, rule, decides.at, responsible, reason, explain=explain
             )
             if not recipients:
                 continue  # the duty arises only in office hours
-        pool = _pool(rule_plan, ep, evidence)
-        opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
-        closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
-        if fired:
-            closes.append(next_firing.at_u if next_firing is not None else None)
-        dues = [_due(rule_plan, ep, firing) for firing in fired]
-        no_evidence = [None] * len(fired)
+        pool = (
+            evidence.get((ep.position, rule_plan.action), ())
+            if len(rule_plan.kinds) == 1
+            else _pool(rule_plan, ep, evidence)
+        )
+        if pool:
+            opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
+            closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
+            if fired:
+                closes.append(next_firing.at_u if next_firing is not None else None)
+        dues: list[tuple[dt.datetime | None, dt.datetime | None]] = (
+            [_NO_DUE] * len(fired)
+            if rule_plan.no_deadline
+            else [_due(rule_plan, ep, firing) for firing in fired]
+        )
+        no_evidence: list[_Evidence | None] = [None] * len(fired)
+        base_id = prefix + rule.id
         for recipient in recipients:
-            candidates = [
-                item
-                for item in pool
-                if item[2] in rule.satisfied_by
-                and (recipient is None or item[3] == recipient)
-                and (item[4] is None or item[4] == responsible or item[4] in rule_plan.other_roles)
-                and (rule.methods is None or item[5] in rule.methods)
-            ]
-            done = _assign(candidates, opens, closes) if candidates else no_evidence
+            done = (
+                _served(
+                    rule_plan, pool, opens, closes, recipient=recipient, responsible=responsible
+                )
+                if pool
+                else None
+            ) or no_evidence
+            to = "" if recipient is None else f"@{recipient}"
             for firing, (due, due_u), met in zip(fired, dues, done, strict=True):
-                action_id = prefix + rule.id
-                if firing.occurrence is not None:
-                    action_id += f"#{firing.occurrence}"
-                if recipient is not None:
-                    action_id += f"@{recipient}"
+                if firing.occurrence is None:
+                    action_id = base_id + to
+                else:
+                    action_id = f"{base_id}#{firing.occurrence}{to}"
                 if met is not None:
                     status = _MET if due_u is None or met[0] <= due_u else _MET_LATE
                 else:
                     status = _OVERDUE if due_u is not None and as_of_u > due_u else _DUE
                 found.append(
-                    _Found(
-                        rule_plan,
-                        ep,
-                        recipient,
-                        responsible,
-                        reason,
-                        firing,
-                        due,
-                        due_u,
-                        met,
-                        status,
-                        action_id,
+                    _make(
+                        _Found,
+                        (
+                            rule_plan,
+                            ep,
+                            recipient,
+                            responsible,
+                            reason,
+                            firing,
+                            due,
+                            due_u,
+                            met,
+                            status,
+                            action_id,
+                        ),
                     )
                 )
             if next_firing is not None:
                 upcoming.append(_Upcoming(rule_plan, ep, recipient, responsible, next_firing))
 
 
+def _served(
+    rule_plan: RulePlan,
+    pool: Sequence[_Evidence],
+    opens: Sequence[dt.datetime],
+    closes: Sequence[dt.datetime | None],
+    *,
+    recipient: str | None,
+    responsible: str,
+) -> list[_Evidence | None] | None:
+    """Which recorded event met each occurrence for one recipient; ``None`` if none could."""
+    rule = rule_plan.rule
+    candidates = [
+        item
+        for item in pool
+        if item[2] in rule.satisfied_by
+        and (recipient is None or item[3] == recipient)
+        and (item[4] is None or item[4] == responsible or item[4] in rule_plan.other_roles)
+        and (rule.methods is None or item[5] in rule.methods)
+    ]
+    return _assign(candidates, opens, closes) if candidates else None
+
+
 def _routed(
-    protocol: Protocol, rule: Rule, at: dt.datetime, responsible: str, reason: str
+    protocol: Protocol,
+    rule: Rule,
+    at: dt.datetime,
+    responsible: str,
+    reason: str,
+    *,
+    explain: bool = True,
 ) -> tuple[str, str, tuple[str | None, ...]]:
-    """Who does a rule with out-of-hours routing, why, and to whom, by when it fired."""
+    """Who does a rule with out-of-hours routing, why, and to whom, by when it fired.
+
+    Without ``explain`` the reason is left empty (no one reads it), as it costs more
+    than the rest.
+    """
     ooh, hours = rule.out_of_hours, protocol.office_hours
     assert ooh is not None
     assert hours is not None
     in_hours = in_office_hours(hours, at)
-    why = routing_reason(hours, ooh, at, in_hours)
+    why = routing_reason(hours, ooh, at, in_hours) if explain else ""
+    both = f"{reason}; {why}" if explain else ""
     if in_hours and not ooh.in_hours_required:
         return responsible, why, ()
     if in_hours:
-        return responsible, f"{reason}; {why}", rule.recipients
+        return responsible, both, rule.recipients
     if not ooh.required:
         return responsible, why, ()
     if ooh.responsible is not None:
         responsible, reason = ooh.responsible, why
     else:
-        reason = f"{reason}; {why}"
+        reason = both
     recipients = ooh.recipients if ooh.recipients is not None else rule.recipients
     return responsible, reason, recipients
 
@@ -319,7 +413,19 @@ def _check_span(timeline: Timeline, as_of_u: dt.datetime, limits: Limits) -> Non
         )
 
 
-def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Limits) -> _Run:
+def _run(
+    protocol: Protocol,
+    timeline: Timeline,
+    as_of: dt.datetime,
+    limits: Limits,
+    *,
+    explain: bool = True,
+) -> _Run:
+    """One evaluation's episodes, actions, upcoming and pending, before their wording.
+
+    Without ``explain`` (:func:`evaluate_compact`) the reasons only the explanation reads
+    are not made.
+    """
     plan = plan_for(protocol)
     if not limits.earliest_year <= as_of.year <= limits.latest_year:
         raise TimelineError(
@@ -351,6 +457,7 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Lim
             found=found,
             upcoming=upcoming,
             cap=limits.occurrences_per_rule,
+            explain=explain,
         )
     pending: list[_Pending] = []
     if plan.judgement_rules:
@@ -363,8 +470,10 @@ def _run(protocol: Protocol, timeline: Timeline, as_of: dt.datetime, limits: Lim
                 as_of_u=as_of_u,
                 pending=pending,
                 cap=limits.occurrences_per_rule,
+                explain=explain,
             )
     found.sort(key=lambda f: (f.firing.at_u, f.rule.order, f.ep.source.id, f.id))
-    upcoming.sort(key=lambda u: (u.firing.at_u, u.rule.order, u.ep.source.id))
-    pending.sort(key=lambda p: (p.firing.at_u, p.rule.order, p.ep.source.id, p.recipient or ""))
+    if explain:  # else only how many are upcoming and pending is read
+        upcoming.sort(key=lambda u: (u.firing.at_u, u.rule.order, u.ep.source.id))
+        pending.sort(key=lambda p: (p.firing.at_u, p.rule.order, p.ep.source.id, p.recipient or ""))
     return _Run(as_of, views, history, found, upcoming, evidence, pending)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from missing_protocol.calendar import Duration
+from missing_protocol.calendar import LONDON, Duration, Unit
 from missing_protocol.compiled import (
     ElapsedTrigger,
     EventTrigger,
@@ -139,14 +139,19 @@ def _recurring(
     base, base_u = _shifted(anchor_u, trigger.first)
     stop_u = _shifted(anchor_u, trigger.until)[1] if trigger.until is not None else None
     every = trigger.every
+    # Minutes and hours are elapsed time: the n-th occurrence is n steps on in UTC, which is
+    # what add_duration gives, without a Duration and a cache look-up per occurrence.
+    step = _ELAPSED.get(every.unit)
     fired: list[_Firing] = []
     number = 0
     while True:
-        at, at_u = (
-            (base, base_u)
-            if number == 0
-            else _shifted(base_u, Duration(every.amount * number, every.unit))
-        )
+        if number == 0:
+            at, at_u = base, base_u
+        elif step is not None:
+            at_u = base_u + step * (every.amount * number)
+            at = at_u.astimezone(LONDON)
+        else:
+            at, at_u = _shifted(base_u, Duration(every.amount * number, every.unit))
         if (stop_u is not None and at_u >= stop_u) or not _missing_at(ep, at_u):
             return fired, None
         firing = _Firing(at, at_u, number + 1)
@@ -167,6 +172,9 @@ def _recurring(
             )
         fired.append(firing)
         number += 1
+
+
+_ELAPSED = {Unit.MINUTES: dt.timedelta(minutes=1), Unit.HOURS: dt.timedelta(hours=1)}
 
 
 def _too_many(rule: RulePlan, ep: _Episode, cap: int) -> TimelineError:
