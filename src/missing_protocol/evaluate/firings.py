@@ -158,18 +158,7 @@ def _recurring(
         if at_u > as_of_u:
             return fired, firing
         if number >= cap:
-            raise TimelineError(
-                [
-                    Problem(
-                        "limit.occurrences_per_rule",
-                        f"rule {rule.rule.id} would require more than {cap} occurrences for "
-                        f"episode {ep.source.id} by the time evaluated; record the return, "
-                        "evaluate as at an earlier moment, or raise the limit "
-                        "occurrences_per_rule",
-                        path=f"episodes[{ep.index}]",
-                    )
-                ]
-            )
+            raise _too_many(rule, ep, cap)
         fired.append(firing)
         number += 1
 
