@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from threading import Lock
+from typing import Generic, TypeVar
 
 from missing_protocol.compiled import Alternative, Protocol, Rule
 from missing_protocol.results import CitationOut
@@ -55,20 +56,22 @@ class RulePlan:
     count_gate: Test | None = None
 
 
+V = TypeVar("V")
+
 Awaited = tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]
 
 
-class AwaitedMemo:
-    """Which judgement rules wait on what, per fact tuple: remembered, bounded, thread-safe."""
+class FactTupleMemo(Generic[V]):
+    """What the plan remembers per fact tuple: bounded (cleared when full), thread-safe."""
 
     __slots__ = ("_found", "_lock", "_size")
 
     def __init__(self, size: int = 4096) -> None:
-        self._found: dict[FactTuple, Awaited] = {}
+        self._found: dict[FactTuple, V] = {}
         self._lock = Lock()
         self._size = size
 
-    def get(self, key: FactTuple, compute: Callable[[], Awaited]) -> Awaited:
+    def get(self, key: FactTuple, compute: Callable[[], V]) -> V:
         found = self._found.get(key)
         if found is None:
             found = compute()
@@ -77,6 +80,10 @@ class AwaitedMemo:
                     self._found.clear()
                 self._found[key] = found
         return found
+
+
+# Which judgement rules wait on what, per fact tuple.
+AwaitedMemo = FactTupleMemo[Awaited]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,22 +114,5 @@ class Plan:
 Applicable = tuple[tuple[RulePlan, ...], tuple[RulePlan, ...]]
 
 
-class _Memo:
-    """Which rules apply (or may) to a fact tuple: remembered, bounded, thread-safe."""
-
-    __slots__ = ("_found", "_lock", "_size")
-
-    def __init__(self, size: int = 4096) -> None:
-        self._found: dict[FactTuple, Applicable] = {}
-        self._lock = Lock()
-        self._size = size
-
-    def get(self, key: FactTuple, compute: Callable[[], Applicable]) -> Applicable:
-        found = self._found.get(key)
-        if found is None:
-            found = compute()
-            with self._lock:
-                if len(self._found) >= self._size:
-                    self._found.clear()
-                self._found[key] = found
-        return found
+# Which rules apply (or may) to a fact tuple.
+_Memo = FactTupleMemo[Applicable]
