@@ -30,6 +30,7 @@ ROWS = [
     "explained_brent",
     "compact_brent",
     "national_estimate",
+    "national_writing",
     "batch_jobs_1",
     "batch_jobs_2",
     "national_run",
