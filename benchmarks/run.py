@@ -39,8 +39,11 @@ from dateutil.relativedelta import relativedelta
 
 import missing_protocol
 from missing_protocol import evaluate, evaluate_compact, load_protocol, parse_timeline
+from missing_protocol.batch.output import render_chunk
+from missing_protocol.batch.run import BatchResult
 from missing_protocol.evaluate import episode_facts
 from missing_protocol.plan import allocator, fact_tuple
+from missing_protocol.results import CompactEvaluation, Evaluation
 from missing_protocol.timeline import Timeline, london_datetime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,6 +211,13 @@ def project_allocation(
 # --- the measures ---------------------------------------------------------------
 
 
+def read_explanations(evaluation: Evaluation) -> Evaluation:
+    """Read every action's explanation, so that it is written (it is written when first read)."""
+    for action in evaluation.actions:
+        action.trigger  # noqa: B018
+    return evaluation
+
+
 def in_process(sizes: Sizes, data: list[dict[str, Any]], as_of: dt.datetime) -> dict[str, Any]:
     """Per-episode CPU times on the sample: floor, parsing, allocation, evaluate per protocol."""
     sample = data[: sizes.sample]
@@ -224,8 +234,19 @@ def in_process(sizes: Sizes, data: list[dict[str, Any]], as_of: dt.datetime) -> 
         "by_hand": lambda: [rhi_by_hand(episode) for episode in hand],
         "allocation": step,
     }
+    # The national year's output alone: the actions-csv rows of evaluations already made.
+    made = [
+        BatchResult(str(n), pid, evaluate_compact(protocol, t, as_of))
+        for n, t in enumerate(timelines, 1)
+        for pid, protocol in protocols.items()
+    ]
+    rows_written = sum(len(r.result.rows) for r in made if isinstance(r.result, CompactEvaluation))
+    measures["write_rows"] = lambda: render_chunk("actions-csv", made)
     for pid, protocol in protocols.items():
         measures[pid] = lambda p=protocol: [evaluate(p, t, as_of) for t in timelines]
+        measures[f"explained_{pid}"] = lambda p=protocol: [
+            read_explanations(evaluate(p, t, as_of)) for t in timelines
+        ]
         measures[f"compact_{pid}"] = lambda p=protocol: [
             evaluate_compact(p, t, as_of) for t in timelines
         ]
@@ -234,6 +255,7 @@ def in_process(sizes: Sizes, data: list[dict[str, Any]], as_of: dt.datetime) -> 
         "episodes": episodes,
         "children": len(sample),
         "per_episode": {name: s / episodes for name, s in seconds.items()},
+        "rows_per_episode": rows_written / episodes,
         "allocation_name": step_name,
     }
 
@@ -437,11 +459,19 @@ def rows(
         out += [
             Row(
                 f"evaluate_{pid}",
-                f"evaluate, {pid}, per episode (every action explained)",
+                f"evaluate, {pid}, per episode (each explanation written when first read)",
                 _us(per[pid]),
                 _x(ratio),
                 "<= 4x floor",
                 ratio <= 4,
+            ),
+            Row(
+                f"explained_{pid}",
+                f"evaluate, {pid}, per episode, every action's explanation read",
+                _us(per[f"explained_{pid}"]),
+                _x(per[f"explained_{pid}"] / floor),
+                "",
+                None,
             ),
             Row(
                 f"compact_{pid}",
@@ -462,6 +492,20 @@ def rows(
             "",
             "< 60 s",
             per_year < 60,
+        )
+    )
+    writing = per["write_rows"] * NATIONAL_EPISODES
+    out.append(
+        Row(
+            "national_writing",
+            "of which writing the actions-csv rows alone, from evaluations already made "
+            f"({measured['rows_per_episode']:.0f} rows per episode, all five protocols; "
+            f"{_us(per['write_rows'] / measured['rows_per_episode'])} per row): "
+            "a bound no evaluation can beat",
+            f"{writing:,.0f} s",
+            "",
+            "",
+            None,
         )
     )
     one, two, big = runs["one"], runs["two"], runs["national"]

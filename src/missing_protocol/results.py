@@ -14,10 +14,11 @@ and outcomes").
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, fields
 from enum import StrEnum
 from functools import cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -57,6 +58,83 @@ class ActionStatus(StrEnum):
     UNDETERMINED = "undetermined"
 
 
+_Record = TypeVar("_Record", bound="_Explained")
+
+
+class _Explained:
+    """A result record whose explanation is written when it is first read, not before.
+
+    Evaluation finds every action, but most callers (a caseload, a worklist, a
+    count) never read why: the words of the trigger, the facts that made the
+    rule apply, the deadline's arithmetic. A record made by :func:`lazy_record`
+    leaves those fields (the class's ``_LAZY``) unset and holds how to write
+    them; the first read of any of them writes them all, once, and lets go of
+    what it was made from. Reading is the same as for any record: ``repr``,
+    equality, hashing, ``dataclasses.replace``, pickling and JSON all read the
+    fields, so they see the same values as a record made whole.
+    """
+
+    __slots__ = ("_explain",)
+    _LAZY: ClassVar[frozenset[str]] = frozenset()
+
+    if not TYPE_CHECKING:  # keeps mypy checking every attribute read of the records
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a lazy field, before it is written.
+            if name not in type(self)._LAZY:
+                raise AttributeError(name)
+            try:
+                explain = object.__getattribute__(self, "_explain")
+            except AttributeError:
+                explain = None
+            if explain is not None:
+                for field, value in explain[0](*explain[1:]).items():
+                    object.__setattr__(self, field, value)
+                object.__setattr__(self, "_explain", None)
+            # Written now (by this call, or by another thread's meanwhile).
+            return object.__getattribute__(self, name)
+
+
+def lazy_record(
+    cls: type[_Record],
+    explain: Callable[..., Mapping[str, object]],
+    args: tuple[object, ...],
+    /,
+    **fields: object,
+) -> _Record:
+    """A ``cls`` with ``fields`` set now and its ``_LAZY`` fields from ``explain(*args)``,
+    called when one of them is first read.
+
+    ``fields`` are every field not in ``cls._LAZY`` (those with defaults may be left out).
+    ``args`` are kept until then: give what the explanation needs and no more, as every
+    object they hold stays alive (and is walked by the cyclic garbage collector) with the
+    record.
+    """
+    record = object.__new__(cls)
+    put = object.__setattr__
+    for name, default in _defaults(cls).items():
+        put(record, name, fields.pop(name, default))
+    for name, value in fields.items():
+        put(record, name, value)
+    put(record, "_explain", (explain, *args))
+    return record
+
+
+_DEFAULTS: dict[type[_Explained], dict[str, object]] = {}
+
+
+def _defaults(cls: type[_Explained]) -> dict[str, object]:
+    """The defaults of ``cls``'s eager fields that have one."""
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        found = _DEFAULTS[cls] = {
+            f.name: f.default
+            for f in fields(cls)  # type: ignore[arg-type]
+            if f.name not in cls._LAZY and f.default is not MISSING
+        }
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class CitationOut:
     protocol: str
@@ -88,7 +166,15 @@ class DeadlineTrace:
 
 
 @dataclass(frozen=True, slots=True)
-class RequiredAction:
+class RequiredAction(_Explained):
+    """An action the protocol requires, its deadline and status, and why.
+
+    ``trigger``, ``facts`` and ``deadline`` are written when first read (see
+    :class:`_Explained`).
+    """
+
+    _LAZY: ClassVar[frozenset[str]] = frozenset({"trigger", "facts", "deadline"})
+
     id: str
     kind: str
     obligation: str
@@ -121,8 +207,13 @@ class RequiredAction:
 
 
 @dataclass(frozen=True, slots=True)
-class UpcomingAction:
-    """An action that becomes required at ``triggers_at`` if the child is still missing."""
+class UpcomingAction(_Explained):
+    """An action that becomes required at ``triggers_at`` if the child is still missing.
+
+    ``condition`` is written when first read (see :class:`_Explained`).
+    """
+
+    _LAZY: ClassVar[frozenset[str]] = frozenset({"condition"})
 
     kind: str
     rule_id: str
@@ -152,13 +243,16 @@ class FactChangeApplied:
 
 
 @dataclass(frozen=True, slots=True)
-class PendingAction:
+class PendingAction(_Explained):
     """An action that is required once a judgement or outcome not yet recorded is recorded.
 
     Its rule's trigger has fired and its condition holds but for judgements the
     timeline does not (yet) record: it becomes required when every judgement of
     any one of ``awaiting`` is recorded (each alternative a smallest such set).
+    ``condition`` is written when first read (see :class:`_Explained`).
     """
+
+    _LAZY: ClassVar[frozenset[str]] = frozenset({"condition"})
 
     kind: str
     rule_id: str

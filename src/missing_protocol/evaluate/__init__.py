@@ -15,8 +15,9 @@ For each episode the child had started by ``as_of``:
 
 Conditions run as closures prepared once per protocol (:mod:`.plan`); the
 explanation of each action (the facts that made its rule apply, how its
-trigger fired, how its deadline was computed) is made only by
-:func:`evaluate`, which returns it in full. :func:`evaluate_compact` gives the
+trigger fired, how its deadline was computed) is given only by
+:func:`evaluate`, which returns it in full, written when first read
+(:mod:`.wording`). :func:`evaluate_compact` gives the
 same actions as plain rows without it, for caseloads.
 
 Every comparison of moments is between instants (UTC), never between London

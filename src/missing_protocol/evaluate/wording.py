@@ -1,5 +1,10 @@
 """The explanation of a full result, made only for :func:`~missing_protocol.evaluate.evaluate`:
-how each trigger fired, the facts that made its rule apply, the deadline arithmetic."""
+how each trigger fired, the facts that made its rule apply, the deadline arithmetic.
+
+Each record is made with its explanation still to write (:func:`.results.lazy_record`):
+the words are written when a field of the explanation is first read (by ``explain``, JSON
+output, or any caller), from the run the record keeps until then.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import datetime as dt
 
 from missing_protocol.calendar import Duration, Unit, to_london
 from missing_protocol.compiled import (
+    Cond,
     DeadlineKind,
     ElapsedTrigger,
     EventTrigger,
@@ -26,6 +32,7 @@ from missing_protocol.results import (
     PendingAction,
     RequiredAction,
     UpcomingAction,
+    lazy_record,
 )
 
 from .actions import _Found, _Pending, _Run, _Upcoming
@@ -311,8 +318,12 @@ def _waited_text(rule: RulePlan, ep: _Episode, firing: _Firing) -> str:
 
 def _pending(item: _Pending) -> PendingAction:
     rule = item.rule
-    assert rule.rule.when is not None
-    return PendingAction(
+    when = rule.rule.when
+    assert when is not None
+    return lazy_record(
+        PendingAction,
+        _condition,
+        (when,),
         kind=rule.action,
         rule_id=rule.rule.id,
         episode_id=item.ep.source.id,
@@ -321,21 +332,29 @@ def _pending(item: _Pending) -> PendingAction:
         recipient=item.recipient,
         triggered_at=item.firing.at,
         awaiting=item.awaiting,
-        condition=describe(rule.rule.when),
         citation=rule.citation,
     )
 
 
+def _condition(when: Cond) -> dict[str, object]:
+    return {"condition": describe(when)}
+
+
 def _explained(run: _Run, item: _Found) -> RequiredAction:
+    """The action, its explanation written when first read (:func:`_explanation`)."""
     rule_plan, ep, firing = item.rule, item.ep, item.firing
     rule = rule_plan.rule
-    return RequiredAction(
+    met = item.met
+    return lazy_record(
+        RequiredAction,
+        _explanation,
+        (rule_plan, ep, firing, run.history),
         id=item.id,
         kind=rule_plan.action,
         obligation=rule_plan.obligation,
         rule_id=rule.id,
         topic=rule_plan.topic,
-        episode_id=ep.source.id,
+        episode_id=item.ep.source.id,
         responsible=item.responsible,
         responsible_reason=item.responsible_reason,
         recipient=item.recipient,
@@ -343,16 +362,25 @@ def _explained(run: _Run, item: _Found) -> RequiredAction:
         due_at=item.due,
         occurrence=firing.occurrence,
         status=item.status,
-        met_at=item.met[1] if item.met else None,
-        trigger=_waited_text(rule_plan, ep, firing),
-        facts=_facts_used(rule_plan, ep, run.history, firing),
-        deadline=_trace(rule_plan, ep, firing),
+        met_at=met[1] if met else None,
         citation=rule_plan.citation,
         note=rule.note,
         alternative_kinds=rule.alternative_actions,
         met_kind=_met_kind(run, item),
         met_after_minutes=_met_after_minutes(rule_plan, ep, item),
     )
+
+
+def _explanation(
+    rule: RulePlan, ep: _Episode, firing: _Firing, history: History
+) -> dict[str, object]:
+    """How the action's trigger fired, the facts that made its rule apply and its
+    deadline's arithmetic: the fields :class:`RequiredAction` writes when first read."""
+    return {
+        "trigger": _waited_text(rule, ep, firing),
+        "facts": _facts_used(rule, ep, history, firing),
+        "deadline": _trace(rule, ep, firing),
+    }
 
 
 def _assumed(
@@ -372,16 +400,24 @@ def _assumed(
 
 def _upcoming(item: _Upcoming) -> UpcomingAction:
     rule = item.rule
-    return UpcomingAction(
+    firing = item.firing
+    return lazy_record(
+        UpcomingAction,
+        _upcoming_condition,
+        (rule, item.ep, firing),
         kind=rule.action,
         rule_id=rule.rule.id,
         episode_id=item.ep.source.id,
         obligation=rule.obligation,
         responsible=item.responsible,
         recipient=item.recipient,
-        triggers_at=item.firing.at,
-        occurrence=item.firing.occurrence,
-        condition=f"if still missing at {_stamp(item.firing.at)}: "
-        + _trigger_text(item.rule, item.ep, item.firing),
-        citation=item.rule.citation,
+        triggers_at=firing.at,
+        occurrence=firing.occurrence,
+        citation=rule.citation,
     )
+
+
+def _upcoming_condition(rule: RulePlan, ep: _Episode, firing: _Firing) -> dict[str, object]:
+    return {
+        "condition": f"if still missing at {_stamp(firing.at)}: " + _trigger_text(rule, ep, firing)
+    }
