@@ -69,9 +69,8 @@ from .facts import (
     SocialWorkArea,
 )
 from .limits import DEFAULT_LIMITS
-from .schema import Outcome
 from .timeline import Child, Episode, FactChange, Judgement, RecordedEvent, Timeline
-from .vocabulary import ACTION_KINDS, JUDGEMENTS, ROLES
+from .vocabulary import ACTION_KINDS, JUDGEMENTS, ROLES, Outcome
 
 __all__ = [
     "children",

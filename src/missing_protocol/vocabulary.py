@@ -14,7 +14,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
-__all__ = ["ACTION_KINDS", "JUDGEMENTS", "ROLES", "Obligation", "Topic"]
+__all__ = ["ACTION_KINDS", "JUDGEMENTS", "ROLES", "Obligation", "Outcome", "Topic"]
 
 
 class Obligation(StrEnum):
@@ -23,6 +23,16 @@ class Obligation(StrEnum):
     MUST = "must"
     SHOULD = "should"
     CONSIDER = "consider"
+
+
+class Outcome(StrEnum):
+    """What a recorded event says happened."""
+
+    DONE = "done"
+    OFFERED = "offered"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    ATTEMPTED = "attempted"
 
 
 class Topic(StrEnum):

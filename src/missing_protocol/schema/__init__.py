@@ -24,6 +24,8 @@ and the rule file itself).
 
 from __future__ import annotations
 
+from missing_protocol.vocabulary import Outcome
+
 from .base import SCHEMA_VERSION, Citation, DurationField, ProtocolInfo
 from .conditions import AllOf, AnyOf, Condition, EpisodeCount, EpisodeWindow, NotOf, Predicate
 from .hours import OfficeHours, OutOfHours, Weekday
@@ -36,7 +38,6 @@ from .triggers import (
     ElapsedTrigger,
     EventTrigger,
     FirstOfTrigger,
-    Outcome,
     Phase,
     PhasedTrigger,
     RecordedMoment,

@@ -10,13 +10,13 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from missing_protocol.facts import CheckMethod
 from missing_protocol.versions import newer_than, since
-from missing_protocol.vocabulary import Obligation, Topic
+from missing_protocol.vocabulary import Obligation, Outcome, Topic
 
 from .base import Citation, Identifier, ProtocolInfo, _Model
 from .conditions import Condition
 from .hours import OfficeHours, OutOfHours
 from .risk import RiskSection
-from .triggers import Anchor, Deadline, DeadlineWord, Outcome, Trigger
+from .triggers import Anchor, Deadline, DeadlineWord, Trigger
 
 
 class AllocationOption(_Model):

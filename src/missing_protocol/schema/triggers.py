@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 from pydantic_core import PydanticCustomError
 
 from missing_protocol.versions import since, since_values
+from missing_protocol.vocabulary import Outcome
 
 from .base import DurationField, Identifier, _Model
 from .conditions import Condition
@@ -312,16 +313,6 @@ class DeadlineWord(StrEnum):
 since_values(2, DeadlineWord.WITHOUT_DELAY)
 since_values(2, DeadlineWord.NEXT_OFFICE_OPENING)
 since_values(2, DeadlineWord.BEFORE_NEXT_REVIEW, DeadlineWord.AT_NEXT_REVIEW)
-
-
-class Outcome(StrEnum):
-    """What a recorded event says happened."""
-
-    DONE = "done"
-    OFFERED = "offered"
-    COMPLETED = "completed"
-    DECLINED = "declined"
-    ATTEMPTED = "attempted"
 
 
 RecordedMoment.model_rebuild()

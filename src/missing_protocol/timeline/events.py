@@ -8,8 +8,8 @@ from pydantic import Field, model_validator
 
 from missing_protocol.facts import CheckMethod
 from missing_protocol.moments import LondonDateTime
-from missing_protocol.schema import Outcome
 from missing_protocol.versions import since
+from missing_protocol.vocabulary import Outcome
 
 from .base import RecordId, _first_instants, _Model, _raise_all
 
