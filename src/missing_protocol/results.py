@@ -167,12 +167,9 @@ class DeadlineTrace:
 
 @dataclass(frozen=True, slots=True)
 class RequiredAction(_Explained):
-    """An action the protocol requires, its deadline and status, and why.
+    """An action the protocol requires: who, by when, its status, and why."""
 
-    ``trigger``, ``facts`` and ``deadline`` are written when first read (see
-    :class:`_Explained`).
-    """
-
+    # trigger, facts and deadline are written when first read (see _Explained).
     _LAZY: ClassVar[frozenset[str]] = frozenset({"trigger", "facts", "deadline"})
 
     id: str
@@ -208,11 +205,9 @@ class RequiredAction(_Explained):
 
 @dataclass(frozen=True, slots=True)
 class UpcomingAction(_Explained):
-    """An action that becomes required at ``triggers_at`` if the child is still missing.
+    """An action that becomes required at ``triggers_at`` if the child is still missing."""
 
-    ``condition`` is written when first read (see :class:`_Explained`).
-    """
-
+    # condition is written when first read (see _Explained).
     _LAZY: ClassVar[frozenset[str]] = frozenset({"condition"})
 
     kind: str
@@ -249,9 +244,9 @@ class PendingAction(_Explained):
     Its rule's trigger has fired and its condition holds but for judgements the
     timeline does not (yet) record: it becomes required when every judgement of
     any one of ``awaiting`` is recorded (each alternative a smallest such set).
-    ``condition`` is written when first read (see :class:`_Explained`).
     """
 
+    # condition is written when first read (see _Explained).
     _LAZY: ClassVar[frozenset[str]] = frozenset({"condition"})
 
     kind: str
