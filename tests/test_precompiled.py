@@ -30,6 +30,7 @@ from missing_protocol.precompiled import (
     DecodeError,
     EncodeError,
     allowed_classes,
+    code_sha256,
     decode,
     encode,
     read_precompiled,
@@ -174,6 +175,27 @@ def test_a_damaged_or_missing_file_falls_back_to_compiling(
     (stored_elsewhere / "camden.json").unlink()
     protocols_module._precompiled.cache_clear()
     assert load_protocol("camden") == compile_bundled("camden")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "/etc/passwd",
+        "../rules/camden.yaml",
+        "compile/../compiled.py",
+        "C:compiled.py",
+        "compile\\build.py",
+        "",
+        "compile",
+        "no_such_module.py",
+        "\udc80.py",
+        chr(0xD800) + ".py",  # not even escapable in a file name
+        "nul\0.py",
+    ],
+)
+def test_the_code_key_reads_only_files_of_the_package(name: str) -> None:
+    assert code_sha256((name,)) is None
+    assert code_sha256(("compiled.py", name)) is None
 
 
 def test_lower_rule_file_limits_still_refuse_a_bundled_file() -> None:

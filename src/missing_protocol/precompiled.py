@@ -46,6 +46,7 @@ import datetime as dt
 import enum
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -330,16 +331,30 @@ def code_sha256(sources: tuple[str, ...]) -> str | None:
     ``None`` if any of them cannot be read (then nothing precompiled is used).
     """
     digest = hashlib.sha256()
+    folder = str(_PACKAGE)
     for name in sources:
-        if Path(name).is_absolute() or ".." in Path(name).parts:
+        if name.startswith("/") or "\\" in name or ":" in name or ".." in name.split("/"):
             return None
         try:
-            content = (_PACKAGE / name).read_bytes()
-        except OSError:
+            content = _whole_file(f"{folder}/{name}")
+            if content is None:
+                return None
+            digest.update(b"%s\0%d\0" % (name.encode(), len(content)))
+        except (OSError, ValueError):  # unreadable, or a name no file can have
             return None
-        digest.update(f"{name}\0{len(content)}\0".encode())
         digest.update(content)
     return digest.hexdigest()
+
+
+def _whole_file(path: str) -> bytes | None:
+    """The bytes of the file at ``path``; ``None`` if it changed size while being read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        size = os.fstat(fd).st_size
+        content = os.read(fd, size + 1)  # no bigger buffer than the file needs
+    finally:
+        os.close(fd)
+    return content if len(content) == size else None
 
 
 def precompiled_document(protocol: Protocol, data: bytes, sources: Iterable[str]) -> str:
