@@ -23,6 +23,7 @@ from missing_protocol import (
     load_protocol,
     to_json,
 )
+from missing_protocol import precompiled as precompiled_module
 from missing_protocol import protocols as protocols_module
 from missing_protocol.calendar import Duration, Unit
 from missing_protocol.compiled import (
@@ -340,6 +341,50 @@ def test_a_table_of_more_than_4_hex_digits_of_values() -> None:
     assert _round_trip(value) == value
 
 
+def test_decoding_sets_fields_as_init_does() -> None:
+    """Every dataclass of the allow-list, built from its fields by decoding, as by calling it."""
+    for tag, cls in allowed_classes().items():
+        if not dataclasses.is_dataclass(cls):
+            continue
+        assert precompiled_module._sets_fields_only(cls), tag  # decoding does not call it
+        names = [f.name for f in dataclasses.fields(cls)]
+        parts = [f"value of {name}" for name in names]
+        encoded = {
+            "kinds": [[tag, *names]],
+            "scalars": parts,
+            "width": 4,
+            "values": [_hex(0, *range(len(parts)))],
+            "root": len(parts),
+        }
+        back = decode(json.dumps(encoded))
+        assert type(back) is cls
+        assert back == cls(*parts), tag
+        assert [getattr(back, name) for name in names] == parts
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(back, names[0], "changed")
+
+
+def test_a_dataclass_whose_init_does_more_is_built_by_calling_it() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Plain:
+        x: int
+
+    @dataclasses.dataclass(frozen=True)
+    class Checked:
+        x: int
+
+        def __post_init__(self) -> None:
+            assert self.x > 0
+
+    @dataclasses.dataclass
+    class Changing:
+        x: int
+
+    assert precompiled_module._sets_fields_only(Plain)
+    assert not precompiled_module._sets_fields_only(Checked)
+    assert not precompiled_module._sets_fields_only(Changing)
+
+
 def _hex(*numbers: int) -> str:
     return "".join(f"{n:04x}" for n in numbers)
 
@@ -426,7 +471,7 @@ def test_the_encoding_the_refusals_start_from_decodes() -> None:
         (_encoded(kinds="compiled.Citation"), "kinds must be lists of text"),
         (_encoded(scalars=(["1"], "q")), "scalars must be a list of text"),
         (_encoded(scalars=({"a": 1}, "q")), "scalars must be a list of text"),
-        (_encoded(values=(_hex(0, 0),)), "missing 1 required positional argument"),
+        (_encoded(values=(_hex(0, 0),)), "fewer parts than its kind"),
         (_encoded(values=(_hex(0, 0, 2),)), "index out of range"),  # not an earlier value
         (_encoded(values=(_hex(1, 0, 1),)), "index out of range"),  # no kind 1
         (_encoded(values=("00000000001",)), "hex digits"),
