@@ -301,7 +301,7 @@ def test_frozensets_are_written_in_a_stable_order() -> None:
         "kinds": [["frozenset"]],
         "scalars": ["a", "b", "c"],
         "width": 4,
-        "values": ["00000003000000010002"],
+        "values": ["00000300000001000200"],  # kind 0, 3 items: values 0, 1 and 2
         "root": 3,
     }
 
@@ -385,8 +385,15 @@ def test_a_dataclass_whose_init_does_more_is_built_by_calling_it() -> None:
     assert not precompiled_module._sets_fields_only(Changing)
 
 
+def test_numbers_are_read_little_endian_on_any_machine() -> None:
+    raw = bytes.fromhex("01000302feff")
+    assert list(memoryview(precompiled_module._native(raw, 2)).cast("H")) == [1, 515, 65534]
+    raw = bytes.fromhex("0100000004030201")
+    assert list(memoryview(precompiled_module._native(raw, 4)).cast("I")) == [1, 16909060]
+
+
 def _hex(*numbers: int) -> str:
-    return "".join(f"{n:04x}" for n in numbers)
+    return "".join(n.to_bytes(2, "little").hex() for n in numbers)
 
 
 @pytest.mark.parametrize(
@@ -477,6 +484,7 @@ def test_the_encoding_the_refusals_start_from_decodes() -> None:
         (_encoded(values=("00000000001",)), "hex digits"),
         (_encoded(values=("-0010000001",)), "hex digits"),
         (_encoded(values=("00g000000001",)), "hex digits"),
+        (_encoded(values=("0000000000",)), "hex digits"),  # 2 1/2 numbers
         (_encoded(values=_hex(0, 0, 1)), "hex digits"),
         (_encoded(values=((0, 0, 1),)), "hex digits"),
         (_encoded(width=2), "width must be one of"),

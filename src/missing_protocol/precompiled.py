@@ -41,10 +41,11 @@ many: citations, source files, facts, conditions, enum members). A JSON object:
   has; then its parts, each the number of an earlier value: a dataclass's
   fields in order, an enum member's value, a tuple's or a frozenset's items (a
   frozenset's sorted, so the output is stable), a mapping's keys and values
-  alternately, a date's or a time's ISO 8601 text. The numbers are hex
-  digits, ``width`` (4 or 8) to a number, a value's to a line (so that a diff
-  shows which values changed); they are read together as one array of whole
-  numbers, none negative, without a Python object per value or number;
+  alternately, a date's or a time's ISO 8601 text. The numbers are written in
+  hex digits, ``width`` (4 or 8) to a number, little-endian (``"0c00"`` is
+  12), a value's to a line (so that a diff shows which values changed); they
+  are read together as one array of whole numbers, none negative, without a
+  Python object per value;
 * ``root``: the number of the value encoded.
 
 Decoding builds only the classes of an allow-list (:func:`allowed_classes`):
@@ -65,7 +66,6 @@ import hashlib
 import json
 import os
 import sys
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from itertools import islice
@@ -269,7 +269,9 @@ class _Table:
             "kinds": self.kinds,
             "scalars": self.scalars,
             "width": width,
-            "values": ["".join(f"{n:0{width}x}" for n in row) for row in rows],
+            "values": [
+                "".join(n.to_bytes(width // 2, "little").hex() for n in row) for row in rows
+            ],
             "root": self.number(self.root),
         }
 
@@ -294,9 +296,8 @@ class _Table:
 
 _BODY = frozenset({"kinds", "scalars", "width", "values", "root"})
 
-# Hex digits per number in ``values``, and the array type codes that hold such numbers.
+# Hex digits per number in ``values``: read as C's unsigned short or unsigned int.
 _WIDTHS = (4, 8)
-_ARRAYS = {2 * array(code).itemsize: code for code in ("L", "I", "H")}
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _TEXTS = frozenset({str})
 
@@ -384,6 +385,16 @@ def _sets_fields_only(cls: type) -> bool:
     )
 
 
+def _native(little_endian: bytes, size: int) -> bytes:
+    """Numbers of ``size`` bytes each, in the machine's byte order."""
+    if sys.byteorder == "little":
+        return little_endian
+    swapped = bytearray(len(little_endian))
+    for at in range(size):
+        swapped[at::size] = little_endian[size - 1 - at :: size]
+    return bytes(swapped)
+
+
 def decode(text: str | bytes) -> Any:
     """The value :func:`encode` gave the JSON ``text`` for; :class:`DecodeError` for anything else.
 
@@ -413,12 +424,13 @@ def _decode(data: Any) -> Any:
     try:
         if type(rows) is not list:
             raise TypeError
-        # whole numbers, none negative, whatever the text: hex digits, big-endian
-        numbers = array(_ARRAYS[width], bytes.fromhex("".join(rows)))
-    except (KeyError, TypeError, ValueError):
+        raw = bytes.fromhex("".join(rows))  # whole numbers, none negative, little-endian
+        view = memoryview(_native(raw, width // 2))
+        numbers = view.cast("H") if width == 4 else view.cast("I")
+        if 2 * numbers.itemsize != width:
+            raise ValueError  # a C compiler of unusual integer sizes
+    except (TypeError, ValueError):
         raise DecodeError(f"values must be a list of text: {width} hex digits a number") from None
-    if sys.byteorder == "little":
-        numbers.byteswap()
     table = [_builder(tuple(kind)) for kind in kinds]
     values = list(scalars)
     get = values.__getitem__
