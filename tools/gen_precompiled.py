@@ -4,7 +4,8 @@ python tools/gen_precompiled.py          write them
 python tools/gen_precompiled.py --check  exit 1 if any is missing, stale or left over
 
 Each file is the compiled protocol as plain JSON data, keyed by the SHA-256 of
-its rule file and of the compiler's sources (see missing_protocol/precompiled.py).
+its rule file, of the compiler's sources and of the encoded protocol itself (see
+missing_protocol/precompiled.py).
 Rerun after changing a rule file or the compiler (compile.py, compiled.py,
 schema.py, ...): until then load_protocol compiles from the YAML (correct, slower)
 and tests/test_precompiled.py fails.
