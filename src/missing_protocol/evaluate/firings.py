@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from missing_protocol.calendar import LONDON, Duration, Unit
+from missing_protocol.calendar import LONDON, Duration
 from missing_protocol.compiled import (
     ElapsedTrigger,
     EventTrigger,
@@ -30,7 +30,7 @@ from missing_protocol.plan import (
 
 from .episodes import _Episode, _missing_at, _segment_at, _values_of
 from .evidence import _Evidence, _recorded_at
-from .instants import _LEAST, _At, _shifted
+from .instants import _ELAPSED, _LEAST, _At, _shifted
 
 
 def _judged(
@@ -161,9 +161,6 @@ def _recurring(
             raise _too_many(rule, ep, cap)
         fired.append(firing)
         number += 1
-
-
-_ELAPSED = {Unit.MINUTES: dt.timedelta(minutes=1), Unit.HOURS: dt.timedelta(hours=1)}
 
 
 def _too_many(rule: RulePlan, ep: _Episode, cap: int) -> TimelineError:

@@ -7,6 +7,7 @@ import datetime as dt
 from functools import lru_cache
 
 from missing_protocol.calendar import (
+    LONDON,
     UTC,
     Duration,
     Unit,
@@ -38,9 +39,26 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(UTC)
 
 
-@lru_cache(maxsize=4096)
 def _shifted(anchor_utc: dt.datetime, duration: Duration) -> tuple[dt.datetime, dt.datetime]:
-    """``anchor + duration`` in London time and as a UTC instant, remembered."""
+    """``anchor + duration`` in London time and as a UTC instant (``anchor_utc`` is one).
+
+    Minutes and hours are elapsed time: so many steps on in UTC, as add_duration counts
+    them. Calendar time is counted on the London wall clock, and remembered.
+    """
+    step = _ELAPSED.get(duration.unit)
+    if step is not None:
+        at_u = anchor_utc + step * duration.amount
+        return at_u.astimezone(LONDON), at_u
+    return _calendar_shifted(anchor_utc, duration)
+
+
+_ELAPSED = {Unit.MINUTES: dt.timedelta(minutes=1), Unit.HOURS: dt.timedelta(hours=1)}
+
+
+@lru_cache(maxsize=4096)
+def _calendar_shifted(
+    anchor_utc: dt.datetime, duration: Duration
+) -> tuple[dt.datetime, dt.datetime]:
     moment = add_duration(to_london(anchor_utc), duration)
     return moment, moment.astimezone(UTC)
 
