@@ -4,9 +4,9 @@ the stage between classification and the result, with no explanation text."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from missing_protocol.compiled import Protocol, Rule
 from missing_protocol.errors import Problem, TimelineError
@@ -16,10 +16,13 @@ from missing_protocol.office_hours import in_office_hours, routing_reason
 from missing_protocol.plan import (
     FACT_INDEX,
     Applicable,
+    Awaited,
     FactTuple,
     History,
     Plan,
+    Remembered,
     RulePlan,
+    counts_read,
     plan_for,
 )
 from missing_protocol.results import ActionStatus
@@ -45,6 +48,8 @@ _NAMED = "named by the rule"
 
 # Builds a named tuple from its fields in order, without the class's Python-level __new__.
 _make = tuple.__new__
+
+V = TypeVar("V")
 
 
 class _Found(NamedTuple):
@@ -101,17 +106,15 @@ def _awaited(
     return tuple(found)
 
 
-def _waiting(
-    plan: Plan, values: FactTuple, history: History, position: int
-) -> tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]:
+def _waiting(plan: Plan, values: FactTuple, history: History, position: int) -> Awaited:
     """Judgement rules whose condition does not hold on ``values`` but would, and the
     judgements awaited.
 
-    For rules that do not count episodes this depends only on the fact tuple, and is
-    remembered per tuple (as which rules apply is).
+    This depends only on the fact tuple and, for rules that count episodes, on the numbers
+    counted: remembered per tuple's key (as which rules apply is).
     """
 
-    def find(rules: Sequence[RulePlan]) -> tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]:
+    def find(rules: Sequence[RulePlan]) -> Awaited:
         found = []
         for rule_plan in rules:
             if rule_plan.when.test(values, history, position):
@@ -124,13 +127,37 @@ def _waiting(
                 found.append((rule_plan, awaiting))
         return tuple(found)
 
-    static = plan.awaited.get(
-        values, lambda: find([r for r in plan.judgement_rules if not r.when.counts])
+    def compute() -> Remembered[Awaited]:
+        counting = tuple(r for r in plan.judgement_rules if r.when.counts)
+        return Remembered(
+            find([r for r in plan.judgement_rules if not r.when.counts]),
+            counting,
+            counts_read(r.rule.when for r in counting),
+        )
+
+    entry = plan.awaited.get(plan.key(values), compute)
+    return _by_counts(
+        entry,
+        history,
+        position,
+        lambda: tuple(sorted(entry.fixed + find(entry.counting), key=lambda item: item[0].order)),
     )
-    counting = [r for r in plan.judgement_rules if r.when.counts]
-    if not counting:
-        return static
-    return tuple(sorted(static + find(counting), key=lambda item: item[0].order))
+
+
+def _by_counts(
+    entry: Remembered[V], history: History, position: int, compute: Callable[[], V]
+) -> V:
+    """The answer remembered for a fact tuple's key, given the episodes counted up to
+    ``position`` where rules that count may play a part (computed on first need)."""
+    if not entry.counting:
+        return entry.fixed
+    numbers = tuple(
+        [min(history.counted(key, count, position), cap) for key, count, cap in entry.counts]
+    )
+    found = entry.by_counts.get(numbers)
+    if found is None:
+        found = entry.by_counts[numbers] = compute()
+    return found
 
 
 def _episode_pending(
@@ -180,42 +207,47 @@ def _rules_for(plan: Plan, values: FactTuple) -> Applicable:
     parts that do not count hold): what depends on the fact tuple alone, remembered."""
 
     def compute() -> Applicable:
-        return (
+        counting = tuple(
+            r
+            for r in plan.counting_rules
+            if r.count_gate is None or r.count_gate(values, _NO_HISTORY, -1)
+        )
+        return Remembered(
             tuple(r for r in plan.static_rules if r.when.test(values, _NO_HISTORY, -1)),
-            tuple(
-                r
-                for r in plan.counting_rules
-                if r.count_gate is None or r.count_gate(values, _NO_HISTORY, -1)
-            ),
+            counting,
+            counts_read(r.rule.when for r in counting),
         )
 
-    return plan.applicable.get(values, compute)
+    return plan.applicable.get(plan.key(values), compute)
 
 
 _NO_HISTORY = History()
 
 
+def _holding(
+    plan: Plan, values: FactTuple, history: History, position: int
+) -> tuple[RulePlan, ...]:
+    """The rules that apply on ``values`` at ``position``: the static rules that apply, then
+    the counting rules that do, remembered per fact tuple's key and numbers counted."""
+    entry = _rules_for(plan, values)
+    return _by_counts(
+        entry,
+        history,
+        position,
+        lambda: (
+            entry.fixed + tuple(r for r in entry.counting if r.when.test(values, history, position))
+        ),
+    )
+
+
 def _applicable(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
-    if ep.segments:
-        return _applicable_some_time(plan, ep, history)
-    values, position = ep.values, ep.position
-    static, counting = _rules_for(plan, values)
-    if not counting:
-        return static
-    return static + tuple(r for r in counting if r.when.test(values, history, position))
-
-
-def _applicable_some_time(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
-    """For an episode whose facts changed: the rules that apply on any of its sets of facts."""
+    if not ep.segments:
+        return _holding(plan, ep.values, history, ep.position)
+    # An episode whose facts changed: the rules that apply on any of its sets of facts.
     found: dict[int, RulePlan] = {}
-    position = ep.position
     for values in (ep.values, *(segment.values for segment in ep.segments)):
-        static, counting = _rules_for(plan, values)
-        for rule in static:
+        for rule in _holding(plan, values, history, ep.position):
             found[rule.order] = rule
-        for rule in counting:
-            if rule.order not in found and rule.when.test(values, history, position):
-                found[rule.order] = rule
     return [found[order] for order in sorted(found)]
 
 
