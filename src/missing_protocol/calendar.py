@@ -34,6 +34,7 @@ __all__ = [
     "Duration",
     "Unit",
     "add_duration",
+    "add_steps",
     "approximate_hours",
     "bank_holidays",
     "end_of_day",
@@ -190,11 +191,9 @@ _STEPS = {
 }
 
 
-def _shift(moment: datetime, duration: Duration, sign: int) -> datetime:
-    """Move by a duration of any unit but working days, forwards (1) or back (-1)."""
+def _shift(moment: datetime, amount: int, unit: Unit) -> datetime:
+    """Move by ``amount`` (negative: back) of any unit but working days."""
     start = to_london(moment)
-    amount = sign * duration.amount
-    unit = duration.unit
     if unit in (Unit.MINUTES, Unit.HOURS):
         elapsed = _STEPS[unit] * amount
         return (start.astimezone(UTC) + elapsed).astimezone(LONDON)
@@ -215,9 +214,16 @@ def _add_months(moment: datetime, months: int) -> datetime:
 
 def add_duration(moment: datetime, duration: Duration) -> datetime:
     """``moment`` plus ``duration`` with the arithmetic of its unit, in London time."""
-    if duration.unit is not Unit.WORKING_DAYS:
-        return _shift(moment, duration, 1)
-    last, _ = working_days_after(to_london(moment).date(), duration.amount)
+    return add_steps(moment, duration, 1)
+
+
+def add_steps(moment: datetime, step: Duration, times: int) -> datetime:
+    """``moment`` plus ``times`` steps of ``step``: plus the one duration of ``times`` as
+    many of its unit, as :func:`add_duration` adds it (the ``times``-th of a series)."""
+    amount = step.amount * times
+    if step.unit is not Unit.WORKING_DAYS:
+        return _shift(moment, amount, step.unit)
+    last, _ = working_days_after(to_london(moment).date(), amount)
     return end_of_day(last)
 
 
@@ -227,7 +233,7 @@ def shift_back(moment: datetime, duration: Duration) -> datetime:
     For working days, the start of the Nth working day before ``moment``'s day.
     """
     if duration.unit is not Unit.WORKING_DAYS:
-        return _shift(moment, duration, -1)
+        return _shift(moment, -duration.amount, duration.unit)
     day = to_london(moment).date()
     remaining = duration.amount
     while remaining > 0:
