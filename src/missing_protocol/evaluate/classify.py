@@ -110,7 +110,7 @@ def _classify(
             started_u,
             episode.started_at,
             category,
-            episode.missing_from.value,
+            str(episode.missing_from),
             frozenset(also) if also else frozenset(),
         )
         values, assumed_by, assumed_reason = _hold_ungraded(plan, values, history, position)
