@@ -182,6 +182,9 @@ def _fire(
     Reads a recorded anchor (and a deadline's) once per episode, so that the
     explanation finds it; the triggers of schema 1 go to :func:`_firings`.
     """
+    if rule.plain_event:  # as _firings makes it, with no recorded anchor to read
+        at, at_u = ep.moments[rule.anchor]
+        return ([] if at is None or at_u is None else [_Firing(at, at_u, None)]), None
     trigger = rule.rule.trigger
     anchor = rule.rule.deadline.anchor
     if isinstance(anchor, Recorded):
