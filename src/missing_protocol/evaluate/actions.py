@@ -4,7 +4,7 @@ the stage between classification and the result, with no explanation text."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import NamedTuple, TypeVar
@@ -31,7 +31,7 @@ from missing_protocol.timeline import Timeline, london_datetime
 
 from .classify import _classify
 from .deadlines import _due
-from .episodes import _Episode, _values_of, _with
+from .episodes import _Episode, _Segment, _values_of, _with
 from .evidence import _assign, _Evidence, _evidence, _pool
 from .firings import _after_judgements, _fire, _Firing, _judged
 from .instants import _utc
@@ -108,7 +108,9 @@ def _awaited(
     return tuple(found)
 
 
-def _waiting(plan: Plan, values: FactTuple, history: History, position: int) -> Awaited:
+def _waiting(
+    plan: Plan, values: FactTuple, key: Hashable, history: History, position: int
+) -> Awaited:
     """Judgement rules whose condition does not hold on ``values`` but would, and the
     judgements awaited.
 
@@ -137,7 +139,7 @@ def _waiting(plan: Plan, values: FactTuple, history: History, position: int) -> 
             counts_read(r.rule.when for r in counting),
         )
 
-    entry = plan.awaited.get(plan.key(values), compute)
+    entry = plan.awaited.get(key, compute)
     return _by_counts(
         entry,
         history,
@@ -184,8 +186,8 @@ def _episode_pending(
     Judged on the episode's facts as they stand at ``as_of`` (after its last change known).
     Without ``explain`` only how many there are is kept: not when nor by whom.
     """
-    latest = _values_of(ep, len(ep.segments))
-    for rule_plan, awaiting in _waiting(plan, latest, history, ep.position):
+    latest = ep.segments[-1] if ep.segments else ep
+    for rule_plan, awaiting in _waiting(plan, latest.values, latest.key, history, ep.position):
         if rule_plan.plain_event and not ep.segments:
             fired = shared[rule_plan.anchor]
             if fired is None:
@@ -199,7 +201,7 @@ def _episode_pending(
         responsible = ""
         if explain:
             fired = _after_judgements(rule_plan, ep, fired)
-            responsible, _ = _responsible(rule_plan, latest, history, ep.position)
+            responsible, _ = _responsible(rule_plan, latest.values, history, ep.position)
         for recipient in rule_plan.rule.recipients:
             pending.append(
                 _make(_Pending, (rule_plan, ep, recipient, responsible, fired[0], awaiting))
@@ -217,7 +219,7 @@ def _responsible(
     return "unallocated", rule.unallocated_reason
 
 
-def _rules_for(plan: Plan, values: FactTuple) -> Applicable:
+def _rules_for(plan: Plan, values: FactTuple, key: Hashable) -> Applicable:
     """The static rules that apply on ``values``, and the counting rules that may (their
     parts that do not count hold): what depends on the fact tuple alone, remembered."""
 
@@ -233,18 +235,19 @@ def _rules_for(plan: Plan, values: FactTuple) -> Applicable:
             counts_read(r.rule.when for r in counting),
         )
 
-    return plan.applicable.get(plan.key(values), compute)
+    return plan.applicable.get(key, compute)
 
 
 _NO_HISTORY = History()
 
 
 def _holding(
-    plan: Plan, values: FactTuple, history: History, position: int
+    plan: Plan, facts: _Episode | _Segment, history: History, position: int
 ) -> tuple[RulePlan, ...]:
-    """The rules that apply on ``values`` at ``position``: the static rules that apply, then
+    """The rules that apply on ``facts`` at ``position``: the static rules that apply, then
     the counting rules that do, remembered per fact tuple's key and numbers counted."""
-    entry = _rules_for(plan, values)
+    values = facts.values
+    entry = _rules_for(plan, values, facts.key)
     return _by_counts(
         entry,
         history,
@@ -257,11 +260,12 @@ def _holding(
 
 def _applicable(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
     if not ep.segments:
-        return _holding(plan, ep.values, history, ep.position)
+        return _holding(plan, ep, history, ep.position)
     # An episode whose facts changed: the rules that apply on any of its sets of facts.
     found: dict[int, RulePlan] = {}
-    for values in (ep.values, *(segment.values for segment in ep.segments)):
-        for rule in _holding(plan, values, history, ep.position):
+    every: list[_Episode | _Segment] = [ep, *ep.segments]
+    for facts in every:
+        for rule in _holding(plan, facts, history, ep.position):
             found[rule.order] = rule
     return [found[order] for order in sorted(found)]
 

@@ -7,6 +7,7 @@ test, and, for an episode whose facts changed, the facts from each change on."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from missing_protocol.compiled import Moment, Recorded
@@ -48,6 +49,8 @@ class _Episode:
     judged_at: dict[str, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)
     # The child's next review (timeline next_review_on), for review deadlines.
     next_review: dt.date | None = None
+    # The key the plan remembers the facts by (Plan.key of values).
+    key: Hashable = None
 
 
 @dataclass(slots=True)
@@ -58,6 +61,7 @@ class _Segment:
     at_u: dt.datetime
     values: FactTuple
     assumed_by: str | None
+    key: Hashable = None  # Plan.key of values
 
 
 def _child_facts(timeline: Timeline) -> tuple[object, ...]:
