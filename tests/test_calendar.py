@@ -172,3 +172,17 @@ def test_shift_back_is_at_or_before(start: dt.datetime, text: str) -> None:
     assert shift_back(start, duration) < start
     # and going forward again never lands before the start (months may clamp)
     assert add_duration(shift_back(start, duration), duration) <= start + dt.timedelta(hours=1)
+
+
+@given(moments, st.integers(min_value=-40, max_value=40))
+def test_months_clamp_as_dateutil_does(start: dt.datetime, months: int) -> None:
+    from dateutil.relativedelta import relativedelta  # noqa: PLC0415
+
+    local = start.astimezone(LONDON)
+    wall = (local + relativedelta(months=months)).replace(tzinfo=None)
+    duration = Duration(abs(months), Unit.MONTHS)
+    due = add_duration(local, duration) if months >= 0 else shift_back(local, duration)
+    # the same wall-clock reading, moved on by the gap where London skips it
+    exists = wall.replace(tzinfo=LONDON).astimezone(UTC).astimezone(LONDON).replace(tzinfo=None)
+    assert due.replace(tzinfo=None) == exists
+    assert exists in (wall, wall + dt.timedelta(hours=1))

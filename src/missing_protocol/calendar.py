@@ -22,19 +22,19 @@ first occurrence.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
-
 __all__ = [
     "LONDON",
     "Duration",
     "Unit",
     "add_duration",
+    "add_steps",
     "approximate_hours",
     "bank_holidays",
     "end_of_day",
@@ -135,10 +135,10 @@ def to_london(moment: datetime) -> datetime:
 
 def _normalise_wall(local: datetime) -> datetime:
     """Resolve a London wall-clock time that may fall in a gap or a fold."""
-    naive = local.replace(tzinfo=None)
-    candidate = naive.replace(tzinfo=LONDON, fold=0)
+    candidate = local.replace(tzinfo=LONDON, fold=0)
     round_trip = candidate.astimezone(UTC).astimezone(LONDON)
-    if round_trip.replace(tzinfo=None) != naive:
+    # Both read London time (one tzinfo), so they compare by their wall-clock fields.
+    if round_trip != candidate:
         # In the spring gap: fold=0 reads it with the winter offset, which is
         # the wall time moved forward by the gap once converted back.
         return round_trip
@@ -182,26 +182,48 @@ def end_of_day(day: date) -> datetime:
     return _normalise_wall(datetime.combine(day, time(23, 59, 59), tzinfo=LONDON))
 
 
-def _shift(moment: datetime, duration: Duration, sign: int) -> datetime:
-    """Move by a duration of any unit but working days, forwards (1) or back (-1)."""
+# One unit of each kind of time a timedelta can step by.
+_STEPS = {
+    Unit.MINUTES: timedelta(minutes=1),
+    Unit.HOURS: timedelta(hours=1),
+    Unit.DAYS: timedelta(days=1),
+    Unit.WEEKS: timedelta(weeks=1),
+}
+
+
+def _shift(moment: datetime, amount: int, unit: Unit) -> datetime:
+    """Move by ``amount`` (negative: back) of any unit but working days."""
     start = to_london(moment)
-    amount = sign * duration.amount
-    unit = duration.unit
     if unit in (Unit.MINUTES, Unit.HOURS):
-        elapsed = timedelta(**{unit.value: amount})
+        elapsed = _STEPS[unit] * amount
         return (start.astimezone(UTC) + elapsed).astimezone(LONDON)
     if unit in (Unit.DAYS, Unit.WEEKS):
-        return _normalise_wall(start + timedelta(**{unit.value: amount}))
+        return _normalise_wall(start + _STEPS[unit] * amount)
     if unit is Unit.MONTHS:
-        return _normalise_wall(start + relativedelta(months=amount))
+        return _normalise_wall(_add_months(start, amount))
     raise ValueError("working days are counted by add_duration and shift_back")
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    """The same wall-clock time ``months`` calendar months on (or back), the day clamped
+    to the end of a shorter month, as python-dateutil's ``relativedelta(months=...)``."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 + months, 12)
+    day = min(moment.day, monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
 
 
 def add_duration(moment: datetime, duration: Duration) -> datetime:
     """``moment`` plus ``duration`` with the arithmetic of its unit, in London time."""
-    if duration.unit is not Unit.WORKING_DAYS:
-        return _shift(moment, duration, 1)
-    last, _ = working_days_after(to_london(moment).date(), duration.amount)
+    return add_steps(moment, duration, 1)
+
+
+def add_steps(moment: datetime, step: Duration, times: int) -> datetime:
+    """``moment`` plus ``times`` steps of ``step``: plus the one duration of ``times`` as
+    many of its unit, as :func:`add_duration` adds it (the ``times``-th of a series)."""
+    amount = step.amount * times
+    if step.unit is not Unit.WORKING_DAYS:
+        return _shift(moment, amount, step.unit)
+    last, _ = working_days_after(to_london(moment).date(), amount)
     return end_of_day(last)
 
 
@@ -211,7 +233,7 @@ def shift_back(moment: datetime, duration: Duration) -> datetime:
     For working days, the start of the Nth working day before ``moment``'s day.
     """
     if duration.unit is not Unit.WORKING_DAYS:
-        return _shift(moment, duration, -1)
+        return _shift(moment, -duration.amount, duration.unit)
     day = to_london(moment).date()
     remaining = duration.amount
     while remaining > 0:

@@ -4,9 +4,10 @@ the stage between classification and the result, with no explanation text."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from operator import attrgetter
+from typing import NamedTuple, TypeVar
 
 from missing_protocol.compiled import Protocol, Rule
 from missing_protocol.errors import Problem, TimelineError
@@ -16,10 +17,13 @@ from missing_protocol.office_hours import in_office_hours, routing_reason
 from missing_protocol.plan import (
     FACT_INDEX,
     Applicable,
+    Awaited,
     FactTuple,
     History,
     Plan,
+    Remembered,
     RulePlan,
+    counts_read,
     plan_for,
 )
 from missing_protocol.results import ActionStatus
@@ -27,7 +31,7 @@ from missing_protocol.timeline import Timeline, london_datetime
 
 from .classify import _classify
 from .deadlines import _due
-from .episodes import _Episode, _values_of, _with
+from .episodes import _Episode, _Segment, _values_of, _with
 from .evidence import _assign, _Evidence, _evidence, _pool
 from .firings import _after_judgements, _fire, _Firing, _judged
 from .instants import _utc
@@ -45,6 +49,8 @@ _NAMED = "named by the rule"
 
 # Builds a named tuple from its fields in order, without the class's Python-level __new__.
 _make = tuple.__new__
+
+V = TypeVar("V")
 
 
 class _Found(NamedTuple):
@@ -73,8 +79,9 @@ class _Upcoming:
     firing: _Firing
 
 
-@dataclass(slots=True)
-class _Pending:
+class _Pending(NamedTuple):
+    """A rule fired that waits on a judgement not recorded (a tuple, made fastest)."""
+
     rule: RulePlan
     ep: _Episode
     recipient: str | None
@@ -102,16 +109,16 @@ def _awaited(
 
 
 def _waiting(
-    plan: Plan, values: FactTuple, history: History, position: int
-) -> tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]:
+    plan: Plan, values: FactTuple, key: Hashable, history: History, position: int
+) -> Awaited:
     """Judgement rules whose condition does not hold on ``values`` but would, and the
     judgements awaited.
 
-    For rules that do not count episodes this depends only on the fact tuple, and is
-    remembered per tuple (as which rules apply is).
+    This depends only on the fact tuple and, for rules that count episodes, on the numbers
+    counted: remembered per tuple's key (as which rules apply is).
     """
 
-    def find(rules: Sequence[RulePlan]) -> tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]:
+    def find(rules: Sequence[RulePlan]) -> Awaited:
         found = []
         for rule_plan in rules:
             if rule_plan.when.test(values, history, position):
@@ -124,13 +131,42 @@ def _waiting(
                 found.append((rule_plan, awaiting))
         return tuple(found)
 
-    static = plan.awaited.get(
-        values, lambda: find([r for r in plan.judgement_rules if not r.when.counts])
+    def compute() -> Remembered[Awaited]:
+        counting = tuple(r for r in plan.judgement_rules if r.when.counts)
+        return Remembered(
+            find([r for r in plan.judgement_rules if not r.when.counts]),
+            counting,
+            counts_read(r.rule.when for r in counting),
+        )
+
+    entry = plan.awaited.get(key, compute)
+    return _by_counts(
+        entry,
+        history,
+        position,
+        lambda: tuple(sorted(entry.fixed + find(entry.counting), key=lambda item: item[0].order)),
     )
-    counting = [r for r in plan.judgement_rules if r.when.counts]
-    if not counting:
-        return static
-    return tuple(sorted(static + find(counting), key=lambda item: item[0].order))
+
+
+def _by_counts(
+    entry: Remembered[V], history: History, position: int, compute: Callable[[], V]
+) -> V:
+    """The answer remembered for a fact tuple's key, given the episodes counted up to
+    ``position`` where rules that count may play a part (computed on first need)."""
+    if not entry.counting:
+        return entry.fixed
+    try:
+        numbers = tuple(
+            [min(history.counted(key, count, position), cap) for key, count, cap in entry.counts]
+        )
+    except (OverflowError, ValueError):
+        # A count's window reaches past the calendar's range: the rules' own tests decide
+        # (or refuse) as they always did, and may never reach that count.
+        return compute()
+    found = entry.by_counts.get(numbers)
+    if found is None:
+        found = entry.by_counts[numbers] = compute()
+    return found
 
 
 def _episode_pending(
@@ -143,25 +179,33 @@ def _episode_pending(
     pending: list[_Pending],
     cap: int,
     explain: bool = True,
+    shared: _Shared,
 ) -> None:
     """Rules fired for this episode that wait on a judgement or outcome not recorded.
 
     Judged on the episode's facts as they stand at ``as_of`` (after its last change known).
     Without ``explain`` only how many there are is kept: not when nor by whom.
     """
-    latest = _values_of(ep, len(ep.segments))
-    for rule_plan, awaiting in _waiting(plan, latest, history, ep.position):
-        fired, _ = _fire(
-            rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
-        )
+    latest = ep.segments[-1] if ep.segments else ep
+    for rule_plan, awaiting in _waiting(plan, latest.values, latest.key, history, ep.position):
+        if rule_plan.plain_event and not ep.segments:
+            fired = shared[rule_plan.anchor]
+            if fired is None:
+                fired = _event_firing(rule_plan, ep, shared)
+        else:
+            fired, _ = _fire(
+                rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
+            )
         if not fired:
             continue
         responsible = ""
         if explain:
             fired = _after_judgements(rule_plan, ep, fired)
-            responsible, _ = _responsible(rule_plan, latest, history, ep.position)
+            responsible, _ = _responsible(rule_plan, latest.values, history, ep.position)
         for recipient in rule_plan.rule.recipients:
-            pending.append(_Pending(rule_plan, ep, recipient, responsible, fired[0], awaiting))
+            pending.append(
+                _make(_Pending, (rule_plan, ep, recipient, responsible, fired[0], awaiting))
+            )
 
 
 def _responsible(
@@ -175,47 +219,54 @@ def _responsible(
     return "unallocated", rule.unallocated_reason
 
 
-def _rules_for(plan: Plan, values: FactTuple) -> Applicable:
+def _rules_for(plan: Plan, values: FactTuple, key: Hashable) -> Applicable:
     """The static rules that apply on ``values``, and the counting rules that may (their
     parts that do not count hold): what depends on the fact tuple alone, remembered."""
 
     def compute() -> Applicable:
-        return (
+        counting = tuple(
+            r
+            for r in plan.counting_rules
+            if r.count_gate is None or r.count_gate(values, _NO_HISTORY, -1)
+        )
+        return Remembered(
             tuple(r for r in plan.static_rules if r.when.test(values, _NO_HISTORY, -1)),
-            tuple(
-                r
-                for r in plan.counting_rules
-                if r.count_gate is None or r.count_gate(values, _NO_HISTORY, -1)
-            ),
+            counting,
+            counts_read(r.rule.when for r in counting),
         )
 
-    return plan.applicable.get(values, compute)
+    return plan.applicable.get(key, compute)
 
 
 _NO_HISTORY = History()
 
 
+def _holding(
+    plan: Plan, facts: _Episode | _Segment, history: History, position: int
+) -> tuple[RulePlan, ...]:
+    """The rules that apply on ``facts`` at ``position``: the static rules that apply, then
+    the counting rules that do, remembered per fact tuple's key and numbers counted."""
+    values = facts.values
+    entry = _rules_for(plan, values, facts.key)
+    return _by_counts(
+        entry,
+        history,
+        position,
+        lambda: (
+            entry.fixed + tuple(r for r in entry.counting if r.when.test(values, history, position))
+        ),
+    )
+
+
 def _applicable(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
-    if ep.segments:
-        return _applicable_some_time(plan, ep, history)
-    values, position = ep.values, ep.position
-    static, counting = _rules_for(plan, values)
-    if not counting:
-        return static
-    return static + tuple(r for r in counting if r.when.test(values, history, position))
-
-
-def _applicable_some_time(plan: Plan, ep: _Episode, history: History) -> Sequence[RulePlan]:
-    """For an episode whose facts changed: the rules that apply on any of its sets of facts."""
+    if not ep.segments:
+        return _holding(plan, ep, history, ep.position)
+    # An episode whose facts changed: the rules that apply on any of its sets of facts.
     found: dict[int, RulePlan] = {}
-    position = ep.position
-    for values in (ep.values, *(segment.values for segment in ep.segments)):
-        static, counting = _rules_for(plan, values)
-        for rule in static:
+    every: list[_Episode | _Segment] = [ep, *ep.segments]
+    for facts in every:
+        for rule in _holding(plan, facts, history, ep.position):
             found[rule.order] = rule
-        for rule in counting:
-            if rule.order not in found and rule.when.test(values, history, position):
-                found[rule.order] = rule
     return [found[order] for order in sorted(found)]
 
 
@@ -231,82 +282,74 @@ def _episode_actions(
     upcoming: list[_Upcoming],
     cap: int,
     explain: bool,
+    shared: _Shared,
 ) -> None:
     prefix = f"{plan.protocol.id}:{child_id}:{ep.source.id}:"
-    # An event trigger's one occurrence at each of the episode's moments, as _fire makes it,
-    # made once and shared by the rules it fires (only _judged changes a firing, and only
-    # for an episode whose facts changed, which shares none).
-    shared = (
-        None
-        if ep.segments
-        else [None if at is None or u is None else _Firing(at, u, None) for at, u in ep.moments]
-    )
+    changed = bool(ep.segments)
+    position = ep.position
+    add = found.append
     for rule_plan in _applicable(plan, ep, history):
         rule = rule_plan.rule
-        if rule_plan.plain_event and shared is not None:
-            firing = shared[rule_plan.anchor]
-            fired, next_firing = ([] if firing is None else [firing]), None
+        fired: list[_Firing] | None
+        next_firing: _Firing | None = None
+        if rule_plan.plain_event and not changed:
+            fired = shared[rule_plan.anchor]
+            if fired is None:
+                fired = _event_firing(rule_plan, ep, shared)
+            if not fired:
+                continue
         else:
             fired, next_firing = _fire(
                 rule_plan, ep, as_of_u=as_of_u, cap=cap, evidence=evidence, history=history
             )
-        if ep.segments:
-            fired, next_firing = _judged(rule_plan, ep, history, fired, next_firing)
-        if not fired and next_firing is None:
-            continue
+            if changed:
+                fired, next_firing = _judged(rule_plan, ep, history, fired, next_firing)
+            if not fired and next_firing is None:
+                continue
         if rule_plan.judgements and fired:
             fired = _after_judgements(rule_plan, ep, fired)
-        first = fired[0] if fired else next_firing
-        assert first is not None
-        responsible, reason = (
-            (rule.responsible, _NAMED)
-            if rule.responsible is not None
-            else _responsible(rule_plan, _values_of(ep, first.segment), history, ep.position)
-        )
-        recipients = rule.recipients
-        if rule.out_of_hours is not None:
-            decides = first
-            responsible, reason, recipients = _routed(
-                plan.protocol, rule, decides.at, responsible, reason, explain=explain
+        responsible, reason, recipients = rule.responsible, _NAMED, rule.recipients
+        if responsible is None or rule.out_of_hours is not None:
+            responsible, reason, recipients = _who(
+                plan, rule_plan, ep, fired[0] if fired else next_firing, history, explain=explain
             )
             if not recipients:
                 continue  # the duty arises only in office hours
         pool = (
-            evidence.get((ep.position, rule_plan.action), ())
+            evidence.get((position, rule_plan.action))
             if len(rule_plan.kinds) == 1
             else _pool(rule_plan, ep, evidence)
         )
-        if pool:
-            opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
-            closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
-            if fired:
-                closes.append(next_firing.at_u if next_firing is not None else None)
-        dues: list[tuple[dt.datetime | None, dt.datetime | None]] = (
-            [_NO_DUE] * len(fired)
-            if rule_plan.no_deadline
-            else [_due(rule_plan, ep, firing) for firing in fired]
-        )
-        no_evidence: list[_Evidence | None] = [None] * len(fired)
+        dues = None if rule_plan.no_deadline else [_due(rule_plan, ep, f) for f in fired]
         base_id = prefix + rule.id
         for recipient in recipients:
             done = (
                 _served(
-                    rule_plan, pool, opens, closes, recipient=recipient, responsible=responsible
+                    rule_plan,
+                    ep,
+                    pool,
+                    (fired, next_firing),
+                    recipient=recipient,
+                    responsible=responsible,
                 )
                 if pool
                 else None
-            ) or no_evidence
-            to = "" if recipient is None else f"@{recipient}"
-            for firing, (due, due_u), met in zip(fired, dues, done, strict=True):
-                if firing.occurrence is None:
-                    action_id = base_id + to
+            )
+            to = "" if recipient is None else "@" + recipient
+            for number, firing in enumerate(fired):
+                occurrence = firing.occurrence
+                action_id = base_id + to if occurrence is None else f"{base_id}#{occurrence}{to}"
+                if dues is None and done is None:  # no time set, nothing recorded: due
+                    due = due_u = met = None
+                    status = _DUE
                 else:
-                    action_id = f"{base_id}#{firing.occurrence}{to}"
-                if met is not None:
-                    status = _MET if due_u is None or met[0] <= due_u else _MET_LATE
-                else:
-                    status = _OVERDUE if due_u is not None and as_of_u > due_u else _DUE
-                found.append(
+                    due, due_u = _NO_DUE if dues is None else dues[number]
+                    met = None if done is None else done[number]
+                    if met is not None:
+                        status = _MET if due_u is None or met[0] <= due_u else _MET_LATE
+                    else:
+                        status = _OVERDUE if due_u is not None and as_of_u > due_u else _DUE
+                add(
                     _make(
                         _Found,
                         (
@@ -328,16 +371,60 @@ def _episode_actions(
                 upcoming.append(_Upcoming(rule_plan, ep, recipient, responsible, next_firing))
 
 
+# An event trigger's one occurrence at each of an episode's moments (a list of one, or none
+# if the moment is not known), made for the first rule it fires and shared by the rest, for
+# an episode whose facts did not change (only _judged changes a firing, and only for one whose
+# facts changed). Never changed; None where not made yet.
+_Shared = list[list[_Firing] | None]
+
+
+def _event_firing(rule_plan: RulePlan, ep: _Episode, shared: _Shared) -> list[_Firing]:
+    """The occurrence of a plain event trigger, as _fire makes it, kept in ``shared``."""
+    at, at_u = ep.moments[rule_plan.anchor]
+    made = shared[rule_plan.anchor] = (
+        [] if at is None or at_u is None else [_Firing(at, at_u, None)]
+    )
+    return made
+
+
+def _who(
+    plan: Plan,
+    rule_plan: RulePlan,
+    ep: _Episode,
+    first: _Firing | None,
+    history: History,
+    *,
+    explain: bool,
+) -> tuple[str, str, tuple[str | None, ...]]:
+    """Who does a rule's action, why, and to whom, judged at its first occurrence (fired or
+    next): by its allocation, where it names no role, and by office hours, where it routes."""
+    assert first is not None
+    rule = rule_plan.rule
+    if rule.responsible is not None:
+        responsible, reason = rule.responsible, _NAMED
+    else:
+        values = _values_of(ep, first.segment)
+        responsible, reason = _responsible(rule_plan, values, history, ep.position)
+    if rule.out_of_hours is None:
+        return responsible, reason, rule.recipients
+    return _routed(plan.protocol, rule, first.at, responsible, reason, explain=explain)
+
+
 def _served(
     rule_plan: RulePlan,
+    ep: _Episode,
     pool: Sequence[_Evidence],
-    opens: Sequence[dt.datetime],
-    closes: Sequence[dt.datetime | None],
+    firings: tuple[Sequence[_Firing], _Firing | None],
     *,
     recipient: str | None,
     responsible: str,
 ) -> list[_Evidence | None] | None:
-    """Which recorded event met each occurrence for one recipient; ``None`` if none could."""
+    """Which recorded event met each occurrence fired (of ``firings``: those fired and the
+    next) for one recipient; ``None`` if none could.
+
+    An occurrence is open from when it fired (or the episode's start, for a rule whose work
+    counts from then) until the next fires.
+    """
     rule = rule_plan.rule
     candidates = [
         item
@@ -347,7 +434,14 @@ def _served(
         and (item[4] is None or item[4] == responsible or item[4] in rule_plan.other_roles)
         and (rule.methods is None or item[5] in rule.methods)
     ]
-    return _assign(candidates, opens, closes) if candidates else None
+    if not candidates:
+        return None
+    fired, next_firing = firings
+    opens = [ep.started_u if rule_plan.from_start else f.at_u for f in fired]
+    closes: list[dt.datetime | None] = [f.at_u for f in fired[1:]]
+    if fired:
+        closes.append(next_firing.at_u if next_firing is not None else None)
+    return _assign(candidates, opens, closes)
 
 
 def _routed(
@@ -382,6 +476,10 @@ def _routed(
         reason = both
     recipients = ooh.recipients if ooh.recipients is not None else rule.recipients
     return responsible, reason, recipients
+
+
+# Actions in the order they are listed: by when they fired, then rule, episode and id.
+_FOUND_ORDER = attrgetter("firing.at_u", "rule.order", "ep.source.id", "id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,7 +544,12 @@ def _run(
     evidence = _evidence(timeline, views, as_of_u)
     found: list[_Found] = []
     upcoming: list[_Upcoming] = []
+    pending: list[_Pending] = []
+    cap = limits.occurrences_per_rule
+    shared_by_episode: list[_Shared] = []
     for ep in views:
+        shared: _Shared = [None] * len(ep.moments)
+        shared_by_episode.append(shared)
         _episode_actions(
             plan,
             ep,
@@ -456,12 +559,12 @@ def _run(
             as_of_u=as_of_u,
             found=found,
             upcoming=upcoming,
-            cap=limits.occurrences_per_rule,
+            cap=cap,
             explain=explain,
+            shared=shared,
         )
-    pending: list[_Pending] = []
-    if plan.judgement_rules:
-        for ep in views:
+    if plan.judgement_rules:  # after every episode's actions: the first limit met is raised
+        for ep, shared in zip(views, shared_by_episode, strict=True):
             _episode_pending(
                 plan,
                 ep,
@@ -469,10 +572,11 @@ def _run(
                 evidence=evidence,
                 as_of_u=as_of_u,
                 pending=pending,
-                cap=limits.occurrences_per_rule,
+                cap=cap,
                 explain=explain,
+                shared=shared,
             )
-    found.sort(key=lambda f: (f.firing.at_u, f.rule.order, f.ep.source.id, f.id))
+    found.sort(key=_FOUND_ORDER)
     if explain:  # else only how many are upcoming and pending is read
         upcoming.sort(key=lambda u: (u.firing.at_u, u.rule.order, u.ep.source.id))
         pending.sort(key=lambda p: (p.firing.at_u, p.rule.order, p.ep.source.id, p.recipient or ""))

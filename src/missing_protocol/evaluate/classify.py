@@ -110,7 +110,7 @@ def _classify(
             started_u,
             episode.started_at,
             category,
-            episode.missing_from.value,
+            str(episode.missing_from),
             frozenset(also) if also else frozenset(),
         )
         values, assumed_by, assumed_reason = _hold_ungraded(plan, values, history, position)
@@ -177,6 +177,7 @@ def _classify(
                 segments=segments,
                 judged_at=judged_at,
                 next_review=timeline.child.next_review_on,
+                key=plan.key(values),
             )
         )
     if problems:
@@ -219,7 +220,7 @@ def _changes(
         if isinstance(found, Problem):
             return found
         values, reason, assumed_by, floor_id = found
-        segments.append(_Segment(change.at, at_u, values, assumed_by))
+        segments.append(_Segment(change.at, at_u, values, assumed_by, plan.key(values)))
         applied.append(
             FactChangeApplied(
                 at=change.at,

@@ -7,6 +7,7 @@ test, and, for an episode whose facts changed, the facts from each change on."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from missing_protocol.compiled import Moment, Recorded
@@ -18,6 +19,11 @@ from missing_protocol.timeline import Child, Episode, Timeline
 from .instants import _At, _known, _utc
 
 _RISKS = tuple(PoliceRisk)
+
+# The facts' values are the enums' values as plain text. Every enum read here is a StrEnum,
+# whose str() is its value, made in C (its .value is a Python-level property, read for
+# every episode).
+_RISK_NAMES = tuple(map(str, PoliceRisk))
 
 
 @dataclass(slots=True)
@@ -43,6 +49,8 @@ class _Episode:
     judged_at: dict[str, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)
     # The child's next review (timeline next_review_on), for review deadlines.
     next_review: dt.date | None = None
+    # The key the plan remembers the facts by (Plan.key of values).
+    key: Hashable = None
 
 
 @dataclass(slots=True)
@@ -53,19 +61,20 @@ class _Segment:
     at_u: dt.datetime
     values: FactTuple
     assumed_by: str | None
+    key: Hashable = None  # Plan.key of values
 
 
 def _child_facts(timeline: Timeline) -> tuple[object, ...]:
     child = timeline.child
     return (
-        child.case_status.value,
+        str(child.case_status),
         child.known_to_social_care,
         child.has_allocated_worker,
         child.attends_school or child.attends_secondary_school,
         child.attends_secondary_school,
         child.placed_by_other_authority,
         child.placed_out_of_area,
-        frozenset(flag.value for flag in child.flags),
+        frozenset(map(str, child.flags)),
     )
 
 
@@ -81,13 +90,13 @@ def _facts(
     return (
         age,
         *child,
-        episode.missing_from.value,
+        str(episode.missing_from),
         None,  # the category, decided next
         episode.whereabouts_known,
         reported,
         risk,
-        frozenset(x.value for x in episode.while_away),
-        frozenset(x.value for x in episode.concerns),
+        frozenset(map(str, episode.while_away)),
+        frozenset(map(str, episode.concerns)),
     )
 
 
@@ -96,21 +105,21 @@ def _recorded_facts(child: Child, episode: Episode) -> tuple[object, ...]:
     since = child.looked_after_since
     days = None if since is None else (episode.started_at.date() - since).days
     return (
-        None if episode.legal_status is None else episode.legal_status.value,
-        None if episode.placement_type is None else episode.placement_type.value,
+        None if episode.legal_status is None else str(episode.legal_status),
+        None if episode.placement_type is None else str(episode.placement_type),
         days if days is not None and days >= 0 else None,
         episode.in_other_area,
         child.subject_to_restrictions,
-        None if episode.found_by is None else episode.found_by.value,
-        None if child.social_work_area is None else child.social_work_area.value,
-        None if episode.in_care_of is None else episode.in_care_of.value,
+        None if episode.found_by is None else str(episode.found_by),
+        None if child.social_work_area is None else str(child.social_work_area),
+        None if episode.in_care_of is None else str(episode.in_care_of),
         _purposes(episode),
     )
 
 
 def _purposes(episode: Episode) -> frozenset[str] | None:
     feared = episode.feared_removal_from_uk
-    return None if feared is None else frozenset(x.value for x in feared)
+    return None if feared is None else frozenset(map(str, feared))
 
 
 def _who_reported(
@@ -124,7 +133,7 @@ def _who_reported(
     report came first or someone else made it, unknown if the report came first
     but who made it is not recorded.
     """
-    by = episode.reported_by.value if reported_u is not None and episode.reported_by else None
+    by = str(episode.reported_by) if reported_u is not None and episode.reported_by else None
     aware_u = _known(episode.professional_aware_at, as_of_u)[1]
     if aware_u is None:
         return by, None
@@ -222,7 +231,7 @@ def _with(values: FactTuple, index: int, value: object) -> FactTuple:
 
 
 def _risk_name(rank: object) -> str | None:
-    return _RISKS[rank].value if isinstance(rank, int) else None
+    return _RISK_NAMES[rank] if isinstance(rank, int) else None
 
 
 def _segment_at(ep: _Episode, instant: dt.datetime) -> int:

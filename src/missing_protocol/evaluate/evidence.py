@@ -49,8 +49,8 @@ def _evidence(
             position = bisect_right(starts, instant) - 1
             if position < 0:
                 continue
-        method = None if event.method is None else event.method.value
-        item = (instant, event.at, event.outcome.value, event.recipient, event.by, method)
+        method = None if event.method is None else str(event.method)  # StrEnums: str() is the value
+        item = (instant, event.at, str(event.outcome), event.recipient, event.by, method)
         found.setdefault((position, event.action), []).append(
             (instant, event.recipient or "", item)
         )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from missing_protocol.calendar import LONDON, Duration, Unit
 from missing_protocol.compiled import (
     ElapsedTrigger,
     EventTrigger,
@@ -30,7 +29,7 @@ from missing_protocol.plan import (
 
 from .episodes import _Episode, _missing_at, _segment_at, _values_of
 from .evidence import _Evidence, _recorded_at
-from .instants import _LEAST, _At, _shifted
+from .instants import _LEAST, _At, _shifted, _stepped
 
 
 def _judged(
@@ -139,19 +138,10 @@ def _recurring(
     base, base_u = _shifted(anchor_u, trigger.first)
     stop_u = _shifted(anchor_u, trigger.until)[1] if trigger.until is not None else None
     every = trigger.every
-    # Minutes and hours are elapsed time: the n-th occurrence is n steps on in UTC, which is
-    # what add_duration gives, without a Duration and a cache look-up per occurrence.
-    step = _ELAPSED.get(every.unit)
     fired: list[_Firing] = []
     number = 0
     while True:
-        if number == 0:
-            at, at_u = base, base_u
-        elif step is not None:
-            at_u = base_u + step * (every.amount * number)
-            at = at_u.astimezone(LONDON)
-        else:
-            at, at_u = _shifted(base_u, Duration(every.amount * number, every.unit))
+        at, at_u = (base, base_u) if number == 0 else _stepped(base_u, every, number)
         if (stop_u is not None and at_u >= stop_u) or not _missing_at(ep, at_u):
             return fired, None
         firing = _Firing(at, at_u, number + 1)
@@ -161,9 +151,6 @@ def _recurring(
             raise _too_many(rule, ep, cap)
         fired.append(firing)
         number += 1
-
-
-_ELAPSED = {Unit.MINUTES: dt.timedelta(minutes=1), Unit.HOURS: dt.timedelta(hours=1)}
 
 
 def _too_many(rule: RulePlan, ep: _Episode, cap: int) -> TimelineError:
@@ -195,6 +182,9 @@ def _fire(
     Reads a recorded anchor (and a deadline's) once per episode, so that the
     explanation finds it; the triggers of schema 1 go to :func:`_firings`.
     """
+    if rule.plain_event:  # as _firings makes it, with no recorded anchor to read
+        at, at_u = ep.moments[rule.anchor]
+        return ([] if at is None or at_u is None else [_Firing(at, at_u, None)]), None
     trigger = rule.rule.trigger
     anchor = rule.rule.deadline.anchor
     if isinstance(anchor, Recorded):
@@ -237,11 +227,7 @@ def _phased(
         every = phase.every
         number = 0
         while True:
-            at, at_u = (
-                (first, first_u)
-                if number == 0
-                else _shifted(first_u, Duration(every.amount * number, every.unit))
-            )
+            at, at_u = (first, first_u) if number == 0 else _stepped(first_u, every, number)
             if stop_u is not None and at_u >= stop_u:
                 break
             if not _missing_at(ep, at_u):

@@ -7,10 +7,11 @@ import datetime as dt
 from functools import lru_cache
 
 from missing_protocol.calendar import (
+    LONDON,
     UTC,
     Duration,
     Unit,
-    add_duration,
+    add_steps,
     to_london,
     working_days_after,
 )
@@ -38,11 +39,30 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(UTC)
 
 
-@lru_cache(maxsize=4096)
 def _shifted(anchor_utc: dt.datetime, duration: Duration) -> tuple[dt.datetime, dt.datetime]:
-    """``anchor + duration`` in London time and as a UTC instant, remembered."""
-    moment = add_duration(to_london(anchor_utc), duration)
+    """``anchor + duration`` in London time and as a UTC instant (``anchor_utc`` is one)."""
+    return _stepped(anchor_utc, duration, 1)
+
+
+def _stepped(
+    anchor_utc: dt.datetime, step: Duration, times: int
+) -> tuple[dt.datetime, dt.datetime]:
+    """``anchor`` plus ``times`` steps of ``step`` (see :func:`add_steps`), in London time and
+    as a UTC instant.
+
+    Minutes and hours are elapsed time: so many steps on in UTC, as add_steps counts them
+    (without a round trip through London time). Nothing is remembered: a caseload's anchors
+    are all different.
+    """
+    elapsed = _ELAPSED.get(step.unit)
+    if elapsed is not None:
+        at_u = anchor_utc + elapsed * (step.amount * times)
+        return at_u.astimezone(LONDON), at_u
+    moment = add_steps(anchor_utc, step, times)
     return moment, moment.astimezone(UTC)
+
+
+_ELAPSED = {Unit.MINUTES: dt.timedelta(minutes=1), Unit.HOURS: dt.timedelta(hours=1)}
 
 
 @lru_cache(maxsize=1024)

@@ -55,7 +55,8 @@ from missing_protocol.results import CitationOut
 from .conditions import CondPlan, Test, Why, plan_condition
 from .history import FACT_INDEX, FactTuple, History
 from .judgements import _counts, _gate, _tests_judgements, code_subsets, judgement_codes
-from .rules import Applicable, Plan, RulePlan, _Memo
+from .keys import counts_read, facts_key
+from .rules import Applicable, Awaited, Plan, Remembered, RulePlan, _Memo
 from .triggers import (
     ELAPSED,
     EVENT,
@@ -83,15 +84,18 @@ __all__ = [
     "RECURRING",
     "TRIGGERED",
     "Applicable",
+    "Awaited",
     "FactTuple",
     "History",
     "Plan",
+    "Remembered",
     "RulePlan",
     "Test",
     "Why",
     "allocator",
     "anchor_position",
     "code_subsets",
+    "counts_read",
     "fact_tuple",
     "judgement_codes",
     "plan_for",
@@ -181,6 +185,7 @@ def _build(protocol: Protocol) -> Plan:
         static_rules=tuple(r for r in rules if not r.when.counts),
         counting_rules=tuple(r for r in rules if r.when.counts),
         applicable=_Memo(),
+        key=facts_key(rule.when for rule in protocol.rules),
         judgement_rules=tuple(r for r in rules if r.judgements),
         ungraded=_ungraded(protocol),
         also=_also(protocol),

@@ -74,12 +74,17 @@ def _count_holds(cond: CountEpisodes, number: int) -> bool:
 _COUNT_KEYS: dict[CountEpisodes, int] = {}
 
 
+def count_key(cond: CountEpisodes) -> int:
+    """The key of the count ``cond`` makes, for :meth:`History.counted`."""
+    return _COUNT_KEYS.setdefault(replace(cond, at_least=None, exactly=None), len(_COUNT_KEYS))
+
+
 def compile_test(cond: Cond) -> Test:
     """``cond`` as a closure: does it hold for this fact tuple and history position?"""
     if isinstance(cond, Pred):
         return _pred_test(cond)
     if isinstance(cond, CountEpisodes):
-        key = _COUNT_KEYS.setdefault(replace(cond, at_least=None, exactly=None), len(_COUNT_KEYS))
+        key = count_key(cond)
         return lambda _v, h, p: _count_holds(cond, h.counted(key, cond, p))
     if isinstance(cond, NotOf):
         inner = compile_test(cond.item)

@@ -3,7 +3,7 @@ remembers per fact tuple: which rules apply, which wait on a judgement."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from threading import Lock
 from typing import Generic, TypeVar
@@ -12,7 +12,7 @@ from missing_protocol.compiled import Alternative, Protocol, Rule
 from missing_protocol.results import CitationOut
 
 from .conditions import CondPlan, Test
-from .history import FactTuple
+from .keys import Counted, FactsKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,20 +58,35 @@ class RulePlan:
 
 V = TypeVar("V")
 
+
+@dataclass(frozen=True, slots=True)
+class Remembered(Generic[V]):
+    """What the plan remembers for a fact tuple's key: the answer where no rule that counts
+    episodes may play a part, else the rules that count and may, the counts they read, and
+    the answer for each set of numbers counted (capped, see .keys), filled as they are met."""
+
+    fixed: V
+    counting: tuple[RulePlan, ...] = ()
+    counts: Counted = ()
+    by_counts: dict[tuple[int, ...], V] = field(default_factory=dict)
+
+
+# Judgement rules that wait on a judgement, with the smallest sets of judgements awaited.
 Awaited = tuple[tuple[RulePlan, tuple[tuple[str, ...], ...]], ...]
 
 
 class FactTupleMemo(Generic[V]):
-    """What the plan remembers per fact tuple: bounded (cleared when full), thread-safe."""
+    """What the plan remembers per fact tuple, by the tuple's key (:attr:`Plan.key`):
+    bounded (cleared when full), thread-safe."""
 
     __slots__ = ("_found", "_lock", "_size")
 
     def __init__(self, size: int = 4096) -> None:
-        self._found: dict[FactTuple, V] = {}
+        self._found: dict[Hashable, V] = {}
         self._lock = Lock()
         self._size = size
 
-    def get(self, key: FactTuple, compute: Callable[[], V]) -> V:
+    def get(self, key: Hashable, compute: Callable[[], V]) -> V:
         found = self._found.get(key)
         if found is None:
             found = compute()
@@ -83,7 +98,7 @@ class FactTupleMemo(Generic[V]):
 
 
 # Which judgement rules wait on what, per fact tuple.
-AwaitedMemo = FactTupleMemo[Awaited]
+AwaitedMemo = FactTupleMemo[Remembered[Awaited]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,19 +114,23 @@ class Plan:
     static_rules: tuple[RulePlan, ...]
     counting_rules: tuple[RulePlan, ...]
     applicable: _Memo
+    # The key the plan remembers a fact tuple by: equal where every rule's condition gives
+    # the same answer (see .keys).
+    key: FactsKey
     # Issue 10: the level an ungraded episode is held at (condition, rank, id, reason text).
     ungraded: tuple[tuple[CondPlan, int, str, str], ...] = ()
     # Issue 10: per category, the categories an episode of it is also in (id, condition, reason).
     also: Mapping[str, tuple[tuple[str, CondPlan, str], ...]] = field(default_factory=dict)
     # Rules whose condition tests judgements: they may be pending on one not recorded.
     judgement_rules: tuple[RulePlan, ...] = ()
-    # For those that do not count episodes: which wait on what, per fact tuple.
+    # Which of them wait on what, per fact tuple (and numbers counted).
     awaited: AwaitedMemo = field(default_factory=AwaitedMemo)
 
 
-# For a fact tuple: the rules that never count episodes and apply, and the rules that count
-# episodes and may apply (those whose parts that do not count hold).
-Applicable = tuple[tuple[RulePlan, ...], tuple[RulePlan, ...]]
+# For a fact tuple: the rules that never count episodes and apply (``fixed``), and the rules
+# that count episodes and may apply (those whose parts that do not count hold); by the numbers
+# counted, every rule that applies.
+Applicable = Remembered[tuple[RulePlan, ...]]
 
 
 # Which rules apply (or may) to a fact tuple.
