@@ -71,7 +71,10 @@ def _field_since(field: FieldInfo) -> int:
     return 1
 
 
+@cache
 def _model_since(model: type[BaseModel]) -> int:
+    """The version that introduced ``model`` (read once per class: a class without the
+    attribute is looked up through pydantic's metaclass, which is slow to say it is missing)."""
     found = getattr(model, SINCE, 1)
     return found if isinstance(found, int) else 1
 
@@ -135,40 +138,71 @@ def _default(model: type[BaseModel], name: str) -> tuple[object] | None:
     return (field.get_default(call_default_factory=True),)
 
 
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """How to look into a model for constructs newer than a version (made once per pair)."""
+
+    needs: int  # the version that introduced the model itself
+    names: frozenset[str]  # the fields that can hold something newer
+    fields: tuple[tuple[str, str, int], ...]  # those fields, in _fields' order: name, shown, needs
+
+
+@cache
+def _walk(model: type[BaseModel], version: int) -> _Walk | None:
+    """What to look at in a ``model`` read under ``version``: ``None`` if nothing newer fits."""
+    if _newest(model) <= version:
+        return None
+    fields = tuple(
+        (name, shown, needs)
+        for name, shown, needs, inner in _fields(model)
+        if needs > version or inner > version
+    )
+    return _Walk(_model_since(model), frozenset(name for name, _, _ in fields), fields)
+
+
 def newer_than(value: object, version: int, loc: Loc = ()) -> Iterator[TooNew]:
     """Every construct in ``value`` (fields set, models used) newer than ``version``.
 
-    What each model class can reach is worked out once per class, so a file of
-    the newest version costs nothing and an older one only a look at the fields
-    that could hold something newer.
+    What each model class can reach is worked out once per class and version, so
+    a file of the newest version costs nothing and an older one only a look at
+    the fields set that could hold something newer.
     """
+    found: list[TooNew] = []
+    _collect(value, version, loc, found)
+    return iter(found)
+
+
+def _collect(value: object, version: int, loc: Loc, found: list[TooNew]) -> None:
+    """Append to ``found`` every construct in ``value`` newer than ``version``, in order."""
     if isinstance(value, BaseModel):
         model = type(value)
-        if _newest(model) <= version:
+        walk = _walk(model, version)
+        if walk is None:
             return
-        needs = _model_since(model)
-        if needs > version:
-            yield TooNew(loc, model.__name__, needs)
+        if walk.needs > version:
+            found.append(TooNew(loc, model.__name__, walk.needs))
             return
         given = value.model_fields_set
-        for name, shown, needs, inner in _fields(model):
-            if name not in given or (needs <= version and inner <= version):
+        if walk.names.isdisjoint(given):
+            return
+        for name, shown, needs in walk.fields:
+            if name not in given:
                 continue
             held = getattr(value, name)
             if held is None or _at_default(model, name, held):
                 continue  # written out as null or at its default (as a model dump does)
             at = (*loc, shown)
             if needs > version:
-                yield TooNew(at, shown, needs)
+                found.append(TooNew(at, shown, needs))
             else:
-                yield from newer_than(getattr(value, name), version, at)
+                _collect(held, version, at, found)
     elif isinstance(value, list | tuple | frozenset):
         for index, item in enumerate(value):
-            yield from newer_than(item, version, (*loc, index))
+            _collect(item, version, (*loc, index), found)
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from newer_than(item, version, (*loc, str(key)))
+            _collect(item, version, (*loc, str(key)), found)
     elif isinstance(value, Enum):
         needs = _VALUES_SINCE.get(value, 1)
         if needs > version:
-            yield TooNew(loc, repr(str(value.value)), needs)
+            found.append(TooNew(loc, repr(str(value.value)), needs))
