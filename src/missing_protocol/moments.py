@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, ValidationInfo
@@ -45,8 +46,20 @@ def london_datetime(value: dt.datetime) -> dt.datetime:
     with arithmetic on the instant.
     """
     if value.tzinfo is None:
+        if type(value) is dt.datetime and not value.fold and _steady(value.date()):
+            # a reading that happens once: London's own, with no need to go round by UTC
+            return dt.datetime.combine(value, value.time(), LONDON)
         value = value.replace(tzinfo=LONDON, fold=0)
     return value.astimezone(UTC).astimezone(LONDON)
+
+
+@lru_cache(maxsize=4096)
+def _steady(day: dt.date) -> bool:
+    """Whether London's clocks keep one offset all through ``day`` (every day but the two of
+    a year when they change): then each of its wall-clock readings happens once."""
+    first = dt.datetime.combine(day, dt.time.min, LONDON)
+    last = dt.datetime.combine(day, dt.time.max, LONDON)
+    return first.utcoffset() == last.utcoffset()
 
 
 def instant(moment: dt.datetime) -> dt.datetime:
