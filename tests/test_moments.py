@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
 
 from missing_protocol.calendar import LONDON, UTC
-from missing_protocol.moments import london_datetime
+from missing_protocol.moments import LondonDateTime, london_datetime
 
 
 def _by_utc(value: dt.datetime) -> dt.datetime:
@@ -63,3 +64,38 @@ def test_any_wall_clock_reading(value: dt.datetime, fold: bool, subclass: bool) 
     read = london_datetime(value)
     assert _same(read, _by_utc(value))
     assert type(read) is type(_by_utc(value))
+
+
+_FIELD: TypeAdapter[dt.datetime] = TypeAdapter(LondonDateTime)
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        ("2024-10-27T01:30", dt.datetime(2024, 10, 27, 1, 30, tzinfo=LONDON)),
+        (" 2024-10-27T01:30+00:00 ", dt.datetime(2024, 10, 27, 1, 30, fold=1, tzinfo=LONDON)),
+        ("2024-03-31 01:30", dt.datetime(2024, 3, 31, 2, 30, tzinfo=LONDON)),
+        ("2024-12-13", dt.datetime(2024, 12, 13, tzinfo=LONDON)),
+        (dt.datetime(2024, 6, 1, 12, tzinfo=UTC), dt.datetime(2024, 6, 1, 13, tzinfo=LONDON)),
+    ],
+)
+def test_a_moment_field_holds_london_s_reading(given: object, read: dt.datetime) -> None:
+    assert _same(_FIELD.validate_python(given), read)
+    assert _FIELD.json_schema() == {"format": "date-time", "type": "string"}
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        ("2024-W15-5T19:58", "invalid_moment"),
+        ("2024-02-30T10:00", "invalid_moment"),
+        (1_700_000_000, "invalid_moment"),
+        (dt.date(2024, 1, 1), "invalid_moment"),
+        ("1899-12-31T23:59", "limit.date_range"),
+        (dt.datetime(2101, 1, 1), "limit.date_range"),
+    ],
+)
+def test_a_moment_field_refuses(given: object, code: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        _FIELD.validate_python(given)
+    assert [(e["type"], e["loc"], e["input"]) for e in raised.value.errors()] == [(code, (), given)]

@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, ValidationInfo
+from pydantic import BeforeValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from .calendar import LONDON, UTC
@@ -99,11 +99,13 @@ def parse_moment(value: object) -> dt.datetime:
     """ISO 8601 text (or a ``datetime``) as a ``datetime``; nothing else, not even a number."""
     if isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str) and _ISO_MOMENT.fullmatch(value.strip()):
-        try:
-            return dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            pass
+    if isinstance(value, str):
+        text = value.strip()
+        if _ISO_MOMENT.fullmatch(text):
+            try:
+                return dt.datetime.fromisoformat(text)
+            except ValueError:
+                pass
     raise PydanticCustomError("invalid_moment", "expected " + MOMENT_HELP)
 
 
@@ -119,8 +121,12 @@ def check_moment(value: dt.datetime, limits: Limits = DEFAULT_LIMITS) -> dt.date
     return london_datetime(value)
 
 
-def _moment(value: dt.datetime, info: ValidationInfo) -> dt.datetime:
-    return check_moment(value, limits_in(info))
+def _moment(value: object, info: ValidationInfo) -> dt.datetime:
+    """A moment field's value: :func:`parse_moment` then :func:`check_moment`, in one step.
+
+    Pydantic's own datetime check then passes the aware ``datetime`` through as it is.
+    """
+    return check_moment(parse_moment(value), limits_in(info))
 
 
 def _date(value: object, info: ValidationInfo) -> dt.date:
@@ -141,5 +147,5 @@ def _date(value: object, info: ValidationInfo) -> dt.date:
     return day
 
 
-LondonDateTime = Annotated[dt.datetime, BeforeValidator(parse_moment), AfterValidator(_moment)]
+LondonDateTime = Annotated[dt.datetime, BeforeValidator(_moment)]
 PlainDate = Annotated[dt.date, BeforeValidator(_date)]
