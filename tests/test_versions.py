@@ -73,3 +73,38 @@ def test_a_newer_enum_value_is_reported_where_it_is_used() -> None:
 
 def test_an_explicit_null_is_the_field_left_out() -> None:
     assert list(newer_than(_Painted.model_validate({"left_out": None}), 1)) == []
+
+
+class _Held(BaseModel):
+    by_name: dict[str, _Colour] = Field(default_factory=dict)
+    nested: list[list[_Inner]] = Field(default_factory=list)
+    things: tuple[_New, ...] = ()
+    plain: list[str] = Field(default_factory=list)
+
+
+def test_constructs_in_mappings_nested_lists_and_tuples_are_found_in_order() -> None:
+    model = _Held.model_validate(
+        {
+            "by_name": {"a": "red", "b": "green"},
+            "nested": [[{"old": 1}], [{"old": 2}, {"fresh": 3}]],
+            "things": [{}, {"x": 1}],
+            "plain": ["green"],
+        }
+    )
+    assert list(newer_than(model, 1)) == [
+        TooNew(("by_name", "b"), "'green'", 2),
+        TooNew(("nested", 1, 1, "fresh"), "fresh", 2),
+        TooNew(("things", 0), "_New", 3),
+        TooNew(("things", 1), "_New", 3),
+    ]
+    assert list(newer_than(model, 2)) == [
+        TooNew(("things", 0), "_New", 3),
+        TooNew(("things", 1), "_New", 3),
+    ]
+    assert list(newer_than(model, 3)) == []
+    assert list(newer_than([model, [model]], 2, ("top",))) == [
+        TooNew(("top", 0, "things", 0), "_New", 3),
+        TooNew(("top", 0, "things", 1), "_New", 3),
+        TooNew(("top", 1, 0, "things", 0), "_New", 3),
+        TooNew(("top", 1, 0, "things", 1), "_New", 3),
+    ]

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, ValidationInfo
+from pydantic import BeforeValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from .calendar import LONDON, UTC
@@ -45,8 +46,20 @@ def london_datetime(value: dt.datetime) -> dt.datetime:
     with arithmetic on the instant.
     """
     if value.tzinfo is None:
+        if type(value) is dt.datetime and not value.fold and _steady(value.date()):
+            # a reading that happens once: London's own, with no need to go round by UTC
+            return dt.datetime.combine(value, value.time(), LONDON)
         value = value.replace(tzinfo=LONDON, fold=0)
     return value.astimezone(UTC).astimezone(LONDON)
+
+
+@lru_cache(maxsize=4096)
+def _steady(day: dt.date) -> bool:
+    """Whether London's clocks keep one offset all through ``day`` (every day but the two of
+    a year when they change): then each of its wall-clock readings happens once."""
+    first = dt.datetime.combine(day, dt.time.min, LONDON)
+    last = dt.datetime.combine(day, dt.time.max, LONDON)
+    return first.utcoffset() == last.utcoffset()
 
 
 def instant(moment: dt.datetime) -> dt.datetime:
@@ -86,11 +99,13 @@ def parse_moment(value: object) -> dt.datetime:
     """ISO 8601 text (or a ``datetime``) as a ``datetime``; nothing else, not even a number."""
     if isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str) and _ISO_MOMENT.fullmatch(value.strip()):
-        try:
-            return dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            pass
+    if isinstance(value, str):
+        text = value.strip()
+        if _ISO_MOMENT.fullmatch(text):
+            try:
+                return dt.datetime.fromisoformat(text)
+            except ValueError:
+                pass
     raise PydanticCustomError("invalid_moment", "expected " + MOMENT_HELP)
 
 
@@ -106,8 +121,12 @@ def check_moment(value: dt.datetime, limits: Limits = DEFAULT_LIMITS) -> dt.date
     return london_datetime(value)
 
 
-def _moment(value: dt.datetime, info: ValidationInfo) -> dt.datetime:
-    return check_moment(value, limits_in(info))
+def _moment(value: object, info: ValidationInfo) -> dt.datetime:
+    """A moment field's value: :func:`parse_moment` then :func:`check_moment`, in one step.
+
+    Pydantic's own datetime check then passes the aware ``datetime`` through as it is.
+    """
+    return check_moment(parse_moment(value), limits_in(info))
 
 
 def _date(value: object, info: ValidationInfo) -> dt.date:
@@ -128,5 +147,5 @@ def _date(value: object, info: ValidationInfo) -> dt.date:
     return day
 
 
-LondonDateTime = Annotated[dt.datetime, BeforeValidator(parse_moment), AfterValidator(_moment)]
+LondonDateTime = Annotated[dt.datetime, BeforeValidator(_moment)]
 PlainDate = Annotated[dt.date, BeforeValidator(_date)]

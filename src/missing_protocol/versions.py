@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
-from typing import get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
 from pydantic.config import JsonDict
@@ -71,7 +71,10 @@ def _field_since(field: FieldInfo) -> int:
     return 1
 
 
+@cache
 def _model_since(model: type[BaseModel]) -> int:
+    """The version that introduced ``model`` (read once per class: a class without the
+    attribute is looked up through pydantic's metaclass, which is slow to say it is missing)."""
     found = getattr(model, SINCE, 1)
     return found if isinstance(found, int) else 1
 
@@ -113,15 +116,6 @@ def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, int, int], ...]:
     return tuple(sorted(found, key=lambda item: item[1]))
 
 
-def _at_default(model: type[BaseModel], name: str, value: object) -> bool:
-    """Whether a field holds its default (``judgements: []``): that uses no newer construct.
-
-    So a model written out whole (``model_dump_json``) reads back under its own version.
-    """
-    found = _default(model, name)
-    return found is not None and bool(value == found[0])
-
-
 @cache
 def _default(model: type[BaseModel], name: str) -> tuple[object] | None:
     """A field's default (made once: only compared with, never handed out), or ``None``.
@@ -135,40 +129,108 @@ def _default(model: type[BaseModel], name: str) -> tuple[object] | None:
     return (field.get_default(call_default_factory=True),)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Walk:
+    """How to look into a model for constructs newer than a version (made once per pair)."""
+
+    needs: int  # the version that introduced the model itself
+    names: frozenset[str]  # the fields that can hold something newer
+    # those fields, in _fields' order: name, the name shown, its version, its default
+    fields: tuple[tuple[str, str, int, tuple[object] | None], ...]
+
+
+# How to look into a value of a class read under a version: a model's walk, or its shape
+# ("none": a model that can hold nothing newer, or a value that holds no construct).
+_Look = _Walk | Literal["items", "mapping", "enum", "none"]
+_LOOKS: dict[tuple[type, int], _Look] = {}
+
+
+def _look(kind: type, version: int) -> _Look:
+    """How to look into a value of class ``kind`` read under ``version`` (worked out once per
+    pair: ``isinstance`` of a pydantic model runs Python code in its metaclass)."""
+    look: _Look
+    if issubclass(kind, BaseModel):
+        if _newest(kind) <= version:
+            look = "none"
+        else:
+            fields = tuple(
+                (name, shown, needs, _default(kind, name))
+                for name, shown, needs, inner in _fields(kind)
+                if needs > version or inner > version
+            )
+            look = _Walk(_model_since(kind), frozenset(item[0] for item in fields), fields)
+    elif issubclass(kind, list | tuple | frozenset):
+        look = "items"
+    elif issubclass(kind, dict):
+        look = "mapping"
+    elif issubclass(kind, Enum):
+        look = "enum"
+    else:
+        look = "none"
+    _LOOKS[kind, version] = look
+    return look
+
+
 def newer_than(value: object, version: int, loc: Loc = ()) -> Iterator[TooNew]:
     """Every construct in ``value`` (fields set, models used) newer than ``version``.
 
-    What each model class can reach is worked out once per class, so a file of
-    the newest version costs nothing and an older one only a look at the fields
-    that could hold something newer.
+    What each model class can reach is worked out once per class and version, so
+    a file of the newest version costs nothing and an older one only a look at
+    the fields set that could hold something newer.
     """
-    if isinstance(value, BaseModel):
-        model = type(value)
-        if _newest(model) <= version:
-            return
-        needs = _model_since(model)
-        if needs > version:
-            yield TooNew(loc, model.__name__, needs)
-            return
-        given = value.model_fields_set
-        for name, shown, needs, inner in _fields(model):
-            if name not in given or (needs <= version and inner <= version):
-                continue
-            held = getattr(value, name)
-            if held is None or _at_default(model, name, held):
-                continue  # written out as null or at its default (as a model dump does)
-            at = (*loc, shown)
-            if needs > version:
-                yield TooNew(at, shown, needs)
-            else:
-                yield from newer_than(getattr(value, name), version, at)
-    elif isinstance(value, list | tuple | frozenset):
+    found: list[TooNew] = []
+    _collect(value, version, loc, found)
+    return iter(found)
+
+
+def _collect(value: Any, version: int, loc: Loc, found: list[TooNew]) -> None:
+    """Append to ``found`` every construct in ``value`` newer than ``version``, in order.
+
+    ``value`` is what its look says (typed ``Any``: no ``isinstance`` to pay for).
+    """
+    # A model is looked into only if its class is newer or it sets a field that can hold
+    # something newer: usually it is neither (and a list's models are looked at without a call).
+    look = _LOOKS.get((type(value), version)) or _look(type(value), version)
+    if isinstance(look, _Walk):
+        if look.needs > version or not look.names.isdisjoint(value.__pydantic_fields_set__):
+            _collect_model(value, look, version, loc, found)
+    elif look == "items":
         for index, item in enumerate(value):
-            yield from newer_than(item, version, (*loc, index))
-    elif isinstance(value, dict):
+            inner = _LOOKS.get((type(item), version)) or _look(type(item), version)
+            if isinstance(inner, _Walk):
+                if inner.needs > version or not inner.names.isdisjoint(
+                    item.__pydantic_fields_set__
+                ):
+                    _collect_model(item, inner, version, (*loc, index), found)
+            elif inner != "none":
+                _collect(item, version, (*loc, index), found)
+    elif look == "mapping":
         for key, item in value.items():
-            yield from newer_than(item, version, (*loc, str(key)))
-    elif isinstance(value, Enum):
+            _collect(item, version, (*loc, str(key)), found)
+    elif look == "enum":
         needs = _VALUES_SINCE.get(value, 1)
         if needs > version:
-            yield TooNew(loc, repr(str(value.value)), needs)
+            found.append(TooNew(loc, repr(str(value.value)), needs))
+
+
+def _collect_model(
+    model: BaseModel, walk: _Walk, version: int, loc: Loc, found: list[TooNew]
+) -> None:
+    """:func:`_collect` for a model whose class has something newer to look for."""
+    if walk.needs > version:
+        found.append(TooNew(loc, type(model).__name__, walk.needs))
+        return
+    given = model.__pydantic_fields_set__
+    for name, shown, needs, default in walk.fields:
+        if name not in given:
+            continue
+        held = getattr(model, name)
+        # a field written out as null or at its default (``judgements: []``, as a model dump
+        # writes it) uses no newer construct: a model dumped whole reads back under its version
+        if held is None or (default is not None and held == default[0]):
+            continue
+        at = (*loc, shown)
+        if needs > version:
+            found.append(TooNew(at, shown, needs))
+        else:
+            _collect(held, version, at, found)

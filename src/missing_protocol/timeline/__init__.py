@@ -45,6 +45,8 @@ from .base import (
     _EPISODE_MOMENTS,
     TIMELINE_SCHEMA_VERSION,
     _age,
+    _before,
+    _by_wall_clock,
     _error,
     _mark_changes,
     _mark_day_only,
@@ -191,7 +193,7 @@ class Timeline(_Model):
         for before, after in itertools.pairwise(self.chronological()):
             earlier, later = self.episodes[before], self.episodes[after]
             returned, started = earlier.bounds("returned_at"), later.bounds("started_at")
-            if returned is None or started is None or instant(returned[0]) > instant(started[1]):
+            if returned is None or started is None or _before(started[1], returned[0]):
                 errors.append(
                     _error(
                         "overlap",
@@ -219,14 +221,22 @@ class Timeline(_Model):
         is two touching episodes, not an overlap.
         """
 
-        never = dt.datetime.max.replace(tzinfo=dt.UTC)
+        episodes = self.episodes
+        if len(episodes) < 2:
+            return list(range(len(episodes)))
+        starts = [episode.started_at for episode in episodes]
+        returns = [episode.bounds("returned_at") for episode in episodes]
+        ends = [None if returned is None else returned[0] for returned in returns]
+        if not _by_wall_clock(itertools.chain(starts, (end for end in ends if end is not None))):
+            starts = [instant(start) for start in starts]
+            ends = [None if end is None else instant(end) for end in ends]
 
-        def key(i: int) -> tuple[dt.datetime, dt.datetime]:
-            episode = self.episodes[i]
-            returned = episode.bounds("returned_at")
-            return instant(episode.started_at), instant(returned[0]) if returned else never
+        def key(i: int) -> tuple[dt.datetime, bool, dt.datetime]:
+            # an episode without a return comes after any that started with it and returned
+            end = ends[i]
+            return (starts[i], False, end) if end is not None else (starts[i], True, starts[i])
 
-        return sorted(range(len(self.episodes)), key=key)
+        return sorted(range(len(episodes)), key=key)
 
     def episode(self, episode_id: str) -> Episode:
         """The episode with that id."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated
 
@@ -97,9 +98,34 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def _by_wall_clock(moments: Iterable[dt.datetime]) -> bool:
+    """Whether validated moments compare in time order as they are: all London readings,
+    none the second reading of the hour the October change repeats (``fold`` 1).
+
+    Python compares two readings of one zone by their wall-clock fields, ignoring
+    the fold. Every validated moment, and every day's bound, is a reading London's
+    clock shows (none in the hour skipped in March), and among those with ``fold``
+    0 the later reading is the later instant.
+    """
+    return all(moment.tzinfo is LONDON and not moment.fold for moment in moments)
+
+
+def _before(moment: dt.datetime, other: dt.datetime) -> bool:
+    """Whether validated ``moment`` is an instant before ``other``.
+
+    By the wall clock when that is time order (as in :func:`_by_wall_clock`): the
+    instants, as :func:`~missing_protocol.moments.instant` gives them, cost far more.
+    """
+    if moment.fold or other.fold or moment.tzinfo is not LONDON or other.tzinfo is not LONDON:
+        return instant(moment) < instant(other)
+    return moment < other
+
+
 def _first_instants(model: BaseModel, names: frozenset[str]) -> list[InitErrorDetails]:
     """A moment known only to its day must be held as that day's first instant."""
-    errors = []
+    errors: list[InitErrorDetails] = []
+    if not names:
+        return errors
     for name in sorted(names):
         value = getattr(model, name)
         if value is None:

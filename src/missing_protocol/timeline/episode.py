@@ -31,11 +31,12 @@ from missing_protocol.facts import (
     RemovalPurpose,
     ReportedBy,
 )
-from missing_protocol.moments import LondonDateTime, instant
+from missing_protocol.moments import LondonDateTime
 from missing_protocol.versions import since
 
 from .base import (
     RecordId,
+    _before,
     _day_only,
     _error,
     _first_instants,
@@ -261,10 +262,14 @@ class Episode(_Model):
     @model_validator(mode="after")
     def _times_in_order(self) -> Episode:
         errors = _first_instants(self, self.known_to_day)
-        errors.extend(_changes_in_episode(self))
+        if self.changes:
+            errors.extend(_changes_in_episode(self))
         for name in ("reported_at", "returned_at", "noticed_at", "professional_aware_at"):
-            bounds = self.bounds(name)
-            if bounds is not None and instant(bounds[1]) < instant(self.started_at):
+            value: dt.datetime | None = getattr(self, name)
+            if value is None:
+                continue
+            latest = moment_bounds(value, True)[1] if name in self.known_to_day else value
+            if _before(latest, self.started_at):
                 errors.append(
                     _error(
                         "time_order",
@@ -272,8 +277,10 @@ class Episode(_Model):
                         (name,),
                     )
                 )
-        errors.extend(_judgement_problems(self.judgements))
-        errors.extend(_police_told_after_return(self))
+        if self.judgements:
+            errors.extend(_judgement_problems(self.judgements))
+        if self.police_told_of_return_at is not None:
+            errors.extend(_police_told_after_return(self))
         _raise_all("Episode", errors)
         return self
 
@@ -293,7 +300,7 @@ def _police_told_after_return(episode: Episode) -> list[InitErrorDetails]:
                 ("police_told_of_return_at",),
             )
         ]
-    if instant(told) < instant(returned[0]):
+    if _before(told, returned[0]):
         return [
             _error(
                 "time_order",
@@ -308,13 +315,12 @@ def _police_told_after_return(episode: Episode) -> list[InitErrorDetails]:
 def _changes_in_episode(episode: Episode) -> list[InitErrorDetails]:
     """Every change falls within its episode: not before the start, not after the return."""
     errors = []
-    start = instant(episode.started_at)
+    start = episode.started_at
     returned = episode.bounds("returned_at")
     for index, change in enumerate(episode.changes):
         # a change known only to its day is out of the episode only if all of that day is
         earliest, latest = moment_bounds(change.at, "at" in change.known_to_day)
-        when = instant(earliest)
-        if instant(latest) < start:
+        if _before(latest, start):
             errors.append(
                 _error(
                     "time_order",
@@ -322,7 +328,7 @@ def _changes_in_episode(episode: Episode) -> list[InitErrorDetails]:
                     ("changes", index, "at"),
                 )
             )
-        elif returned is not None and when > instant(returned[1]):
+        elif returned is not None and _before(returned[1], earliest):
             errors.append(
                 _error(
                     "time_order",

@@ -44,5 +44,6 @@ class RecordedEvent(_Model):
 
     @model_validator(mode="after")
     def _day_only_is_first_instant(self) -> RecordedEvent:
-        _raise_all("RecordedEvent", _first_instants(self, self.known_to_day))
+        if self.known_to_day:
+            _raise_all("RecordedEvent", _first_instants(self, self.known_to_day))
         return self
